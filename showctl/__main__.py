@@ -1,0 +1,3 @@
+from showctl.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""`showctl` console script: one module per command, each with `register(subparsers)`.
+
+Errors reach the user as one line on stderr; a traceback only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from showctl.core.errors import CommandError
+
+COMMANDS = ("validate", "cues", "play", "run", "simulate", "schedule", "schema", "passwd")
+
+
+class UserError(Exception):
+    """A problem the user can fix (a missing file, a bad argument): printed, exit code kept."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", default="config/venue.yaml", help="venue file (default: config/venue.yaml)"
+    )
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser = argparse.ArgumentParser(
+        prog="showctl", description="Headless show controller for immersive rooms."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"showctl.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"showctl.cli.{name}":
+                raise
+            continue  # command not built yet
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except (UserError, CommandError) as exc:
+        if args.debug:
+            raise
+        print(f"showctl: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 1)
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"showctl: internal error: {exc} (run with --debug for details)", file=sys.stderr)
+        return 2

@@ -1,0 +1,69 @@
+"""When shows run (SPEC 1.4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from showctl.model.types import ClockTime, Frozen, Interval, Seconds
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Every(Frozen):
+    from_: ClockTime = Field(alias="from")
+    until: ClockTime = Field(description="the last start, inclusive")
+    interval: Interval
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Every:
+        if self.until < self.from_:
+            raise ValueError("`until` is before `from`")
+        return self
+
+
+class DayEntry(Frozen):
+    """A show's starts within one day: fixed times and/or a repeating window."""
+
+    show: str
+    times: tuple[ClockTime, ...] = ()
+    every: Every | None = None
+
+    @model_validator(mode="after")
+    def _has_starts(self) -> DayEntry:
+        if not self.times and self.every is None:
+            raise ValueError(f"show {self.show!r} has neither `times` nor `every`")
+        return self
+
+
+class ScheduleEntry(DayEntry):
+    days: tuple[Weekday, ...] = WEEKDAYS
+    from_date: date | None = None
+    until_date: date | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> ScheduleEntry:
+        if self.from_date and self.until_date and self.until_date < self.from_date:
+            raise ValueError("`until_date` is before `from_date`")
+        return self
+
+
+class SpecialDay(Frozen):
+    date: date
+    shows: tuple[DayEntry, ...] = ()
+
+
+class Policy(Frozen):
+    if_busy: Literal["skip", "queue"] = "skip"
+    missed_grace: Seconds = 60.0
+    preload: Seconds = Field(default=10.0, description="seconds before a start to load")
+
+
+class Schedule(Frozen):
+    shows: tuple[ScheduleEntry, ...] = ()
+    closed: tuple[date, ...] = ()
+    special: tuple[SpecialDay, ...] = ()
+    policy: Policy = Policy()

@@ -1,0 +1,117 @@
+"""A show: its cue timeline (SPEC 1.3). Modelled on Linux Show Player's cues: a cue is
+a moment on the timeline carrying actions; `hold` stops the timeline until GO."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from showctl.model.types import Frozen, Seconds
+
+ScreenSelector = str | int | tuple[int | str, ...]
+
+
+class Play(Frozen):
+    media: str = Field(min_length=1, description="`{screen}` becomes the screen's index")
+    from_: Seconds = Field(default=0.0, alias="from", description="position in the media")
+
+
+class Stop(Frozen):
+    fade: Seconds = 0.0
+
+
+class Black(Frozen):
+    fade: Seconds = 0.0
+
+
+class Lights(Frozen):
+    cue: str = Field(min_length=1, description="the console's cue / preset name")
+    fade: Seconds = 0.0
+    device: str | None = Field(default=None, description="lighting device; default: all")
+
+
+class Levels(Frozen):
+    channels: dict[int, int] = Field(description="DMX channel (1-512) -> level 0-255")
+    fade: Seconds = 0.0
+    device: str | None = Field(default=None, description="lighting device; default: all")
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Levels:
+        for channel, level in self.channels.items():
+            if not 1 <= channel <= 512:
+                raise ValueError(f"DMX channel {channel} is outside 1-512")
+            if not 0 <= level <= 255:
+                raise ValueError(f"level {level} on channel {channel} is outside 0-255")
+        return self
+
+
+class OscAction(Frozen):
+    """The escape hatch: one raw OSC message to one device."""
+
+    device: str
+    address: str = Field(pattern=r"^/")
+    args: tuple[int | float | str | bool, ...] = ()
+
+
+class Cue(Frozen):
+    id: str = Field(min_length=1)
+    at: Seconds
+    name: str = ""
+    screens: ScreenSelector | None = None
+    play: Play | None = None
+    stop: Stop | None = None
+    pause: bool = False
+    black: Black | None = None
+    lights: Lights | None = None
+    levels: Levels | None = None
+    osc: tuple[OscAction, ...] = ()
+    hold: bool = False
+    notes: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_osc_or_many(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("osc"), dict):
+            data = {**data, "osc": [data["osc"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _screen_actions_need_screens(self) -> Cue:
+        acts = [n for n in ("play", "stop", "black") if getattr(self, n) is not None]
+        if self.pause:
+            acts.append("pause")
+        if acts and self.screens is None:
+            raise ValueError(f"cue {self.id!r}: {', '.join(acts)} needs `screens:`")
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} {self.name}".strip()
+
+
+class Show(Frozen):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str = ""
+    preroll: Seconds = 2.0
+    duration: Seconds | None = Field(
+        default=None, description="end of the show; default: last cue plus its longest fade"
+    )
+    cues: tuple[Cue, ...] = Field(min_length=1)
+
+    @property
+    def length(self) -> float:
+        """When the show is over on its own timeline."""
+        if self.duration is not None:
+            return self.duration
+        last = self.cues[-1]
+        fades = [
+            a.fade for a in (last.stop, last.black, last.lights, last.levels) if a is not None
+        ]
+        return last.at + max(fades, default=0.0)
+
+    def cue(self, cue_id: str) -> Cue:
+        for cue in self.cues:
+            if cue.id == cue_id:
+                return cue
+        raise KeyError(cue_id)

@@ -1,0 +1,60 @@
+"""Field types shared by the models: times, clock times, intervals, host:port."""
+
+from __future__ import annotations
+
+from datetime import time as clock_time
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+from showctl.timecode import format_time, parse_clock, parse_duration, parse_time
+
+
+class Frozen(BaseModel):
+    """Base of every model: immutable, unknown keys refused, numbers accepted as ids."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", coerce_numbers_to_str=True, populate_by_name=True
+    )
+
+
+Seconds = Annotated[
+    float,
+    BeforeValidator(parse_time),
+    PlainSerializer(format_time, return_type=str, when_used="json"),
+]
+"""A show time or fade (SPEC 1.1): `83.5`, `"1:23.5"`, `"0:19:00"`."""
+
+ClockTime = Annotated[
+    clock_time,
+    BeforeValidator(parse_clock),
+    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json"),
+]
+"""A time of day `HH:MM` in the venue's timezone."""
+
+Interval = Annotated[float, BeforeValidator(parse_duration)]
+"""`30m`, `1h`, `90s`."""
+
+
+def _host_port(value: object) -> tuple[str, int]:
+    if isinstance(value, tuple | list) and len(value) == 2:
+        host, port = value
+    elif isinstance(value, str) and value.rpartition(":")[0]:
+        host, _, port = value.rpartition(":")
+        host = host.strip("[]")
+    else:
+        raise ValueError(f"{value!r} is not host:port, e.g. 127.0.0.1:8080")
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r}: port must be a number") from None
+    if not 0 < port < 65536:
+        raise ValueError(f"{value!r}: port must be 1 to 65535")
+    return str(host), port
+
+
+HostPort = Annotated[
+    tuple[str, int],
+    BeforeValidator(_host_port),
+    PlainSerializer(lambda hp: f"{hp[0]}:{hp[1]}", return_type=str, when_used="json"),
+]

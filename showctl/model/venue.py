@@ -1,0 +1,132 @@
+"""The room: devices, groups, inputs, users (SPEC 1.2)."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network, IPv6Network
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from showctl.model.types import Frozen, HostPort, Seconds
+
+DeviceKind = Literal["screen", "lighting", "audio", "osc"]
+Role = Literal["viewer", "operator", "admin"]
+
+
+class Device(Frozen):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: DeviceKind
+    host: str = "127.0.0.1"
+    port: int = Field(ge=1, le=65535)
+    profile: str = "showctl"
+    latency: Seconds = 0.0
+    index: int | None = Field(default=None, ge=1, description="screen number, 1-based")
+    angle: float | None = Field(default=None, ge=0, lt=360, description="degrees, clockwise")
+    universe: int = Field(default=0, ge=0, description="DMX universe (ola profile)")
+
+    @model_validator(mode="after")
+    def _screens_have_an_index(self) -> Device:
+        if self.kind == "screen" and self.index is None:
+            raise ValueError(f"screen {self.id!r} needs an index")
+        return self
+
+
+class OscInput(Frozen):
+    listen: HostPort = ("127.0.0.1", 53100)
+    allow: tuple[IPv4Network | IPv6Network, ...] = (IPv4Network("127.0.0.0/8"),)
+    passcode: str | None = None
+    heartbeat_timeout: Seconds = 5.0
+
+
+class User(Frozen):
+    name: str = Field(min_length=1)
+    role: Role
+    password_hash: str = Field(min_length=1)
+
+
+class ApiToken(Frozen):
+    name: str = Field(min_length=1)
+    role: Role
+    token_hash: str = Field(min_length=1)
+
+
+class Web(Frozen):
+    listen: HostPort = ("127.0.0.1", 8080)
+    users: tuple[User, ...] = ()
+    tokens: tuple[ApiToken, ...] = ()
+
+
+class SafeLook(Frozen):
+    """Where the lighting goes on stop, panic and shutdown."""
+
+    lights: str | None = Field(default="house-up", description="console cue to recall")
+    fade: Seconds = 3.0
+    levels: dict[int, int] = Field(default_factory=dict, description="DMX channel -> 0-255")
+
+
+class Venue(Frozen):
+    venue: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    timezone: str = "UTC"
+    state_dir: Path = Path("var")
+    shows: Path = Path("../shows")
+    schedule: Path = Path("schedule.yaml")
+    osc: OscInput = OscInput()
+    web: Web = Web()
+    devices: tuple[Device, ...] = ()
+    groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    safe_look: SafeLook = SafeLook()
+    on_restart: Literal["resume", "safe"] = "safe"
+    source: Path | None = Field(default=None, exclude=True, description="set by the loader")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Europe/Paris")
+        return value
+
+    def device(self, device_id: str) -> Device:
+        for device in self.devices:
+            if device.id == device_id:
+                return device
+        raise KeyError(device_id)
+
+    @property
+    def screens(self) -> tuple[Device, ...]:
+        """Screens in ring order (by index)."""
+        return tuple(sorted((d for d in self.devices if d.kind == "screen"), key=lambda d: d.index))
+
+    @property
+    def lighting(self) -> tuple[Device, ...]:
+        return tuple(d for d in self.devices if d.kind == "lighting")
+
+    def resolve_screens(self, selector: str | tuple[int | str, ...] | None) -> tuple[str, ...]:
+        """Device ids a cue's `screens:` names, in ring order; KeyError names what is unknown.
+
+        `all`, a group name, a device id, or a list of indexes / ids / group names.
+        """
+        if selector is None:
+            return ()
+        items = (selector,) if isinstance(selector, str | int) else selector
+        by_index = {d.index: d.id for d in self.screens}
+        ids = {d.id for d in self.devices}
+        chosen: set[str] = set()
+        for item in items:
+            if item == "all":
+                chosen.update(by_index.values())
+            elif isinstance(item, int):
+                if item not in by_index:
+                    raise KeyError(f"screen {item}")
+                chosen.add(by_index[item])
+            elif item in self.groups:
+                chosen.update(self.groups[item])
+            elif item in ids:
+                chosen.add(item)
+            else:
+                raise KeyError(f"{item!r}")
+        order = {d.id: n for n, d in enumerate(self.screens)}
+        return tuple(sorted(chosen, key=lambda i: (order.get(i, len(order)), i)))

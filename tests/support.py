@@ -1,0 +1,100 @@
+"""Shared by every area's tests: a throwaway venue on free loopback ports."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import yaml
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    """A port free for both UDP and TCP on 127.0.0.1 (the OSC input uses both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        other = socket.SOCK_STREAM if kind == socket.SOCK_DGRAM else socket.SOCK_DGRAM
+        try:
+            with socket.socket(socket.AF_INET, other) as s:
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port")
+
+
+SMALL_SHOW = {
+    "id": "small",
+    "title": "Small test show",
+    "preroll": 0.5,
+    "cues": [
+        {"id": "1", "at": 0, "name": "Lights out", "lights": {"cue": "house-out", "fade": 1}},
+        {
+            "id": "2",
+            "at": 1,
+            "name": "Panorama",
+            "screens": "all",
+            "play": {"media": "pano_{screen}.mp4"},
+        },
+        {"id": "3", "at": 2, "name": "Front", "screens": "front", "play": {"media": "f.mp4"}},
+        {
+            "id": "4",
+            "at": 3,
+            "name": "End",
+            "screens": "all",
+            "black": {"fade": 0.5},
+            "lights": {"cue": "house-up", "fade": 0.5},
+        },
+    ],
+}
+
+
+def write_config(
+    root: Path,
+    *,
+    screens: int = 9,
+    shows: list[dict] | None = None,
+    schedule: dict | None = None,
+    venue_extra: dict | None = None,
+) -> Path:
+    """Writes config/venue.yaml, config/schedule.yaml and shows/*.yaml under `root`.
+
+    Every device, the OSC input and the web server get their own free port.
+    Returns the venue file's path.
+    """
+    (root / "config").mkdir(parents=True, exist_ok=True)
+    (root / "shows").mkdir(exist_ok=True)
+    devices = [
+        {
+            "id": f"screen{i}",
+            "kind": "screen",
+            "index": i,
+            "angle": (i - 1) * 360 // screens,
+            "host": "127.0.0.1",
+            "port": free_port(),
+            "profile": "showctl",
+        }
+        for i in range(1, screens + 1)
+    ]
+    devices.append(
+        {"id": "lights", "kind": "lighting", "host": "127.0.0.1", "port": free_port()}
+    )
+    venue = {
+        "venue": "test-room",
+        "timezone": "Europe/Paris",
+        "state_dir": str(root / "var"),
+        "osc": {"listen": f"127.0.0.1:{free_port()}", "allow": ["127.0.0.0/8"]},
+        "web": {"listen": f"127.0.0.1:{free_port(socket.SOCK_STREAM)}"},
+        "devices": devices,
+        "groups": {"front": [d["id"] for d in devices[:screens][:1] + devices[:screens][-1:]]},
+    }
+    venue.update(venue_extra or {})
+    for show in shows if shows is not None else [SMALL_SHOW]:
+        (root / "shows" / f"{show['id']}.yaml").write_text(yaml.safe_dump(show, sort_keys=False))
+    (root / "config" / "schedule.yaml").write_text(
+        yaml.safe_dump(schedule if schedule is not None else {"shows": []}, sort_keys=False)
+    )
+    path = root / "config" / "venue.yaml"
+    path.write_text(yaml.safe_dump(venue, sort_keys=False))
+    return path
