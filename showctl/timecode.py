@@ -27,10 +27,7 @@ def parse_time(value: object) -> float:
         seconds = float(value)
     elif isinstance(value, str):
         text = value.strip()
-        if _NUMBER.match(text):
-            seconds = float(text)
-        else:
-            seconds = _parse_clock_string(text)
+        seconds = float(text) if _NUMBER.match(text) else _parse_clock_string(text)
     else:
         raise TimeFormatError(f"{value!r} is not a time")
     if seconds != seconds or seconds in (float("inf"), float("-inf")):

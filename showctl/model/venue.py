@@ -86,7 +86,9 @@ class Venue(Frozen):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r}: use an IANA name such as Europe/Paris")
+            raise ValueError(
+                f"unknown timezone {value!r}: use an IANA name such as Europe/Paris"
+            ) from None
         return value
 
     def device(self, device_id: str) -> Device:
