@@ -1,0 +1,1 @@
+"""Reading venue, schedule and show files: YAML with positions, validation, cross-checks."""

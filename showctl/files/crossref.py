@@ -1,0 +1,157 @@
+"""Checks a model cannot make on its own: order and uniqueness in a show, names that
+must exist in the venue, schedule entries that collide. Each error points at its node.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from showctl.files.errors import FileError
+from showctl.files.schedule_checks import check_schedule
+from showctl.files.yamlsrc import Document
+from showctl.model import Cue, Show, Venue
+from showctl.timecode import format_time
+
+__all__ = ["check_schedule", "check_show", "check_venue", "did_you_mean"]
+
+SCREEN_ACTIONS = ("play", "stop", "black", "pause")
+
+
+def did_you_mean(name: object, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+    return f": did you mean {close[0]!r}?" if close else ""
+
+
+def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError]:
+    errors: list[FileError] = []
+    first_id: dict[str, int] = {}
+    previous: tuple[Cue, int] | None = None
+    for i, cue in enumerate(show.cues):
+        if cue.id in first_id:
+            line = doc.where(("cues", first_id[cue.id]))[0]
+            errors.append(
+                doc.error(("cues", i, "id"), f"duplicate cue id {cue.id!r} (first on line {line})")
+            )
+        else:
+            first_id[cue.id] = i
+        if previous and cue.at < previous[0].at:
+            before, j = previous
+            errors.append(
+                doc.error(
+                    ("cues", i, "at"),
+                    f"at {format_time(cue.at)} is before cue {before.id!r} at "
+                    f"{format_time(before.at)} (line {doc.where(('cues', j))[0]}): "
+                    "cues must be in time order",
+                )
+            )
+        previous = (cue, i)
+        if venue is not None:
+            errors += _check_cue_devices(cue, ("cues", i), doc, venue)
+    return errors
+
+
+def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, venue: Venue) -> list[FileError]:
+    errors: list[FileError] = []
+    if cue.screens is not None:
+        errors += _check_screens(cue, loc, doc, venue)
+    lighting = [d.id for d in venue.lighting]
+    for name in ("lights", "levels"):
+        action = getattr(cue, name)
+        if action is None:
+            continue
+        if action.device is None:
+            if not lighting:
+                errors.append(doc.error((*loc, name), f"{name}: the venue has no lighting device"))
+        elif action.device not in lighting:
+            errors.append(
+                doc.error(
+                    (*loc, name, "device"),
+                    f"{action.device!r} is not a lighting device of the venue"
+                    + (did_you_mean(action.device, lighting)
+                       or f" (lighting: {', '.join(lighting) or 'none'})"),
+                )
+            )
+    ids = [d.id for d in venue.devices]
+    for j, osc in enumerate(cue.osc):
+        if osc.device not in ids:
+            where = (*loc, "osc", j, "device") if (*loc, "osc", j) in doc.values else (
+                *loc, "osc", "device")
+            errors.append(
+                doc.error(where, f"the venue has no device {osc.device!r}"
+                          + did_you_mean(osc.device, ids))
+            )
+    return errors
+
+
+def _check_screens(cue: Cue, loc: tuple, doc: Document, venue: Venue) -> list[FileError]:
+    selector = cue.screens
+    items = [selector] if isinstance(selector, str | int) else list(selector or ())
+    listed = not isinstance(selector, str | int)
+    errors: list[FileError] = []
+    known = ["all", *venue.groups, *(d.id for d in venue.screens)]
+    kinds = {d.id: d.kind for d in venue.devices}
+    for j, item in enumerate(items):
+        where = (*loc, "screens", j) if listed else (*loc, "screens")
+        try:
+            chosen = venue.resolve_screens((item,))
+        except KeyError:
+            if isinstance(item, int):
+                numbers = sorted(d.index for d in venue.screens if d.index is not None)
+                span = f"{numbers[0]}-{numbers[-1]}" if numbers else "none"
+                errors.append(doc.error(where, f"screen {item} does not exist (screens: {span})"))
+            else:
+                errors.append(
+                    doc.error(where, f"{item!r} is not a screen, a group or `all`"
+                              + did_you_mean(item, known))
+                )
+            continue
+        others = [d for d in chosen if kinds.get(d) != "screen"]
+        if others:
+            errors.append(
+                doc.error(where, f"{item!r} names {', '.join(others)}, which is not a screen")
+            )
+    if not any(getattr(cue, a) for a in SCREEN_ACTIONS):
+        errors.append(
+            doc.error((*loc, "screens"), "screens: given but the cue has no play, stop, "
+                      "black or pause for them", key=True)
+        )
+    return errors
+
+
+def check_venue(venue: Venue, doc: Document) -> list[FileError]:
+    errors: list[FileError] = []
+    errors += _unique(doc, ((("devices", i, "id"), d.id) for i, d in enumerate(venue.devices)),
+                      "device id")
+    errors += _unique(
+        doc,
+        ((("devices", i, "index"), d.index) for i, d in enumerate(venue.devices)
+         if d.kind == "screen"),
+        "screen index",
+    )
+    errors += _unique(doc, ((("web", "users", i, "name"), u.name)
+                            for i, u in enumerate(venue.web.users)), "user")
+    ids = [d.id for d in venue.devices]
+    for name, members in venue.groups.items():
+        if name == "all" or name in ids:
+            errors.append(doc.error(("groups", name), f"group name {name!r} is already "
+                                    f"{'every screen' if name == 'all' else 'a device id'}",
+                                    key=True))
+        for j, member in enumerate(members):
+            if member not in ids:
+                errors.append(doc.error(("groups", name, j), f"the venue has no device "
+                                        f"{member!r}" + did_you_mean(member, ids)))
+    return errors
+
+
+def _unique(doc: Document, items: Iterable[tuple[tuple, object]], what: str) -> list[FileError]:
+    first: dict[object, tuple] = {}
+    errors = []
+    for loc, value in items:
+        if value in first:
+            line = doc.where(first[value])[0]
+            errors.append(doc.error(loc, f"duplicate {what} {value!r} (first on line {line})"))
+        else:
+            first[value] = loc
+    return errors
+

@@ -1,0 +1,121 @@
+"""Reading one file of each kind: parse, shape-check, cross-check, paths resolved."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+from showctl.files import crossref
+from showctl.files.errors import FileError
+from showctl.files.shape import validate
+from showctl.files.yamlsrc import Document, YamlProblem, parse
+from showctl.model import Schedule, Show, Venue
+
+T = TypeVar("T")
+Kind = Literal["venue", "show", "schedule"]
+
+
+@dataclass
+class Loaded(Generic[T]):
+    """One file's outcome: the model when it is valid, and every error found."""
+
+    path: Path
+    model: T | None = None
+    doc: Document | None = None
+    errors: list[FileError] = field(default_factory=list)
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The file's data as written (even if invalid): a dict or empty."""
+        data = self.doc.data if self.doc else None
+        return data if isinstance(data, dict) else {}
+
+
+def read(path: Path) -> tuple[Document | None, list[FileError]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [FileError(path, 1, 1, "file not found")]
+    except UnicodeDecodeError as exc:
+        return None, [FileError(path, 1, 1, f"not a text file (UTF-8): {exc.reason}")]
+    except OSError as exc:
+        return None, [FileError(path, 1, 1, f"cannot read the file: {exc.strerror}")]
+    try:
+        doc = parse(text, path)
+    except YamlProblem as exc:
+        return None, [exc.error]
+    return doc, list(doc.errors)
+
+
+def identify(path: Path) -> Kind:
+    """What a file is, by its content: `cues:` → show; `devices:`/`venue:` → venue."""
+    doc, _ = read(path)
+    data = doc.data if doc and isinstance(doc.data, dict) else {}
+    if "cues" in data:
+        return "show"
+    if "devices" in data or "venue" in data:
+        return "venue"
+    if "shows" in data or "closed" in data or "special" in data or "policy" in data:
+        return "schedule"
+    return "show" if path.parent.name == "shows" else "schedule"
+
+
+def load_venue(path: Path) -> Loaded[Venue]:
+    """The venue with `state_dir`, `shows` and `schedule` made absolute from its folder."""
+    path = path.absolute()
+    out: Loaded[Venue] = Loaded(path)
+    out.doc, out.errors = read(path)
+    if out.doc is None:
+        return out
+    venue, shape_errors = validate(Venue, out.doc)
+    out.errors += shape_errors
+    if venue is None:
+        return out
+    out.errors += crossref.check_venue(venue, out.doc)
+    base = path.parent
+    out.model = venue.model_copy(
+        update={
+            "state_dir": _resolve(base, venue.state_dir),
+            "shows": _resolve(base, venue.shows),
+            "schedule": _resolve(base, venue.schedule),
+            "source": path,
+        }
+    )
+    return out
+
+
+def load_show(path: Path, venue: Venue | None) -> Loaded[Show]:
+    """A show, cross-checked against `venue` when there is one."""
+    out: Loaded[Show] = Loaded(path.absolute())
+    out.doc, out.errors = read(out.path)
+    if out.doc is None:
+        return out
+    show, shape_errors = validate(Show, out.doc)
+    out.errors += shape_errors
+    if show is not None:
+        out.errors += crossref.check_show(show, out.doc, venue)
+        out.model = show
+    return out
+
+
+def load_schedule(path: Path, show_ids: Collection[str] | None) -> Loaded[Schedule]:
+    """A schedule, its show names checked against `show_ids` when given."""
+    out: Loaded[Schedule] = Loaded(path.absolute())
+    out.doc, out.errors = read(out.path)
+    if out.doc is None:
+        return out
+    if out.doc.data is None:  # an empty schedule file is a schedule with no shows
+        out.model = Schedule()
+        return out
+    schedule, shape_errors = validate(Schedule, out.doc)
+    out.errors += shape_errors
+    if schedule is not None:
+        out.errors += crossref.check_schedule(schedule, out.doc, show_ids)
+        out.model = schedule
+    return out
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else (base / path).resolve()

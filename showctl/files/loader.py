@@ -1,0 +1,99 @@
+"""The venue, its schedule and every show, loaded and checked together.
+
+An invalid file is rejected whole, and `load_config` reports the errors of every
+file before raising, so an operator fixes everything in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from showctl.core.errors import NotFound
+from showctl.files.errors import FileError, InvalidFiles
+from showctl.files.kinds import load_schedule, load_show, load_venue
+from showctl.model import Schedule, Show, Venue
+
+__all__ = ["Config", "FileError", "InvalidFiles", "find_show", "load_config", "show_files"]
+
+
+@dataclass(frozen=True)
+class Config:
+    venue: Venue  # paths resolved relative to the venue file; `source` is that file
+    shows: dict[str, Show]  # by show id
+    show_paths: dict[str, Path]
+    schedule: Schedule
+    schedule_path: Path
+
+
+def show_files(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def load_config(venue_path: Path | str) -> Config:
+    """Everything the venue file points at; raises InvalidFiles listing every error."""
+    loaded = load_venue(Path(venue_path))
+    errors = list(loaded.errors)
+    venue = loaded.model
+    base = loaded.path.parent
+    shows_dir = venue.shows if venue else base / str(loaded.raw.get("shows", "../shows"))
+    schedule_path = (
+        venue.schedule if venue else base / str(loaded.raw.get("schedule", "schedule.yaml"))
+    )
+    shows, show_paths, known_ids, show_errors = _load_shows(shows_dir, loaded, venue)
+    errors += show_errors
+    schedule = Schedule()
+    if schedule_path.exists() or "schedule" in loaded.raw:
+        sched = load_schedule(schedule_path, known_ids)
+        errors += sched.errors
+        schedule = sched.model or schedule
+    if errors or venue is None:
+        raise InvalidFiles(errors)
+    return Config(venue, shows, show_paths, schedule, schedule_path.absolute())
+
+
+def _load_shows(shows_dir: Path, loaded, venue: Venue | None):
+    """Shows by id, their paths, every id written (even in invalid files), errors."""
+    errors: list[FileError] = []
+    shows: dict[str, Show] = {}
+    paths: dict[str, Path] = {}
+    known: set[str] = set()
+    if not shows_dir.is_dir():
+        where = loaded.doc.error(("shows",)) if loaded.doc and "shows" in loaded.raw else (
+            FileError(loaded.path, 1, 1, ""))
+        message = f"the shows folder {shows_dir} does not exist"
+        return shows, paths, known, [FileError(where.path, where.line, where.column, message)]
+    for path in show_files(shows_dir):
+        show = load_show(path, venue)
+        errors += show.errors
+        written_id = show.raw.get("id")
+        if isinstance(written_id, str | int):
+            known.add(str(written_id))
+        if show.model is None or show.errors:
+            continue
+        if show.model.id in shows:
+            assert show.doc is not None
+            errors.append(show.doc.error(("id",), f"show id {show.model.id!r} is also used by "
+                                         f"{paths[show.model.id]}"))
+            continue
+        shows[show.model.id] = show.model
+        paths[show.model.id] = show.path
+    return shows, paths, known, errors
+
+
+def find_show(config: Config, name: str) -> Show:
+    """A show by id, or by file path (a file outside the shows folder is loaded and
+    checked against the venue); raises NotFound, or InvalidFiles for a bad file."""
+    if name in config.shows:
+        return config.shows[name]
+    path = Path(name).absolute()
+    for show_id, show_path in config.show_paths.items():
+        if show_path == path or show_path.resolve() == path.resolve():
+            return config.shows[show_id]
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        loaded = load_show(path, config.venue)
+        if loaded.errors or loaded.model is None:
+            raise InvalidFiles(loaded.errors)
+        return loaded.model
+    known = ", ".join(sorted(config.shows)) or "none"
+    raise NotFound(f"no show {name!r} (shows: {known})")
