@@ -107,9 +107,11 @@ def _check_screens(cue: Cue, loc: tuple, doc: Document, venue: Venue) -> list[Fi
                 )
             continue
         others = [d for d in chosen if kinds.get(d) != "screen"]
-        if others:
+        if others == [item]:
+            errors.append(doc.error(where, f"{item!r} is a {kinds[item]} device, not a screen"))
+        elif others:
             errors.append(
-                doc.error(where, f"{item!r} names {', '.join(others)}, which is not a screen")
+                doc.error(where, f"group {item!r} holds {', '.join(others)}: not a screen")
             )
     if not any(getattr(cue, a) for a in SCREEN_ACTIONS):
         errors.append(

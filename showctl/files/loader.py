@@ -11,10 +11,18 @@ from pathlib import Path
 
 from showctl.core.errors import NotFound
 from showctl.files.errors import FileError, InvalidFiles
-from showctl.files.kinds import load_schedule, load_show, load_venue
+from showctl.files.kinds import load_schedule, load_show, load_venue, read
 from showctl.model import Schedule, Show, Venue
 
-__all__ = ["Config", "FileError", "InvalidFiles", "find_show", "load_config", "show_files"]
+__all__ = [
+    "Config",
+    "FileError",
+    "InvalidFiles",
+    "find_show",
+    "load_config",
+    "show_files",
+    "show_ids",
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,19 @@ class Config:
 
 def show_files(folder: Path) -> list[Path]:
     return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+
+
+def show_ids(folder: Path) -> set[str]:
+    """Every show id written in `folder`, valid file or not (for schedule checks)."""
+    if not folder.is_dir():
+        return set()
+    ids = set()
+    for path in show_files(folder):
+        doc, _ = read(path)
+        data = doc.data if doc else None
+        if isinstance(data, dict) and isinstance(data.get("id"), str | int):
+            ids.add(str(data["id"]))
+    return ids
 
 
 def load_config(venue_path: Path | str) -> Config:

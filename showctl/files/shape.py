@@ -40,6 +40,8 @@ _EXPECTED = {
     "ip_any_network": "a network such as 127.0.0.0/8",
 }
 
+_FIELD_EXPECTED = {"screens": "`all`, a group, a screen number or a list of them"}
+
 
 def validate(model: type[M], doc: Document) -> tuple[M | None, list[FileError]]:
     """The model built from `doc`, or None with every shape error found."""
@@ -54,19 +56,46 @@ def validate(model: type[M], doc: Document) -> tuple[M | None, list[FileError]]:
 
 
 def _errors(model: type[BaseModel], doc: Document, raw: list[Any]) -> list[FileError]:
-    found: dict[tuple[int, int, str], FileError] = {}
+    raw = [e for e in raw if not _follows_from_others(e, raw)]
+    found: dict[tuple[int, int], tuple[str, FileError]] = {}
     for err in raw:
         loc, key = _data_loc(err["loc"], doc)
         if err["type"] == "extra_forbidden":
             message, key = _unknown_key(model, loc), True
         elif err["type"] == "missing":
             message = f"missing `{err['loc'][-1]}`"
+        elif key:
+            message = f"key {_show(loc[-1])}: {_message(err).rpartition(', got ')[0]}"
+        elif err["type"] in _EXPECTED and loc and loc[-1] in _FIELD_EXPECTED:
+            message = f"expected {_FIELD_EXPECTED[loc[-1]]}, got {_show(err.get('input'))}"
         else:
             message = _message(err)
         error = doc.error(loc, _prefix(loc, message, key), key=key)
-        # A value failing a union (e.g. `screens`) yields one error per member: keep one.
-        found.setdefault((error.line, error.column, message), error)
-    return list(found.values())
+        place = (error.line, error.column)
+        if place in found and err["type"] in _EXPECTED and message != found[place][0]:
+            # A value failing a union (e.g. `screens`) fails each member: one line for all.
+            earlier, first = found[place]
+            message = _merge_expected(earlier, err)
+            error = FileError(first.path, first.line, first.column, _prefix(loc, message, key))
+        elif place in found:
+            continue
+        found[place] = (message, error)
+    return [error for _, error in found.values()]
+
+
+def _follows_from_others(err: dict[str, Any], raw: list[Any]) -> bool:
+    """pydantic adds "too short" to a list whose items all failed: noise."""
+    loc = err["loc"]
+    return err["type"] == "too_short" and any(
+        other["loc"][: len(loc)] == loc and len(other["loc"]) > len(loc) for other in raw
+    )
+
+
+def _merge_expected(earlier: str, err: dict[str, Any]) -> str:
+    expected = earlier.removeprefix("expected ").rpartition(", got ")[0]
+    options = [*expected.replace(" or ", ", ").split(", "), _EXPECTED[err["type"]]]
+    unique = list(dict.fromkeys(options))
+    return f"expected {', '.join(unique[:-1])} or {unique[-1]}, got {_show(err.get('input'))}"
 
 
 def _data_loc(loc: tuple[Any, ...], doc: Document) -> tuple[Loc, bool]:

@@ -1,0 +1,88 @@
+"""`showctl validate [FILE ...]`: every error of every file, as `path:line:col: message`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from showctl.files.errors import FileError, InvalidFiles
+from showctl.files.kinds import identify, load_schedule, load_show, load_venue
+from showctl.files.loader import load_config, show_files, show_ids
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        parents=[common],
+        help="check the venue, schedule and show files",
+        description="Check files before use. Without FILE: the venue (--config), its schedule "
+        "and every show. A FILE is recognised by its content (cues: a show; devices: a venue; "
+        "otherwise a schedule) and checked against the venue.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="files to check")
+    parser.add_argument("--json", action="store_true", help="print the errors as a JSON list")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = Path(args.config)
+    if args.files:
+        checked, errors = check_files(config, [Path(f) for f in args.files])
+    else:
+        checked, errors = check_all(config)
+    if args.json:
+        print(json.dumps([e.as_dict() for e in errors], indent=2))
+    else:
+        for error in errors:
+            print(error)
+        print(_summary(checked, errors))
+    return 1 if errors else 0
+
+
+def check_all(config: Path) -> tuple[list[Path], list[FileError]]:
+    """The files checked and the errors found when loading the whole venue."""
+    try:
+        loaded = load_config(config)
+    except InvalidFiles as exc:
+        return _files_of(config), exc.errors
+    return [loaded.venue.source or config, loaded.schedule_path, *loaded.show_paths.values()], []
+
+
+def check_files(config: Path, files: list[Path]) -> tuple[list[Path], list[FileError]]:
+    """Each file on its own, cross-checked against the venue of `config`."""
+    venue = load_venue(config)
+    errors: list[FileError] = []
+    kinds = {path: identify(path) for path in files}
+    if any(kind != "venue" for kind in kinds.values()):
+        errors += venue.errors  # a broken venue makes every check against it meaningless
+    ids = show_ids(venue.model.shows) if venue.model else set()
+    for path, kind in kinds.items():
+        if kind == "show":
+            loaded = load_show(path, venue.model)
+            if loaded.model:
+                ids.add(loaded.model.id)
+            errors += loaded.errors
+        elif kind == "venue":
+            errors += load_venue(path).errors
+    for path, kind in kinds.items():
+        if kind == "schedule":
+            errors += load_schedule(path, ids).errors
+    return files, sorted(set(errors), key=lambda e: (str(e.path), e.line, e.column, e.message))
+
+
+def _files_of(config: Path) -> list[Path]:
+    venue = load_venue(config)
+    if venue.model is None:
+        return [config]
+    return [config, venue.model.schedule, *show_files(venue.model.shows)]
+
+
+def _summary(checked: list[Path], errors: list[FileError]) -> str:
+    if not errors:
+        return f"ok: {len(checked)} file{'s' if len(checked) != 1 else ''} valid"
+    bad = len({e.path for e in errors})
+    return (
+        f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {bad} of "
+        f"{max(len(checked), bad)} file{'s' if len(checked) != 1 else ''}"
+    )
