@@ -1,0 +1,236 @@
+"""`Controller`: the one API of the core (docs/architecture.md). Every face calls these
+methods and listens on `bus`; none reaches into the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from showctl.core import events
+from showctl.core.clock import Clock
+from showctl.core.engine import BUSY, Engine
+from showctl.core.errors import BadArgument, CommandError, NotFound
+from showctl.files.loader import Config, load_config
+from showctl.model import Show
+from showctl.timecode import TimeFormatError, parse_time
+
+log = logging.getLogger(__name__)
+
+
+class Controller:
+    def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None):
+        self._config = config
+        self.clock = clock
+        self.bus = bus or events.EventBus()
+        self.engine = Engine(config.venue, clock, self.bus)
+        self._pending_venue = None
+        self._schedule_held = False
+        self._schedule_info: dict[str, Any] = {"next": None, "today": []}
+        self._counters: dict[str, int] = {}
+        self._watch: asyncio.Task[None] | None = None
+
+    # -- properties -------------------------------------------------------------------
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @property
+    def state(self) -> str:
+        return self.engine.state
+
+    @property
+    def show(self) -> Show | None:
+        return self.engine.plan.show if self.engine.plan else None
+
+    @property
+    def schedule_held(self) -> bool:
+        return self._schedule_held
+
+    @property
+    def busy(self) -> bool:
+        return self.engine.state in BUSY
+
+    # -- transport --------------------------------------------------------------------
+    def load(self, show: str, *, by: str) -> None:
+        found = self._show(show)
+        self._apply_pending_venue()
+        self.engine.load(found)
+        self._log(f"{by} loaded {found.id}")
+
+    def start(self, show: str, *, by: str, at: float | None = None) -> None:
+        found = self._show(show)
+        if self.engine.state not in ("idle", "loaded"):
+            raise CommandError(f"cannot start while {self.engine.state}: stop the show first")
+        self._apply_pending_venue()
+        self.engine.load(found)
+        self.engine.go(by, at)
+        self._log(f"{by} started {found.id}")
+
+    def go(self, *, by: str, at: float | None = None) -> None:
+        self.engine.go(by, at)
+        self._log(f"{by}: go")
+
+    def pause(self, *, by: str) -> None:
+        self.engine.pause()
+        self._log(f"{by}: pause")
+
+    def resume(self, *, by: str) -> None:
+        self.engine.resume()
+        self._log(f"{by}: resume")
+
+    def stop(self, fade: float | None = None, *, by: str) -> None:
+        if fade is not None and (fade != fade or fade < 0):
+            raise BadArgument(f"fade {fade} must be zero or more seconds")
+        self.engine.stop(self._config.venue.safe_look.fade if fade is None else float(fade))
+        self._log(f"{by}: stop")
+
+    def panic(self, *, by: str) -> None:
+        self.engine.panic()
+        self._log(f"{by}: PANIC", level="warning")
+
+    def seek(self, to: float | str, *, by: str) -> None:
+        plan = self.engine.plan
+        if plan is None:
+            raise CommandError(f"cannot seek while {self.engine.state}: load a show first")
+        if isinstance(to, str):
+            try:
+                t = plan.cues[plan.cue_index(to)].at
+            except KeyError:
+                try:
+                    t = parse_time(to)
+                except TimeFormatError as exc:
+                    raise BadArgument(f"{to!r} is neither a cue id nor a time: {exc}") from None
+        elif isinstance(to, bool) or not isinstance(to, int | float) or to != to:
+            raise BadArgument(f"{to!r} is not a time")
+        else:
+            t = float(to)
+        if not 0 <= t <= plan.length:
+            raise BadArgument(f"{t:g} s is outside the show (0 to {plan.length:g} s)")
+        self.engine.seek(t)
+        self._log(f"{by}: seek to {t:g}")
+
+    def fire(self, cue_id: str, *, by: str) -> None:
+        plan = self.engine.plan
+        if plan is not None:
+            try:
+                plan.cue_index(cue_id)
+            except KeyError:
+                raise NotFound(f"no cue {cue_id!r} in {plan.show.id}") from None
+        self.engine.fire(cue_id)
+        self._log(f"{by}: fired cue {cue_id}")
+
+    # -- schedule, devices, files -----------------------------------------------------
+    def hold_schedule(self, *, by: str) -> None:
+        self._schedule_held = True
+        self._publish_schedule()
+        self._log(f"{by}: schedule held")
+
+    def release_schedule(self, *, by: str) -> None:
+        self._schedule_held = False
+        self._publish_schedule()
+        self._log(f"{by}: schedule released")
+
+    def set_schedule_info(self, info: dict) -> None:
+        self._schedule_info = {"next": info.get("next"), "today": list(info.get("today", []))}
+        self._publish_schedule()
+
+    def heartbeat(self, device_id: str) -> None:
+        devices = self.engine.devices
+        if device_id not in devices.online:
+            raise NotFound(f"no device {device_id!r} in the venue")
+        wall = self.clock.time()
+        if devices.seen(device_id, wall):
+            self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall)
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.get_running_loop().create_task(self._watch_liveness())
+
+    async def _watch_liveness(self) -> None:
+        """Marks devices offline when their heartbeats stop; ends when none is online."""
+        timeout = self._config.venue.osc.heartbeat_timeout
+        devices = self.engine.devices
+        while any(devices.online.values()):
+            await self.clock.sleep_until(self.clock.monotonic() + min(1.0, timeout / 2))
+            for device in devices.expire(self.clock.time(), timeout):
+                self.bus.publish(events.DEVICE, device=device, online=False,
+                                 last_seen=devices.last_seen.get(device))
+
+    def reload(self) -> list[str]:
+        """New files take effect at once; a new venue waits until no show is loaded."""
+        path = self._config.venue.source
+        if path is None:
+            return ["the venue was not loaded from a file: nothing to reload"]
+        try:
+            config = load_config(path)
+        except CommandError as exc:
+            lines = getattr(exc, "lines", None) or [str(exc)]
+            self._log(f"reload refused: {len(lines)} error(s)", level="error")
+            return lines
+        self._config = config
+        self._pending_venue = config.venue
+        if self.engine.state == "idle":
+            self._apply_pending_venue()
+        self._log("files reloaded")
+        return []
+
+    def count(self, name: str, n: int = 1) -> None:
+        self._counters[name] = self._counters.get(name, 0) + n
+
+    # -- state --------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        engine, venue = self.engine, self.engine.venue
+        plan, now = engine.plan, self.clock.monotonic()
+        time = round(engine.show_time(), 3) if plan else 0.0
+        current, upcoming = engine.current, engine.next_cue
+        levels: dict[str, int] = {}
+        for stream in engine.streams.values():
+            levels.update({str(ch): v for ch, v in stream.mixer.levels(now).items()})
+        lights = next(iter(engine.devices.lights.values()), None)
+        return {
+            "venue": venue.venue,
+            "timezone": venue.timezone,
+            "state": engine.state,
+            "show": {"id": plan.show.id, "title": plan.show.title, "length": plan.length}
+            if plan else None,
+            "time": time,
+            "remaining": round(max(0.0, plan.length - time), 3) if plan else None,
+            "current_cue": _cue_json(current),
+            "next_cue": _cue_json(upcoming),
+            "started_by": engine.started_by,
+            "devices": engine.devices.as_json(now),
+            "lighting": {"lights": lights, "levels": levels},
+            "schedule": {"held": self._schedule_held, **self._schedule_info},
+            "counters": dict(self._counters),
+        }
+
+    async def close(self) -> None:
+        """Stops the core's timers and closes its socket (the service's shutdown)."""
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
+        await self.engine.close()
+
+    # -- inside -------------------------------------------------------------------------
+    def _show(self, name: str) -> Show:
+        if name in self._config.shows:
+            return self._config.shows[name]
+        known = ", ".join(sorted(self._config.shows)) or "none"
+        raise NotFound(f"no show {name!r} (shows: {known})")
+
+    def _apply_pending_venue(self) -> None:
+        if self._pending_venue is not None and self.engine.state == "idle":
+            self.engine.use_venue(self._pending_venue)
+            self._pending_venue = None
+
+    def _publish_schedule(self) -> None:
+        self.bus.publish(events.SCHEDULE, held=self._schedule_held, **self._schedule_info)
+
+    def _log(self, message: str, level: str = "info") -> None:
+        log.log(logging.getLevelName(level.upper()), "%s", message)
+        self.bus.publish(events.LOG, level=level, message=message)
+
+
+def _cue_json(planned: Any) -> dict[str, Any] | None:
+    if planned is None:
+        return None
+    return {"id": planned.cue.id, "name": planned.cue.name, "at": planned.at}

@@ -1,0 +1,91 @@
+"""What the controller knows of each device: what it was last told to do (so status can
+say what each screen plays, and where), and whether it is alive (heartbeats)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from showctl.core.plan import Action
+from showctl.model import Venue
+
+
+@dataclass(slots=True)
+class Output:
+    """A screen's commanded state; the position advances on the monotonic clock while
+    playing (a hold stops the timeline, not the players)."""
+
+    state: str = "idle"
+    media: str | None = None
+    position: float = 0.0
+    since: float = 0.0
+
+    def position_at(self, now: float) -> float:
+        return self.position + (now - self.since if self.state == "playing" else 0.0)
+
+    def apply(self, action: Action, now: float) -> None:
+        kind, args = action.kind, action.args
+        if kind in ("load", "play"):
+            self.media, self.position = args[0], float(args[1])
+            self.state = "loaded" if kind == "load" else "playing"
+        elif kind == "pause" and self.state == "playing":
+            self.position, self.state = self.position_at(now), "paused"
+        elif kind == "resume" and self.state in ("paused", "loaded"):
+            self.state = "playing"
+        elif kind == "seek":
+            self.position = float(args[0])
+        elif kind in ("stop", "black"):
+            self.state, self.media, self.position = ("stopped" if kind == "stop" else "black",
+                                                     None, 0.0)
+        else:
+            return
+        self.since = now
+
+    def as_json(self, now: float) -> dict[str, Any]:
+        return {"state": self.state, "media": self.media,
+                "position": round(self.position_at(now), 3)}
+
+
+class DeviceBook:
+    def __init__(self, venue: Venue) -> None:
+        self.venue = venue
+        self.outputs: dict[str, Output] = {d.id: Output() for d in venue.devices}
+        self.lights: dict[str, dict[str, Any]] = {}
+        self.last_seen: dict[str, float] = {}
+        self.online: dict[str, bool] = {d.id: False for d in venue.devices}
+
+    def apply(self, actions: list[Action] | tuple[Action, ...], now: float) -> None:
+        for action in actions:
+            if action.kind == "lights":
+                self.lights[action.device] = {"cue": action.args[0], "fade": action.args[1]}
+            elif action.device in self.outputs:
+                self.outputs[action.device].apply(action, now)
+
+    def seen(self, device_id: str, wall: float) -> bool:
+        """Record a heartbeat; True when the device just came online."""
+        self.last_seen[device_id] = wall
+        was = self.online.get(device_id, False)
+        self.online[device_id] = True
+        return not was
+
+    def expire(self, wall: float, timeout: float) -> list[str]:
+        """Devices silent for longer than `timeout`: marked offline, returned."""
+        gone = [d for d, on in self.online.items()
+                if on and wall - self.last_seen.get(d, 0.0) > timeout]
+        for device in gone:
+            self.online[device] = False
+        return gone
+
+    def playing_screens(self) -> list[str]:
+        return [d.id for d in self.venue.screens if self.outputs[d.id].state == "playing"]
+
+    def paused_screens(self) -> list[str]:
+        return [d.id for d in self.venue.screens if self.outputs[d.id].state == "paused"]
+
+    def as_json(self, now: float) -> list[dict[str, Any]]:
+        return [
+            {"id": d.id, "kind": d.kind, "index": d.index, "angle": d.angle,
+             "online": self.online.get(d.id, False), "last_seen": self.last_seen.get(d.id),
+             "output": self.outputs[d.id].as_json(now)}
+            for d in self.venue.devices
+        ]

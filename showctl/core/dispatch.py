@@ -1,0 +1,136 @@
+"""The one precise scheduler: every timed datagram of the controller leaves from here.
+
+Sources (the timeline, DMX fade streams) hand over their next item's datagrams, built
+ahead: an item is built as soon as it could be the next thing to send, i.e. right after
+the previous burst, long before its own deadline. The task then sleeps on the clock
+(SystemClock wakes early and spins) and sends everything due in one burst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from showctl.core.clock import Clock
+from showctl.outputs.sender import Address, UdpSender
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(order=True, slots=True)
+class Packet:
+    """A datagram (or, with `data=None`, only a callback) due at monotonic `send_at`."""
+
+    send_at: float
+    seq: int
+    source: object = field(compare=False)
+    address: Address | None = field(compare=False, default=None)
+    data: bytes | None = field(compare=False, default=None)
+    callback: Callable[[], None] | None = field(compare=False, default=None)
+
+
+class Source(Protocol):
+    def peek(self) -> float | None:
+        """The deadline of the next item, or None when there is nothing more."""
+        ...
+
+    def build(self, dispatcher: Dispatcher) -> None:
+        """Build the next item, handing its packets to `dispatcher.push`."""
+        ...
+
+
+class Dispatcher:
+    def __init__(self, clock: Clock, sender: UdpSender) -> None:
+        self.clock = clock
+        self.sender = sender
+        self.lead = 0.0  # the largest device latency: how early anything may leave
+        self._sources: list[Source] = []
+        self._heap: list[Packet] = []
+        self._seq = itertools.count()
+        self._task: asyncio.Task[None] | None = None
+
+    def push(
+        self,
+        source: object,
+        send_at: float,
+        address: Address | None = None,
+        data: bytes | None = None,
+        callback: Callable[[], None] | None = None,
+    ) -> None:
+        heapq.heappush(
+            self._heap, Packet(send_at, next(self._seq), source, address, data, callback)
+        )
+
+    def add(self, source: Source) -> None:
+        if source not in self._sources:
+            self._sources.append(source)
+        self.kick()
+
+    def remove(self, source: object) -> None:
+        """The source and its packets not yet sent are gone (pause, seek, stop)."""
+        if source in self._sources:
+            self._sources.remove(source)
+        self.drop(source)
+
+    def drop(self, source: object, since: float = float("-inf")) -> None:
+        kept = [p for p in self._heap if p.source is not source or p.send_at < since]
+        if len(kept) != len(self._heap):
+            self._heap = kept
+            heapq.heapify(self._heap)
+        self.kick()
+
+    def kick(self) -> None:
+        """Re-plan the next wake-up (a source or the heap changed)."""
+        if self._task is not None and not self._task.done():
+            if self._task is asyncio.current_task():
+                return  # we are inside a callback of the loop below: it re-fills anyway
+            self._task.cancel()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="dispatch")
+
+    def _fill(self) -> None:
+        while True:
+            best: tuple[float, Source] | None = None
+            for source in tuple(self._sources):
+                deadline = source.peek()
+                if deadline is None:
+                    continue
+                if best is None or deadline < best[0]:
+                    best = (deadline, source)
+            if best is None:
+                return
+            if self._heap and best[0] - self.lead > self._heap[0].send_at:
+                return
+            best[1].build(self)
+
+    async def _run(self) -> None:
+        while True:
+            self._fill()
+            if not self._heap:
+                return
+            await self.clock.sleep_until(self._heap[0].send_at)
+            now = self.clock.monotonic()
+            due: list[Packet] = []
+            while self._heap and self._heap[0].send_at <= now:
+                due.append(heapq.heappop(self._heap))
+            for packet in due:
+                if packet.data is not None and packet.address is not None:
+                    self.sender.send(packet.address, packet.data)
+            for packet in due:
+                if packet.callback is not None:
+                    try:
+                        packet.callback()
+                    except Exception:
+                        log.exception("dispatch callback failed")
+
+    async def close(self) -> None:
+        self._sources.clear()
+        self._heap.clear()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self.sender.close()

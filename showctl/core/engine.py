@@ -1,0 +1,282 @@
+"""The transport: one show's state machine over the timeline (docs/engine.md).
+
+idle -> loaded -> (prerolling) -> running <-> holding, running/holding <-> paused,
+any of them -> stopping -> idle; panic -> idle from anywhere. A refused command raises
+before touching anything, so nothing is ever half-applied.
+"""
+
+from __future__ import annotations
+
+from showctl.core import events
+from showctl.core.clock import Clock
+from showctl.core.devices import DeviceBook
+from showctl.core.dispatch import Dispatcher
+from showctl.core.errors import CommandError
+from showctl.core.plan import Action, Plan, PlannedCue, compile_plan
+from showctl.core.seek import catch_up, cue_up, prefer_seek
+from showctl.core.timeline import DmxStream, Timeline
+from showctl.model import Show, Venue
+from showctl.outputs.router import Router
+from showctl.outputs.sender import UdpSender
+
+BUSY = frozenset({"prerolling", "running", "holding", "paused", "stopping"})
+LOADED = frozenset({"loaded", "prerolling", "running", "holding", "paused"})
+
+
+class Engine:
+    def __init__(self, venue: Venue, clock: Clock, bus: events.EventBus) -> None:
+        self.clock, self.bus = clock, bus
+        self.dispatcher = Dispatcher(clock, UdpSender())
+        self.state = "idle"
+        self.plan: Plan | None = None
+        self.current: PlannedCue | None = None
+        self.next_index = 0
+        self.started_by: str | None = None
+        self._timeline: Timeline | None = None
+        self._t0 = 0.0  # monotonic instant of show time 0 while the timeline moves
+        self._t_start = 0.0  # monotonic instant the run starts (end of preroll)
+        self._frozen = 0.0  # show time while the timeline stands still
+        self._loaded_at = 0.0
+        self._resume_to = "running"
+        self._resume: list[str] = []  # screens that `resume`/`go` must set playing
+        self._stop_token = object()  # the end of a stop's fade
+        self._now_token = object()  # immediate commands held back for slower devices
+        self.use_venue(venue)
+
+    def use_venue(self, venue: Venue) -> None:
+        """A new venue (reload) takes effect here, only while idle."""
+        old = getattr(self, "devices", None)
+        self.venue, self.router, self.devices = venue, Router(venue), DeviceBook(venue)
+        if old is not None:
+            self.devices.last_seen.update({k: v for k, v in old.last_seen.items()
+                                           if k in self.devices.online})
+            self.devices.online.update({k: v for k, v in old.online.items()
+                                        if k in self.devices.online})
+        self.dispatcher.lead = self.router.lead
+        self.streams = {d: DmxStream(d, self.router, self.dispatcher)
+                        for d in self.router.dmx_devices()}
+
+    # -- reading --------------------------------------------------------------------
+    def show_time(self) -> float:
+        if self.state in ("running", "prerolling"):
+            return self.clock.monotonic() - self._t0
+        return self._frozen
+
+    @property
+    def next_cue(self) -> PlannedCue | None:
+        plan = self.plan
+        return plan.cues[self.next_index] if plan and self.next_index < len(plan.cues) else None
+
+    # -- commands -------------------------------------------------------------------
+    def load(self, show: Show) -> None:
+        if self.state not in ("idle", "loaded"):
+            raise CommandError(f"cannot load while {self.state}: stop the show first")
+        try:
+            plan = compile_plan(show, self.venue)
+        except KeyError as exc:
+            raise CommandError(f"show {show.id!r} names unknown device {exc}") from None
+        self.plan, self.current, self.next_index = plan, None, 0
+        self._frozen, self._loaded_at = 0.0, self.clock.monotonic()
+        self._send_now(plan.preloads())
+        self._set_state("loaded")
+
+    def go(self, by: str, at: float | None = None) -> None:
+        now = self.clock.monotonic()
+        if self.state == "holding":
+            self._send_now([Action(d, "resume") for d in self._resume])
+            self._resume = []
+            self._run_from(now, self._frozen, self.next_index)
+            self._set_state("running")
+            return
+        if self.state != "loaded":
+            raise CommandError(f"cannot go while {self.state}")
+        assert self.plan is not None
+        start = self._frozen
+        earliest = self._loaded_at + self.plan.show.preroll
+        self._t_start = max(now, at) if at is not None else max(now, earliest)
+        self.started_by = by
+        self.bus.publish(events.RUN, show=self.plan.show.id, by=by, event="start",
+                         outcome=None, reason=None)
+        index = self.plan.index_after(start) if start > 0 else 0
+        extra = catch_up(self.plan, start, list(self.streams)) if start > 0 else []
+        self._run_from(self._t_start, start, index, extra)
+        if self._t_start > now:
+            self.dispatcher.push(self._timeline, self._t_start,
+                                 callback=lambda: self._set_state("running"))
+            self._set_state("prerolling")
+        else:
+            self._set_state("running")
+
+    def pause(self) -> None:
+        if self.state not in ("running", "holding"):
+            raise CommandError(f"cannot pause while {self.state}")
+        self._resume_to = self.state
+        self._halt()
+        self._resume = self.devices.playing_screens()
+        self._send_now([Action(d, "pause") for d in self._resume])
+        self._set_state("paused")
+
+    def resume(self) -> None:
+        if self.state != "paused":
+            raise CommandError(f"cannot resume while {self.state}: only a paused show resumes")
+        if self._resume_to == "holding":
+            self._set_state("holding")  # players stay as they are until go
+            return
+        self._send_now([Action(d, "resume") for d in self._resume])
+        self._resume = []
+        self._run_from(self.clock.monotonic(), self._frozen, self.next_index)
+        self._set_state("running")
+
+    def stop(self, fade: float) -> None:
+        if self.state not in LOADED:
+            raise CommandError(f"cannot stop while {self.state}")
+        if fade < 0:
+            raise CommandError("fade must not be negative")
+        self._halt()
+        self._send_now(self._safe_actions(fade))
+        if fade <= 0:
+            self._finish("stopped")
+            return
+        self._set_state("stopping")
+        self.dispatcher.push(self._stop_token, self.clock.monotonic() + fade,
+                             callback=lambda: self._finish("stopped"))
+        self.dispatcher.kick()
+
+    def panic(self) -> None:
+        self._halt()
+        self.dispatcher.remove(self._now_token)
+        self._send_now(self._safe_actions(0.0))
+        self._finish("panic")
+        self.bus.publish(events.LOG, level="warning", message="panic: all outputs black")
+
+    def seek(self, t: float) -> None:
+        if self.state not in LOADED or self.plan is None:
+            raise CommandError(f"cannot seek while {self.state}")
+        if not 0 <= t <= self.plan.length:
+            raise CommandError(f"{t} is outside the show (0 to {self.plan.length})")
+        look = catch_up(self.plan, t, list(self.streams))
+        if self.state == "running":
+            self._halt()
+            self._send_now(prefer_seek(look, self.devices))
+            self._run_from(self.clock.monotonic(), t, self.plan.index_after(t))
+        elif self.state == "prerolling":
+            self._halt()
+            self._send_now(cue_up(look))
+            self._run_from(self._t_start, t, self.plan.index_after(t), look)
+            self.dispatcher.push(self._timeline, self._t_start,
+                                 callback=lambda: self._set_state("running"))
+        else:
+            self._send_now(cue_up(look))
+            self._frozen = t
+            self.next_index = self.plan.index_after(t)
+            self._resume = [a.device for a in look if a.kind == "play"]
+        self._mark_current(t)
+        self._set_state(self.state, moved=True)
+
+    def fire(self, cue_id: str) -> PlannedCue:
+        if self.state not in LOADED or self.plan is None:
+            raise CommandError(f"cannot fire a cue while {self.state}: load a show first")
+        planned = self.plan.cues[self.plan.cue_index(cue_id)]
+        wall = self._send_now(planned.actions)
+        self._publish_cue(planned, wall)
+        return planned
+
+    # -- inside ---------------------------------------------------------------------
+    def _run_from(self, start_at: float, t: float, index: int,
+                  extra: list[Action] | None = None) -> None:
+        assert self.plan is not None
+        self._t0, self.next_index = start_at - t, index
+        self._timeline = Timeline(self.plan, self.router, self.clock, t0=self._t0, start=t,
+                                  index=index, on_cue=self._on_cue, on_end=self._on_end,
+                                  catch_up=extra or ())
+        self.dispatcher.add(self._timeline)
+
+    def _halt(self) -> None:
+        """The timeline stops where it is; nothing of it is sent any more."""
+        self._frozen = self.show_time()
+        if self._timeline is not None:
+            self.dispatcher.remove(self._timeline)
+            self._timeline = None
+
+    def _on_cue(self, planned: PlannedCue, wall: float) -> None:
+        self.current, self.next_index = planned, planned.index + 1
+        now = self.clock.monotonic()
+        self.devices.apply(planned.actions, now)
+        self._start_levels(planned.actions, self._t0 + planned.at)
+        self._publish_cue(planned, wall)
+        if planned.cue.hold:
+            self._halt()
+            self._frozen = planned.at
+            self._set_state("holding")
+
+    def _on_end(self) -> None:
+        self._halt()
+        self._finish("completed")
+
+    def _finish(self, outcome: str) -> None:
+        self.dispatcher.remove(self._stop_token)
+        was_running = self.started_by is not None
+        show = self.plan.show.id if self.plan else None
+        self._set_state("idle")
+        self.plan, self.current, self.next_index, self._frozen = None, None, 0, 0.0
+        if was_running:
+            self.bus.publish(events.RUN, show=show, by=self.started_by, event="end",
+                             outcome=outcome, reason=None)
+        self.started_by, self._resume = None, []
+
+    def _safe_actions(self, fade: float) -> list[Action]:
+        look = self.venue.safe_look
+        actions = [Action(d.id, "black", (fade,)) for d in self.venue.screens]
+        if look.lights:
+            actions += [Action(d.id, "lights", (look.lights, fade)) for d in self.venue.lighting]
+        for device, stream in self.streams.items():
+            channels = dict.fromkeys(stream.mixer.levels(self.clock.monotonic()), 0)
+            channels.update(look.levels)
+            actions.append(Action(device, "levels", (tuple(sorted(channels.items())), fade)))
+        return actions
+
+    def _send_now(self, actions: list[Action] | tuple[Action, ...]) -> float:
+        """Bundles for `actions`, taking effect together as soon as the slowest device
+        can: latency-free devices send at once, others are held back by the dispatcher."""
+        now = self.clock.monotonic()
+        effect = now + self.router.lead
+        wall = self.clock.time() + self.router.lead
+        for device, address, data in self.router.bundles(
+                (a for a in actions if a.kind != "levels"), wall):
+            send_at = effect - self.router.latency[device]
+            if send_at <= now:
+                self.dispatcher.sender.send(address, data)
+            else:
+                self.dispatcher.push(self._now_token, send_at, address, data)
+                self.dispatcher.kick()
+        self.devices.apply(actions, now)
+        self._start_levels(actions, effect)
+        return wall
+
+    def _start_levels(self, actions: list[Action] | tuple[Action, ...], at: float) -> None:
+        for action in actions:
+            if action.kind == "levels" and action.device in self.streams:
+                self.streams[action.device].start(action.args[0], action.args[1], at)
+
+    def _mark_current(self, t: float) -> None:
+        assert self.plan is not None
+        index = self.plan.index_after(t)
+        self.current = self.plan.cues[index - 1] if index else None
+
+    def _publish_cue(self, planned: PlannedCue, wall: float) -> None:
+        assert self.plan is not None
+        self.bus.publish(events.CUE, show=self.plan.show.id, cue=planned.cue.id,
+                         name=planned.cue.name, at=planned.at, devices=list(planned.devices),
+                         deadline_wall=wall)
+
+    def _set_state(self, state: str, *, moved: bool = False) -> None:
+        """Publishes a change (or, with `moved`, a playhead jump within one state)."""
+        previous, self.state = self.state, state
+        if previous == state and not moved:
+            return
+        self.bus.publish(events.STATE, state=state, previous=previous,
+                         show=self.plan.show.id if self.plan else None,
+                         time=round(self.show_time(), 3))
+
+    async def close(self) -> None:
+        await self.dispatcher.close()

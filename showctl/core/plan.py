@@ -1,0 +1,158 @@
+"""A show compiled against a venue: the ordered, timed device commands the engine plays
+and `showctl cues` prints. Pure data, so what is printed is exactly what is played."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any
+
+from showctl.model import Cue, Show, Venue
+
+SCREEN_KINDS = ("play", "stop", "pause", "black")
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One abstract command to one device; a profile turns it into OSC.
+
+    kinds and args: load/play (media, position), pause, resume, stop/black (fade,),
+    seek (position,), clock (show time,), lights (cue, fade), levels (((ch, level), ...),
+    fade), dmx (512-byte frame,), osc (address, *args).
+    """
+
+    device: str
+    kind: str
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCue:
+    index: int
+    cue: Cue
+    actions: tuple[Action, ...]
+
+    @property
+    def at(self) -> float:
+        return self.cue.at
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.device for a in self.actions))
+
+
+class Plan:
+    def __init__(self, show: Show, venue: Venue, cues: tuple[PlannedCue, ...]) -> None:
+        self.show = show
+        self.venue = venue
+        self.cues = cues
+        self._times = [c.at for c in cues]
+
+    @property
+    def length(self) -> float:
+        return self.show.length
+
+    def cue_index(self, cue_id: str) -> int:
+        for planned in self.cues:
+            if planned.cue.id == cue_id:
+                return planned.index
+        raise KeyError(cue_id)
+
+    def index_after(self, t: float) -> int:
+        """The first cue still to come once the playhead is at `t` (cues at `t` are past)."""
+        return bisect.bisect_right(self._times, t)
+
+    def preloads(self) -> list[Action]:
+        """Each screen's first media, cued at its start position (sent on load)."""
+        return [a for a in self.screen_state_at(-1.0).values() if a is not None]
+
+    def screen_state_at(self, t: float) -> dict[str, Action | None]:
+        """What each screen should be doing at show time `t`, as the one action that puts
+        it there: `play` (or `load` when paused) at the right offset, `black`, `stop`."""
+        state: dict[str, Action | None] = {d.id: None for d in self.venue.screens}
+        last: dict[str, tuple[float, Action]] = {}
+        for planned in self.cues:
+            if planned.at > t:
+                break
+            for action in planned.actions:
+                if action.device in state and action.kind in SCREEN_KINDS:
+                    last[action.device] = (planned.at, action)
+        for device, (at, action) in last.items():
+            state[device] = _screen_catch_up(action, at, t, self._last_play(device, at))
+        for device in state:
+            if device not in last:
+                first = self._first_play(device)
+                state[device] = Action(device, "load", first.args) if first else None
+        return state
+
+    def lights_at(self, t: float) -> dict[str, Action]:
+        """The last console cue each lighting device got by show time `t`, cut (fade 0)."""
+        out: dict[str, Action] = {}
+        for planned in self.cues[: self.index_after(t)]:
+            for action in planned.actions:
+                if action.kind == "lights":
+                    out[action.device] = Action(action.device, "lights", (action.args[0], 0.0))
+        return out
+
+    def _first_play(self, device: str) -> Action | None:
+        for planned in self.cues:
+            for action in planned.actions:
+                if action.device == device and action.kind == "play":
+                    return action
+        return None
+
+    def _last_play(self, device: str, before: float) -> tuple[float, Action] | None:
+        found = None
+        for planned in self.cues:
+            if planned.at > before:
+                break
+            for action in planned.actions:
+                if action.device == device and action.kind == "play":
+                    found = (planned.at, action)
+        return found
+
+
+def _screen_catch_up(
+    action: Action, at: float, t: float, last_play: tuple[float, Action] | None
+) -> Action:
+    if action.kind == "play":
+        media, start = action.args
+        return Action(action.device, "play", (media, round(start + (t - at), 6)))
+    if action.kind == "pause" and last_play is not None:
+        play_at, play = last_play
+        media, start = play.args
+        return Action(action.device, "load", (media, round(start + (at - play_at), 6)))
+    if action.kind == "pause":
+        return Action(action.device, "pause")
+    return Action(action.device, action.kind, (0.0,))
+
+
+def compile_plan(show: Show, venue: Venue) -> Plan:
+    """KeyError when a cue names a device the venue lacks (the files' checks catch it
+    first; this is the engine's own guard)."""
+    lighting = [d.id for d in venue.lighting]
+    index_of = {d.id: d.index for d in venue.screens}
+    planned: list[PlannedCue] = []
+    for n, cue in enumerate(show.cues):
+        actions: list[Action] = []
+        for device in venue.resolve_screens(cue.screens):
+            if cue.play is not None:
+                media = cue.play.media.replace("{screen}", str(index_of.get(device, "")))
+                actions.append(Action(device, "play", (media, cue.play.from_)))
+            if cue.pause:
+                actions.append(Action(device, "pause"))
+            if cue.stop is not None:
+                actions.append(Action(device, "stop", (cue.stop.fade,)))
+            if cue.black is not None:
+                actions.append(Action(device, "black", (cue.black.fade,)))
+        if cue.lights is not None:
+            for device in [venue.device(cue.lights.device).id] if cue.lights.device else lighting:
+                actions.append(Action(device, "lights", (cue.lights.cue, cue.lights.fade)))
+        if cue.levels is not None:
+            levels = tuple(sorted(cue.levels.channels.items()))
+            for device in [venue.device(cue.levels.device).id] if cue.levels.device else lighting:
+                actions.append(Action(device, "levels", (levels, cue.levels.fade)))
+        for osc in cue.osc:
+            actions.append(Action(venue.device(osc.device).id, "osc", (osc.address, *osc.args)))
+        planned.append(PlannedCue(n, cue, tuple(actions)))
+    return Plan(show, venue, tuple(planned))

@@ -1,0 +1,23 @@
+"""`ola`: direct DMX through the Open Lighting Architecture's OSC plugin.
+
+OLA's OSC plugin receives a whole universe as one blob at `/dmx/universe/N`
+(https://www.openlighting.org/ola/developer-documentation/osc-plugin/ and
+`olad`'s ola-osc.conf: input ports listen on `/dmx/universe/%d`, blob format).
+The controller renders fades itself (40 Hz) and sends `dmx` frames of 512 bytes.
+"""
+
+from __future__ import annotations
+
+from showctl.core.plan import Action
+from showctl.outputs.encode import Message
+from showctl.outputs.profiles.base import Profile
+
+
+class OlaProfile(Profile):
+    name = "ola"
+    source = "https://www.openlighting.org/ola/developer-documentation/osc-plugin/"
+    kinds = frozenset({"dmx", "osc"})
+
+    def translate(self, action: Action) -> list[Message]:
+        (frame,) = action.args
+        return [(f"/dmx/universe/{self.device.universe}", (bytes(frame),))]

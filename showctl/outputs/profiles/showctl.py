@@ -1,0 +1,25 @@
+"""The built-in `showctl` profile: the player and lighting OSC of SPEC 3.2."""
+
+from __future__ import annotations
+
+from showctl.core.plan import Action
+from showctl.outputs.encode import Message
+from showctl.outputs.profiles.base import Profile
+
+
+class ShowctlProfile(Profile):
+    name = "showctl"
+    source = "SPEC.md section 3.2 (this project's own player/lighting protocol)"
+    kinds = frozenset(
+        {"load", "play", "pause", "resume", "stop", "black", "seek", "clock", "lights", "osc"}
+    )
+
+    def translate(self, action: Action) -> list[Message]:
+        kind, args = action.kind, action.args
+        if kind == "lights":
+            cue, fade = args
+            return [("/showctl/lights/cue", (str(cue), float(fade)))]
+        if kind in ("load", "play"):
+            media, position = args
+            return [(f"/showctl/player/{kind}", (str(media), float(position)))]
+        return [(f"/showctl/player/{kind}", tuple(float(a) for a in args))]
