@@ -55,19 +55,23 @@ class OscAction(Frozen):
 
 
 class Cue(Frozen):
-    id: str = Field(min_length=1)
-    at: Seconds
-    name: str = ""
-    screens: ScreenSelector | None = None
-    play: Play | None = None
-    stop: Stop | None = None
-    pause: bool = False
-    black: Black | None = None
-    lights: Lights | None = None
-    levels: Levels | None = None
-    osc: tuple[OscAction, ...] = ()
-    hold: bool = False
-    notes: str = ""
+    id: str = Field(min_length=1, description="unique in the show, e.g. \"7\" or \"7.1\"")
+    at: Seconds = Field(description="show time: seconds, M:SS(.fff) or H:MM:SS(.fff)")
+    name: str = Field(default="", description="what operators see on the cue sheet")
+    screens: ScreenSelector | None = Field(
+        default=None, description="`all`, a group, screen numbers or ids, or a list of them"
+    )
+    play: Play | None = Field(default=None, description="screens play a media file")
+    stop: Stop | None = Field(default=None, description="screens stop their player")
+    pause: bool = Field(default=False, description="screens pause on the current frame")
+    black: Black | None = Field(default=None, description="screens fade to black")
+    lights: Lights | None = Field(default=None, description="recall a lighting console cue")
+    levels: Levels | None = Field(default=None, description="set DMX channels directly")
+    osc: tuple[OscAction, ...] = Field(
+        default=(), description="raw OSC messages to devices: one, or a list"
+    )
+    hold: bool = Field(default=False, description="the timeline stops here until GO")
+    notes: str = Field(default="", description="for the operator; not sent anywhere")
 
     @model_validator(mode="before")
     @classmethod
@@ -91,9 +95,9 @@ class Cue(Frozen):
 
 
 class Show(Frozen):
-    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="how commands name the show")
     title: str = ""
-    preroll: Seconds = 2.0
+    preroll: Seconds = Field(default=2.0, description="seconds to load media before t=0")
     duration: Seconds | None = Field(
         default=None, description="end of the show; default: last cue plus its longest fade"
     )

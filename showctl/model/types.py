@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time as clock_time
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 
 from showctl.timecode import format_time, parse_clock, parse_duration, parse_time
 
@@ -18,21 +18,38 @@ class Frozen(BaseModel):
     )
 
 
+_TIME_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?|(\d+:)?\d+:\d{2}(\.\d{1,3})?)\s*$"},
+    ],
+    "examples": [83.5, "1:23.5", "0:19:00"],
+}
+
 Seconds = Annotated[
     float,
     BeforeValidator(parse_time),
     PlainSerializer(format_time, return_type=str, when_used="json"),
+    WithJsonSchema(_TIME_SCHEMA, mode="validation"),
 ]
 """A show time or fade (SPEC 1.1): `83.5`, `"1:23.5"`, `"0:19:00"`."""
 
 ClockTime = Annotated[
     clock_time,
     BeforeValidator(parse_clock),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{2}:\d{2}$"}, mode="validation"),
     PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json"),
 ]
 """A time of day `HH:MM` in the venue's timezone."""
 
-Interval = Annotated[float, BeforeValidator(parse_duration)]
+Interval = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?$"}]},
+        mode="validation",
+    ),
+]
 """`30m`, `1h`, `90s`."""
 
 
