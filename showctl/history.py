@@ -1,0 +1,150 @@
+"""The run history: every show run (who started it, how it ended) and every scheduled
+start that did not happen (skipped, with the reason, or missed), in SQLite.
+
+Bus listeners are called inside the engine's task, so the listener only queues the
+event; a writer task commits the queue on the loop's next turn. `recent()` flushes
+first, so a reader always sees what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from showctl.core.events import RUN, Event, EventBus
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,            -- run | skip | miss
+    show TEXT NOT NULL,
+    by TEXT,
+    start REAL NOT NULL,           -- wall seconds: the run's start, or when it was skipped
+    end REAL,
+    outcome TEXT,                  -- completed | stopped | panic | ... (runs)
+    reason TEXT,                   -- why a start was skipped or missed
+    scheduled REAL                 -- the scheduled instant, for scheduled starts
+);
+CREATE INDEX IF NOT EXISTS runs_start ON runs (start);
+"""
+_COLUMNS = ("id", "kind", "show", "by", "start", "end", "outcome", "reason", "scheduled")
+
+
+class History:
+    """History(path, bus): `path` is the database file (its folder is created)."""
+
+    def __init__(self, path: Path, bus: EventBus) -> None:
+        self.path = Path(path)
+        self._bus = bus
+        self._queue: deque[Event] = deque()
+        self._wake = asyncio.Event()
+        self._db: sqlite3.Connection | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path)
+        self._db.executescript(_SCHEMA)
+        self._unsubscribe = self._bus.subscribe(self._on_event)
+        self._writer = asyncio.create_task(self._write_loop(), name="history-writer")
+
+    async def stop(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        if self._writer:
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+        if self._db is not None:
+            self._flush()
+            self._db.close()
+            self._db = None
+
+    def recent(self, limit: int = 100, since: float | None = None) -> list[dict[str, Any]]:
+        """Newest first: runs, skips and misses starting at or after wall `since`."""
+        db = self._connection()
+        self._flush()
+        rows = db.execute(
+            "SELECT * FROM runs WHERE start >= ? ORDER BY start DESC, id DESC LIMIT ?",
+            (since if since is not None else float("-inf"), max(0, int(limit))),
+        ).fetchall()
+        return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+
+    def last_scheduled(self) -> float | None:
+        """The latest scheduled instant the schedule acted on (ran, skipped or missed)."""
+        db = self._connection()
+        self._flush()
+        row = db.execute(
+            "SELECT max(coalesce(scheduled, start)) FROM runs WHERE by = 'schedule'"
+        ).fetchone()
+        return row[0]
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise RuntimeError("History is not started")
+        return self._db
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind == RUN:
+            self._queue.append(event)
+            self._wake.set()
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._queue or self._db is None:
+            return
+        with self._db:  # one transaction for the whole batch
+            while self._queue:
+                try:
+                    self._record(self._db, self._queue.popleft())
+                except (sqlite3.Error, TypeError, ValueError):
+                    log.exception("history: could not record a run event")
+
+    @staticmethod
+    def _record(db: sqlite3.Connection, event: Event) -> None:
+        data = event.data
+        kind = data.get("event")
+        show = str(data.get("show") or "")
+        scheduled = _epoch(data.get("scheduled"))
+        if kind == "start":
+            db.execute(
+                "INSERT INTO runs (kind, show, by, start, scheduled) VALUES ('run', ?, ?, ?, ?)",
+                (show, data.get("by"), event.wall, scheduled),
+            )
+        elif kind == "end":
+            db.execute(
+                "UPDATE runs SET end = ?, outcome = ? WHERE id = (SELECT max(id) FROM runs "
+                "WHERE kind = 'run' AND show = ? AND end IS NULL)",
+                (event.wall, data.get("outcome"), show),
+            )
+        elif kind in ("skip", "miss"):
+            # A restart may report the same missed start again: keep the first record.
+            db.execute(
+                "INSERT INTO runs (kind, show, by, start, reason, scheduled) "
+                "SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+                "(SELECT 1 FROM runs WHERE show = ? AND scheduled = ?)",
+                (kind, show, data.get("by"), event.wall, data.get("reason"), scheduled,
+                 show, scheduled),
+            )
+
+
+def _epoch(value: object) -> float | None:
+    """The wall seconds of an ISO datetime or a number; None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return datetime.fromisoformat(str(value)).timestamp()
