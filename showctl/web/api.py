@@ -1,0 +1,176 @@
+"""The HTTP API of SPEC 4: each route is one Controller call, `by="web:<user>"`.
+
+Refusals come from the core as CommandError (409), NotFound (404) or BadArgument
+(400) and become `{"error": message}` in security.errors_middleware.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from typing import Any
+
+from aiohttp import web
+
+from showctl.core.errors import BadArgument, NotFound
+from showctl.model import Show
+from showctl.web.security import requires, who
+
+CONTROLLER = web.AppKey("controller", object)
+HISTORY = web.AppKey("history", object)
+TRANSPORT = ("go", "pause", "resume", "stop", "panic")
+HISTORY_LIMIT = 500
+
+routes = web.RouteTableDef()
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """The JSON object sent, or {} for an empty body."""
+    if not request.body_exists:
+        return {}
+    try:
+        data = await request.json()
+    except ValueError:
+        raise BadArgument("the body is not valid JSON") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise BadArgument("the body must be a JSON object")
+    return data
+
+
+def _ok(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True, "status": request.app[CONTROLLER].status()})
+
+
+def show_summary(show: Show) -> dict[str, Any]:
+    return {"id": show.id, "title": show.title, "length": show.length, "cues": len(show.cues)}
+
+
+def cue_sheet(show: Show, venue: Any) -> dict[str, Any]:
+    cues = []
+    for cue in show.cues:
+        entry = cue.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        entry.update(id=cue.id, at=cue.at, name=cue.name)
+        try:
+            entry["devices"] = list(venue.resolve_screens(cue.screens))
+        except KeyError:
+            entry["devices"] = []
+        cues.append(entry)
+    return {**show_summary(show), "preroll": show.preroll, "cues": cues}
+
+
+@routes.get("/api/status")
+async def status(request: web.Request) -> web.Response:
+    return web.json_response(request.app[CONTROLLER].status())
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    """Who the page is logged in as, and the CSRF token its changes must carry."""
+    identity = who(request)
+    return web.json_response({"name": identity.name, "role": identity.role,
+                              "csrf": identity.csrf})
+
+
+@routes.get("/api/shows")
+async def shows(request: web.Request) -> web.Response:
+    library = request.app[CONTROLLER].config.shows
+    return web.json_response([show_summary(s) for s in library.values()])
+
+
+@routes.get("/api/shows/{id}")
+async def show(request: web.Request) -> web.Response:
+    config = request.app[CONTROLLER].config
+    found = config.shows.get(request.match_info["id"])
+    if found is None:
+        raise NotFound(f"no show {request.match_info['id']!r}")
+    return web.json_response(cue_sheet(found, config.venue))
+
+
+@routes.post("/api/load")
+@requires("operator")
+async def load(request: web.Request) -> web.Response:
+    name = (await _body(request)).get("show")
+    if not isinstance(name, str) or not name:
+        raise BadArgument('load needs {"show": "<show id>"}')
+    request.app[CONTROLLER].load(name, by=who(request).by)
+    return _ok(request)
+
+
+@routes.post("/api/seek")
+@requires("operator")
+async def seek(request: web.Request) -> web.Response:
+    to = (await _body(request)).get("to")
+    if isinstance(to, bool) or not isinstance(to, int | float | str) or to == "":
+        raise BadArgument('seek needs {"to": <seconds> or "<cue id>"}')
+    if isinstance(to, float) and not math.isfinite(to):
+        raise BadArgument("seek needs a finite time")
+    request.app[CONTROLLER].seek(to, by=who(request).by)
+    return _ok(request)
+
+
+@routes.post("/api/transport/{action}")
+@requires("operator")
+async def transport(request: web.Request) -> web.Response:
+    action = request.match_info["action"]
+    if action not in TRANSPORT:
+        raise NotFound(f"no transport command {action!r}: one of {', '.join(TRANSPORT)}")
+    controller, by = request.app[CONTROLLER], who(request).by
+    body = await _body(request)
+    if action == "stop":
+        fade = body.get("fade")
+        if fade is not None and (
+            isinstance(fade, bool) or not isinstance(fade, int | float)
+            or not 0 <= fade <= 600
+        ):
+            raise BadArgument("fade must be a number of seconds from 0 to 600")
+        controller.stop(None if fade is None else float(fade), by=by)
+    else:
+        getattr(controller, action)(by=by)
+    return _ok(request)
+
+
+@routes.post("/api/cues/{id}/fire")
+@requires("operator")
+async def fire(request: web.Request) -> web.Response:
+    request.app[CONTROLLER].fire(request.match_info["id"], by=who(request).by)
+    return _ok(request)
+
+
+@routes.get("/api/schedule")
+async def schedule(request: web.Request) -> web.Response:
+    return web.json_response(request.app[CONTROLLER].status().get("schedule"))
+
+
+@routes.post("/api/schedule/{action:hold|release}")
+@requires("operator")
+async def schedule_hold(request: web.Request) -> web.Response:
+    controller, by = request.app[CONTROLLER], who(request).by
+    if request.match_info["action"] == "hold":
+        controller.hold_schedule(by=by)
+    else:
+        controller.release_schedule(by=by)
+    return _ok(request)
+
+
+@routes.get("/api/history")
+async def history(request: web.Request) -> web.Response:
+    try:
+        limit = int(request.query.get("limit", "50"))
+    except ValueError:
+        raise BadArgument("limit must be a whole number") from None
+    if not 1 <= limit <= HISTORY_LIMIT:
+        raise BadArgument(f"limit must be from 1 to {HISTORY_LIMIT}")
+    source = request.app[HISTORY]
+    if source is None:
+        return web.json_response([])
+    runs = source.recent(limit)
+    if inspect.isawaitable(runs):
+        runs = await runs
+    return web.json_response(list(runs), dumps=_dumps)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str)

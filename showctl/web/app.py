@@ -1,0 +1,94 @@
+"""The dashboard application and the face that serves it on `venue.web.listen`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from showctl.cli import UserError
+from showctl.web import api, pages
+from showctl.web.auth import Accounts, LoginLimiter, Sessions
+from showctl.web.live import Hub
+from showctl.web.security import ACCOUNTS, SESSIONS, auth_middleware, errors_middleware
+
+log = logging.getLogger(__name__)
+
+SESSION_FILE = "web-sessions.json"
+
+
+def make_app(
+    controller: Any, history: Any = None, *, accounts: Accounts | None = None
+) -> web.Application:
+    """The aiohttp application (also what aiohttp's test client serves).
+
+    Sessions are kept in `<state_dir>/web-sessions.json`, so a restarted controller
+    keeps its operators logged in. `accounts` defaults to the venue's users and tokens.
+    """
+    venue = controller.config.venue
+    app = web.Application(middlewares=[errors_middleware, auth_middleware],
+                          client_max_size=64 * 1024)
+    app[api.CONTROLLER] = controller
+    app[api.HISTORY] = history
+    app[ACCOUNTS] = accounts or Accounts(venue.web)
+    app[SESSIONS] = Sessions(Path(venue.state_dir) / SESSION_FILE)
+    app[pages.LIMITER] = LoginLimiter()
+    hub = Hub(controller)
+    app[pages.HUB] = hub
+    app.add_routes(api.routes)
+    app.add_routes(pages.routes)
+    app.router.add_static("/static/", pages.STATIC, append_version=False)
+
+    async def start_hub(_: web.Application) -> None:
+        hub.start()
+
+    async def stop_hub(_: web.Application) -> None:
+        await hub.stop()
+
+    app.on_startup.append(start_hub)
+    app.on_shutdown.append(stop_hub)
+    return app
+
+
+class WebServer:
+    """The dashboard face: `WebServer(controller, history=None, demo=False)`.
+
+    `await start()` serves on `venue.web.listen`; `await stop()` closes every
+    dashboard connection. With `demo=True` (for `showctl run --simulate`), start
+    prints a one-time login link that logs a browser in as an operator.
+    """
+
+    def __init__(self, controller: Any, history: Any = None, *, demo: bool = False) -> None:
+        self._controller = controller
+        self._accounts = Accounts(controller.config.venue.web)
+        self.app = make_app(controller, history, accounts=self._accounts)
+        self._demo = demo
+        self._runner: web.AppRunner | None = None
+        self.demo_link: str | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._controller.config.venue.web.listen
+        return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+
+    async def start(self) -> None:
+        host, port = self._controller.config.venue.web.listen
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
+        await self._runner.setup()
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise UserError(f"cannot serve the dashboard on {host}:{port}: {exc}") from exc
+        log.info("dashboard on %s", self.url)
+        if self._demo:
+            self.demo_link = f"{self.url}/login/once/{self._accounts.one_time_link()}"
+            print(f"Dashboard: {self.demo_link}  (one-time operator login)", flush=True)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

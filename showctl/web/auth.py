@@ -1,0 +1,206 @@
+"""Who is asking: password hashes, API tokens, sessions and the login rate limit.
+
+Passwords are stored as `scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>` (hashlib.scrypt,
+dklen 32) so no extra dependency is needed. Sessions live in a server-side table
+(only sha256 of each cookie is kept) that is saved in the state directory, so an
+operator's tablet stays logged in across a controller restart mid-show.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from showctl.model.venue import Web
+
+log = logging.getLogger(__name__)
+
+ROLES = {"viewer": 0, "operator": 1, "admin": 2}
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 16384, 8, 1
+SESSION_TTL = 12 * 3600.0
+"""A working day at the venue: a tablet logged in at opening lasts until closing."""
+
+
+def hash_password(password: str) -> str:
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32
+    )
+    b64 = base64.b64encode
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(stored: str, password: str) -> bool:
+    """False for a wrong password and for a malformed stored hash (logged)."""
+    try:
+        scheme, n, r, p, salt, expected = stored.split("$")
+        if scheme != "scrypt":
+            raise ValueError(f"unknown scheme {scheme!r}")
+        want = base64.b64decode(expected, validate=True)
+        n_, r_, p_ = int(n), int(r), int(p)
+        got = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt, validate=True),
+            n=n_, r=r_, p=p_, dklen=len(want), maxmem=256 * n_ * r_ + (1 << 20),
+        )
+    except ValueError as exc:
+        log.error("a password hash in venue.yaml is malformed: %s", exc)
+        return False
+    return hmac.compare_digest(got, want)
+
+
+def token_hash(token: str) -> str:
+    """What venue.web.tokens[].token_hash holds for an API token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    name: str
+    role: str
+    via: str  # "session" or "token": only sessions need the cross-site checks
+    csrf: str = ""
+
+    def can(self, role: str) -> bool:
+        return ROLES[self.role] >= ROLES[role]
+
+    @property
+    def by(self) -> str:
+        return f"web:{self.name}"
+
+
+@dataclass(slots=True)
+class Session:
+    name: str
+    role: str
+    csrf: str
+    expires: float
+
+
+class Sessions:
+    """Cookie token → session, kept as sha256(token) and saved to `path` when given."""
+
+    def __init__(self, path: Path | None = None, now: Callable[[], float] = time.time) -> None:
+        self._path = path
+        self._now = now
+        self._table: dict[str, Session] = {}
+        self._load()
+
+    def create(self, name: str, role: str) -> tuple[str, Session]:
+        token = secrets.token_urlsafe(32)
+        session = Session(name, role, secrets.token_urlsafe(24), self._now() + SESSION_TTL)
+        self._table[token_hash(token)] = session
+        self._save()
+        return token, session
+
+    def get(self, token: str | None) -> Session | None:
+        if not token:
+            return None
+        key = token_hash(token)
+        session = self._table.get(key)
+        if session is not None and session.expires < self._now():
+            del self._table[key]
+            self._save()
+            return None
+        return session
+
+    def drop(self, token: str | None) -> None:
+        if token and self._table.pop(token_hash(token), None) is not None:
+            self._save()
+
+    def _load(self) -> None:
+        if self._path is None or not self._path.exists():
+            return
+        try:
+            raw = json.loads(self._path.read_text())
+            now = self._now()
+            self._table = {
+                k: Session(**v) for k, v in raw.items() if float(v["expires"]) > now
+            }
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            log.warning("ignoring unreadable session file %s: %s", self._path, exc)
+
+    def _save(self) -> None:
+        if self._path is None:
+            return
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump({k: asdict(v) for k, v in self._table.items()}, out)
+            tmp.replace(self._path)
+        except OSError as exc:
+            log.warning("cannot save sessions to %s: %s", self._path, exc)
+
+
+class LoginLimiter:
+    """At most `limit` failed logins per source address in a sliding `window`."""
+
+    def __init__(
+        self, limit: int = 5, window: float = 60.0, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit, self.window, self._now = limit, window, now
+        self._failures: dict[str, deque[float]] = {}
+
+    def retry_after(self, address: str) -> float:
+        """Seconds until this address may try again; 0 when it may now."""
+        failures = self._failures.get(address)
+        if not failures:
+            return 0.0
+        now = self._now()
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        if len(failures) < self.limit:
+            return 0.0
+        return failures[0] + self.window - now
+
+    def failed(self, address: str) -> None:
+        self._failures.setdefault(address, deque()).append(self._now())
+        if len(self._failures) > 10_000:  # bounded memory under a spray of addresses
+            self._failures.pop(next(iter(self._failures)))
+
+
+class Accounts:
+    """The venue's users and API tokens, and one-time demo login links."""
+
+    def __init__(self, web: Web) -> None:
+        self._users = {u.name: u for u in web.users}
+        self._tokens = {t.token_hash.lower(): t for t in web.tokens}
+        self._once: dict[str, str] = {}  # sha256(link token) -> role
+
+    def check_password(self, name: str, password: str) -> Identity | None:
+        user = self._users.get(name)
+        if user is None:
+            verify_password(_DUMMY_HASH, password)  # same cost: do not reveal who exists
+            return None
+        if verify_password(user.password_hash, password):
+            return Identity(user.name, user.role, "session")
+        return None
+
+    def check_token(self, token: str) -> Identity | None:
+        entry = self._tokens.get(token_hash(token))
+        return Identity(entry.name, entry.role, "token") if entry else None
+
+    def one_time_link(self, role: str = "operator") -> str:
+        token = secrets.token_urlsafe(24)
+        self._once[token_hash(token)] = role
+        return token
+
+    def use_link(self, token: str) -> str | None:
+        """The role of a one-time link, which is spent by this call."""
+        return self._once.pop(token_hash(token), None)
+
+
+_DUMMY_HASH = (
+    "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+)

@@ -1,0 +1,117 @@
+"""The pages around the API: login and logout, the dashboard itself, /ws and /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from showctl.web.api import CONTROLLER
+from showctl.web.auth import Identity, LoginLimiter
+from showctl.web.live import Client, Hub
+from showctl.web.security import ACCOUNTS, COOKIE, SESSIONS, json_error, same_origin
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+HUB = web.AppKey("hub", Hub)
+LIMITER = web.AppKey("limiter", LoginLimiter)
+
+routes = web.RouteTableDef()
+
+
+def _login_page(message: str = "", status: int = 200) -> web.Response:
+    text = (STATIC / "login.html").read_text()
+    error = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    return web.Response(text=text.replace("<!--error-->", error), status=status,
+                        content_type="text/html")
+
+
+def _start_session(request: web.Request, identity: Identity) -> web.Response:
+    token, _ = request.app[SESSIONS].create(identity.name, identity.role)
+    response = web.HTTPSeeOther("/")
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
+                        secure=request.secure)
+    log.info("dashboard login: %s (%s) from %s", identity.name, identity.role,
+             request.remote)
+    return response
+
+
+@routes.get("/login")
+async def login_form(request: web.Request) -> web.Response:
+    return _login_page()
+
+
+@routes.post("/login")
+async def login(request: web.Request) -> web.StreamResponse:
+    address = request.remote or "?"
+    limiter = request.app[LIMITER]
+    wait = limiter.retry_after(address)
+    if wait > 0:
+        page = _login_page(f"Too many failed logins: try again in {int(wait) + 1} s.", 429)
+        page.headers["Retry-After"] = str(int(wait) + 1)
+        return page
+    if not same_origin(request):
+        return _login_page("This login did not come from this dashboard's page.", 403)
+    form = await request.post()
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    accounts = request.app[ACCOUNTS]
+    # scrypt takes ~50 ms and releases the GIL: keep it off the engine's loop
+    identity = await asyncio.get_running_loop().run_in_executor(
+        None, accounts.check_password, name, password
+    )
+    if identity is None:
+        limiter.failed(address)
+        log.warning("dashboard login failed for %r from %s", name, address)
+        return _login_page("Wrong name or password.", 401)
+    return _start_session(request, identity)
+
+
+@routes.get("/login/once/{token}")
+async def login_once(request: web.Request) -> web.StreamResponse:
+    """The demo's one-time link: logs in as an operator, and works only once."""
+    role = request.app[ACCOUNTS].use_link(request.match_info["token"])
+    if role is None:
+        return _login_page("That one-time link was already used or is unknown.", 403)
+    return _start_session(request, Identity("demo", role, "session"))
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.StreamResponse:
+    request.app[SESSIONS].drop(request.cookies.get(COOKIE))
+    response = web.json_response({"ok": True})
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+@routes.get("/")
+async def dashboard(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        state = request.app[CONTROLLER].state
+    except Exception as exc:
+        return json_error(503, f"engine not running: {exc}")
+    return web.json_response({"ok": True, "state": state})
+
+
+@routes.get("/ws")
+async def websocket(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
+    await ws.prepare(request)
+    hub = request.app[HUB]
+    client = Client(ws)
+    hub.add(client)
+    try:
+        async for message in ws:  # the page sends nothing we act on; read to see the close
+            if message.type == WSMsgType.ERROR:
+                break
+    finally:
+        hub.remove(client)
+    return ws

@@ -1,0 +1,125 @@
+"""The request gate: who is asking, may they, and is it really them (not another site).
+
+Every request but the public ones needs a session cookie or a bearer token. Changes
+made with a cookie must come from this origin (Origin, else Referer, matches Host) and
+carry the session's CSRF token in `X-CSRF-Token`; bearer tokens are not sent by
+browsers on their own, so they need neither. Errors under /api and /ws are JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from showctl.core.errors import CommandError
+from showctl.web.auth import Accounts, Identity, Sessions
+
+log = logging.getLogger(__name__)
+
+COOKIE = "showctl_session"
+PUBLIC = ("/healthz", "/login", "/static/")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+ACCOUNTS = web.AppKey("accounts", Accounts)
+SESSIONS = web.AppKey("sessions", Sessions)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def same_origin(request: web.Request) -> bool:
+    """Origin (or Referer when a browser sends no Origin) names this very host."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source or source == "null":
+        return False
+    parts = urlsplit(source)
+    return parts.scheme == request.scheme and parts.netloc == request.host
+
+
+def identify(request: web.Request) -> Identity | None:
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        return request.app[ACCOUNTS].check_token(auth[len("Bearer ") :].strip())
+    session = request.app[SESSIONS].get(request.cookies.get(COOKIE))
+    if session is None:
+        return None
+    return Identity(session.name, session.role, "session", session.csrf)
+
+
+def _is_public(path: str) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC) or (
+        path.startswith("/login/")
+    )
+
+
+def _wants_json(path: str) -> bool:
+    return path.startswith("/api/") or path == "/ws"
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CommandError → its status; HTTP errors under /api as JSON; never a traceback."""
+    try:
+        return await handler(request)
+    except CommandError as exc:
+        return json_error(exc.status, str(exc))
+    except web.HTTPException as exc:
+        if _wants_json(request.path) and exc.status >= 400:
+            message = exc.text or exc.reason
+            return json_error(exc.status, message.removeprefix(f"{exc.status}: "))
+        raise
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        if _wants_json(request.path):
+            return json_error(500, "internal error (see the controller's log)")
+        raise web.HTTPInternalServerError(text="internal error") from None
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if _is_public(request.path):
+        return await handler(request)
+    identity = identify(request)
+    if identity is None:
+        if _wants_json(request.path):
+            return json_error(401, "not logged in")
+        raise web.HTTPSeeOther("/login")
+    if identity.via == "session":
+        if request.path == "/ws" and not same_origin(request):
+            return json_error(403, "cross-site WebSocket refused")
+        if request.method not in SAFE_METHODS:
+            if not same_origin(request):
+                return json_error(403, "cross-site request refused (Origin does not match)")
+            if request.headers.get("X-CSRF-Token") != identity.csrf:
+                return json_error(403, "missing or wrong X-CSRF-Token")
+    request["identity"] = identity
+    return await handler(request)
+
+
+def requires(role: str) -> Callable[[Handler], Handler]:
+    """Refuse with 403 unless the caller's role is at least `role`."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def checked(request: web.Request) -> web.StreamResponse:
+            identity: Identity = request["identity"]
+            if not identity.can(role):
+                return json_error(403, f"{identity.role} {identity.name!r} may not do this")
+            return await handler(request)
+
+        checked.required_role = role  # type: ignore[attr-defined]
+        return checked
+
+    return wrap
+
+
+def who(request: web.Request) -> Any:
+    return request["identity"]
