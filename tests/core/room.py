@@ -79,19 +79,22 @@ class Room:
             t.close()
 
 
-def add_devices(venue_path: Path, *devices: dict[str, Any]) -> None:
+def add_devices(venue_path: Path, *devices: dict[str, Any],
+                patch: dict[str, dict[str, Any]] | None = None) -> None:
     data = yaml.safe_load(venue_path.read_text())
     for device in devices:
         data["devices"].append({"host": "127.0.0.1", "port": free_port(), **device})
+    for device in data["devices"]:
+        device.update((patch or {}).get(device["id"], {}))
     venue_path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
 async def open_room(root: Path, *, shows: list[dict] | None = None,
                     extra_devices: tuple[dict[str, Any], ...] = (),
-                    venue_extra: dict | None = None) -> Room:
+                    venue_extra: dict | None = None,
+                    patch: dict[str, dict[str, Any]] | None = None) -> Room:
     path = write_config(root, shows=shows, venue_extra=venue_extra)
-    if extra_devices:
-        add_devices(path, *extra_devices)
+    add_devices(path, *extra_devices, patch=patch)
     config = load_config(path)
     clock = FakeClock(monotonic=MONO0, wall=WALL0)
     controller = Controller(config, clock)
