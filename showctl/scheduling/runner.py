@@ -1,0 +1,233 @@
+"""`ScheduleRunner`: starts the scheduled shows on the injected clock (docs/schedule.md).
+
+APScheduler holds one job per show (its trigger asks the calendar), so `jobs()` lists
+the next starts; the runner's own loop sleeps on the `Clock` to the earliest job's
+preload instant and decides there. APScheduler 3 reads `datetime.now()` and
+`loop.call_later` directly, so its own timer could not follow a FakeClock nor start a
+show to the millisecond; its scheduler therefore stays paused, a job store with triggers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.job import Job
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from showctl.core.clock import Clock
+from showctl.core.controller import Controller
+from showctl.core.errors import CommandError
+from showctl.core.events import LOG, RUN, STATE, Event
+from showctl.history import History
+from showctl.scheduling.calendar import starts
+from showctl.scheduling.trigger import CalendarTrigger, scheduled_shows
+from showctl.scheduling.watch import ScheduleWatch
+
+log = logging.getLogger(__name__)
+
+BY = "schedule"
+
+
+class ScheduleRunner:
+    def __init__(
+        self,
+        controller: Controller,
+        clock: Clock,
+        *,
+        history: History | None = None,
+        poll_every: float = 2.0,
+    ) -> None:
+        self.controller, self.clock, self.history = controller, clock, history
+        self.watch = ScheduleWatch(controller, clock, poll_every, on_change=self._replan)
+        self._schedule = controller.config.schedule
+        self._tz = ZoneInfo(controller.config.venue.timezone)
+        self._status: dict[tuple[datetime, str], str] = {}  # done | skipped | missed
+        self._scheduler = AsyncIOScheduler(timezone=self._tz)
+        self._changed = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._unsubscribe = controller.bus.subscribe(self._on_event)
+
+    # -- lifecycle ----------------------------------------------------------------------
+    async def start(self) -> None:
+        self._scheduler.start(paused=True)  # a job store: our loop does the firing
+        self._record_missed_since_last_run()
+        self._replan()
+        self._tasks = [
+            asyncio.create_task(self._loop(), name="schedule-runner"),
+            asyncio.create_task(self.watch.run(), name="schedule-watch"),
+        ]
+
+    async def stop(self) -> None:
+        self._unsubscribe()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def reload(self) -> list[str]:
+        """Re-reads the files now; returns the error lines (the old schedule stays)."""
+        return self.watch.reload()
+
+    def jobs(self) -> list[Job]:
+        """One job per scheduled show, soonest first; `next_run_time` is its next start."""
+        return sorted(self._scheduler.get_jobs(), key=lambda job: job.next_run_time)
+
+    # -- the plan -----------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.time(), self._tz)
+
+    def _monotonic(self, at: datetime) -> float:
+        """The monotonic instant of wall instant `at`, from the clocks' present difference."""
+        return self.clock.monotonic() + (at.timestamp() - self.clock.time())
+
+    def _replan(self) -> None:
+        """Jobs from the schedule in force; starts already handled are not planned again."""
+        config = self.controller.config
+        self._schedule, self._tz = config.schedule, ZoneInfo(config.venue.timezone)
+        self._scheduler.remove_all_jobs()
+        after = self._now() - timedelta(seconds=self._schedule.policy.missed_grace)
+        for show in scheduled_shows(self._schedule):
+            trigger = CalendarTrigger(self._schedule, self._tz, show)
+            first = self._unhandled(trigger, trigger.get_next_fire_time(None, after))
+            if first is not None:
+                self._scheduler.add_job(self._start, trigger, args=(show,), id=show,
+                                        name=show, next_run_time=first)
+        self._changed.set()
+        self._publish()
+
+    def _publish(self) -> None:
+        now = self._now()
+        old = now - timedelta(days=2)
+        self._status = {key: v for key, v in self._status.items() if key[0] > old}
+        today = starts(self._schedule, self._tz, now.date(), 1)
+        jobs = self.jobs()
+        self.controller.set_schedule_info({
+            "next": {"at": jobs[0].next_run_time.isoformat(), "show": jobs[0].name}
+            if jobs else None,
+            "today": [
+                {"at": s.at.isoformat(), "show": s.show,
+                 "status": self._status.get((s.at, s.show), "due")}
+                for s in today
+            ],
+        })
+
+    def _record_missed_since_last_run(self) -> None:
+        """Today's starts that passed while the controller was down (beyond the grace)."""
+        now, policy = self._now(), self._schedule.policy
+        since = datetime.combine(now.date(), datetime.min.time(), self._tz).timestamp()
+        last = self.history.last_scheduled() if self.history else None
+        if last is not None:  # a run's start is recorded up to `preload` before its time
+            since = max(since, last + policy.preload + 1)
+        for start in starts(self._schedule, self._tz, now.date(), 1):
+            if since <= start.at.timestamp() < now.timestamp() - policy.missed_grace:
+                self._finish(start.at, start.show, "miss", "the controller was not running")
+
+    # -- the loop -----------------------------------------------------------------------
+    async def _loop(self) -> None:
+        while True:
+            self._changed.clear()
+            jobs = self.jobs()
+            now = self._now()
+            midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(),
+                                        self._tz)
+            wake = self._monotonic(midnight)  # "today" changes at midnight
+            if jobs:
+                preload = self._monotonic(jobs[0].next_run_time) - self._schedule.policy.preload
+                wake = min(wake, preload)
+            if not await self._wait(wake, self._changed):
+                continue  # the plan changed: look again
+            if jobs and self.clock.monotonic() >= preload:
+                job = jobs[0]
+                try:
+                    await job.func(*job.args)
+                except Exception as exc:  # a start must never stop the schedule
+                    log.exception("scheduled start of %s failed", job.name)
+                    self._finish(job.next_run_time, job.name, "skip", f"internal error: {exc}")
+                self._advance(job.name)
+            self._publish()
+
+    def _unhandled(self, trigger: CalendarTrigger, at: datetime | None) -> datetime | None:
+        """`at`, or the trigger's first start after it that was not yet handled."""
+        while at is not None and (at, trigger.show) in self._status:
+            at = trigger.get_next_fire_time(at, self._now())
+        return at
+
+    def _advance(self, show: str) -> None:
+        """Moves the show's job (as it is now: a reload may have replaced it) on."""
+        job = self._scheduler.get_job(show)
+        if job is None:
+            return
+        later = self._unhandled(job.trigger, job.next_run_time)
+        try:
+            if later is None:
+                job.remove()
+            else:
+                job.modify(next_run_time=later)
+        except JobLookupError:
+            pass
+
+    async def _wait(self, deadline: float, event: asyncio.Event) -> bool:
+        """True when `deadline` came, False when `event` was set first."""
+        if event.is_set():
+            return False
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
+        waiter = asyncio.ensure_future(event.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waiter.cancel()
+        return not event.is_set()
+
+    async def _start(self, show: str) -> None:
+        """The show's job's next start, decided at its preload instant (or later, if late)."""
+        job = self._scheduler.get_job(show)
+        if job is None:
+            return
+        at, policy = job.next_run_time, self._schedule.policy
+        late = self.clock.time() - at.timestamp()
+        if late > policy.missed_grace:
+            reason = f"{late:.0f} s late (grace {policy.missed_grace:g} s)"
+            return self._finish(at, show, "miss", reason)
+        if self.controller.busy:
+            limit = at if policy.if_busy == "skip" else self._next_preload(at)
+            self._idle.clear()
+            if not await self._wait(self._monotonic(limit), self._idle):
+                running = self.controller.show.id if self.controller.show else "a show"
+                return self._finish(at, show, "skip", f"{running} still running")
+        if self.controller.schedule_held:
+            return self._finish(at, show, "skip", "the schedule is held")
+        deadline = self._monotonic(at)
+        try:  # on time: t=0 exactly at the start; late: as soon as the screens preroll
+            on_time = deadline > self.clock.monotonic()
+            self.controller.start(show, by=BY, at=deadline if on_time else None)
+        except CommandError as exc:
+            return self._finish(at, show, "skip", str(exc))
+        self._status[(at, show)] = "done"
+
+    def _next_preload(self, at: datetime) -> datetime:
+        """A queued start waits at most until the next start's preload (or a day)."""
+        later = [job.next_run_time for job in self.jobs() if job.next_run_time > at]
+        limit = min(later, default=at + timedelta(days=1))
+        return limit - timedelta(seconds=self._schedule.policy.preload)
+
+    def _finish(self, at: datetime, show: str, kind: str, reason: str) -> None:
+        """Records a start that did not happen: a run event for the history, a log line."""
+        self._status[(at, show)] = "skipped" if kind == "skip" else "missed"
+        verb = "skipped" if kind == "skip" else "missed"
+        message = f"scheduled {show} at {at:%Y-%m-%d %H:%M} {verb}: {reason}"
+        log.warning("%s", message)
+        bus = self.controller.bus
+        bus.publish(RUN, show=show, by=BY, event=kind, outcome=None, reason=reason,
+                    scheduled=at.isoformat())
+        bus.publish(LOG, level="warning", message=message)
+
+    def _on_event(self, event: Event) -> None:
+        if event.kind == STATE and not self.controller.busy:
+            self._idle.set()
