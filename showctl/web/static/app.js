@@ -1,0 +1,155 @@
+// The dashboard: one WebSocket for the live state, buttons that POST commands.
+import { fmt, get, post, whoAmI } from "./api.js";
+import { drawRing } from "./ring.js";
+import { movePlayhead, pickedCue, showTimeline } from "./timeline.js";
+
+const $ = (id) => document.getElementById(id);
+const LOADED = ["loaded", "prerolling", "running", "holding", "paused"];
+// Which commands each transport state allows (the server refuses the rest with 409).
+const ALLOWED = {
+  go: (s) => ["loaded", "holding"].includes(s.state),
+  pause: (s) => ["running", "holding"].includes(s.state),
+  resume: (s) => s.state === "paused",
+  stop: (s) => LOADED.includes(s.state),
+  load: (s) => ["idle", "loaded"].includes(s.state),
+  "seek-cue": (s) => LOADED.includes(s.state) && pickedCue() !== null,
+  "fire-cue": (s) => LOADED.includes(s.state) && pickedCue() !== null,
+  hold: (s) => !s.schedule?.held,
+  release: (s) => !!s.schedule?.held,
+  panic: () => true,
+};
+const COMMANDS = {
+  go: () => post("/api/transport/go"),
+  pause: () => post("/api/transport/pause"),
+  resume: () => post("/api/transport/resume"),
+  stop: () => post("/api/transport/stop", { fade: Number($("fade").value) || 0 }),
+  panic: () => post("/api/transport/panic"),
+  load: () => post("/api/load", { show: $("show-picker").value }),
+  "seek-cue": () => post("/api/seek", { to: pickedCue().id }),
+  "fire-cue": () => post(`/api/cues/${encodeURIComponent(pickedCue().id)}/fire`),
+  hold: () => post("/api/schedule/hold"),
+  release: () => post("/api/schedule/release"),
+};
+
+let me = { role: "viewer" };
+let status = null;
+let receivedAt = 0;
+
+function showTime() {
+  if (!status) return 0;
+  const moving = ["running", "prerolling"].includes(status.state);
+  return status.time + (moving ? (performance.now() - receivedAt) / 1000 : 0);
+}
+
+function logLine(text, level = "info") {
+  const li = document.createElement("li");
+  li.className = level;
+  li.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
+  $("log").prepend(li);
+  while ($("log").children.length > 40) $("log").lastChild.remove();
+}
+
+function cueText(cue) { return cue ? `${cue.id}  ${cue.name || ""}` : "–"; }
+
+function render() {
+  const s = status;
+  $("venue").textContent = s.venue;
+  $("show-title").textContent = s.show ? (s.show.title || s.show.id) : "No show loaded";
+  $("state").textContent = s.state;
+  $("state").dataset.state = s.state;
+  $("current-cue").textContent = cueText(s.current_cue);
+  $("next-cue").textContent = cueText(s.next_cue);
+  drawRing($("ring"), s.devices || []);
+  const lights = s.lighting?.lights;
+  const levels = Object.entries(s.lighting?.levels || {});
+  $("lighting").textContent = "Lighting: " + (lights?.cue ? `${lights.cue} (fade ${lights.fade ?? 0} s)` : "–")
+    + (levels.length ? `  ·  DMX ${levels.map(([c, v]) => `${c}@${v}`).join(" ")}` : "");
+  const sched = s.schedule || {};
+  $("held").hidden = !sched.held;
+  $("today").replaceChildren(...(sched.today || []).map((e) => {
+    const li = document.createElement("li");
+    li.className = e.status || "due";
+    li.textContent = `${String(e.at).slice(11, 16) || e.at}  ${e.show}  ${e.status || ""}`;
+    return li;
+  }));
+  showTimeline($("timeline"), s.show?.id, pick).catch((e) => logLine(e.message, "error"));
+  enableButtons();
+  tick();
+}
+
+function enableButtons() {
+  const operator = me.role !== "viewer";
+  document.querySelectorAll("[data-cmd]").forEach((b) => {
+    b.disabled = !operator || !status || !ALLOWED[b.dataset.cmd](status);
+  });
+  $("fade").disabled = !operator;
+  $("show-picker").disabled = !operator;
+}
+
+function pick(cue) {
+  $("cue-actions").hidden = !cue;
+  $("cue-picked").textContent = cue ? `Cue ${cue.id} ${cue.name || ""} @ ${fmt(cue.at, true)}` : "";
+  if (status) enableButtons();
+}
+
+function tick() {
+  if (!status) return;
+  const t = showTime();
+  $("elapsed").textContent = fmt(t, true);
+  $("remaining").textContent = status.show ? fmt(Math.max(0, status.show.length - t)) : "–";
+  $("next-in").textContent = status.next_cue && status.state !== "idle"
+    ? `in ${fmt(Math.max(0, status.next_cue.at - t))}` : "";
+  movePlayhead($("playhead"), t);
+  const next = status.schedule?.next;
+  $("next-start").textContent = next
+    ? `Next: ${next.show} at ${String(next.at).slice(11, 16)} (in ${fmt(Math.max(0, (Date.parse(next.at) - Date.now()) / 1000))})`
+    : "No more starts today";
+}
+
+function onMessage(msg) {
+  if (msg.type === "status") {
+    status = msg.data;
+    receivedAt = performance.now();
+    render();
+  } else if (msg.type === "event") {
+    if (msg.kind === "log") logLine(msg.data.message, msg.data.level);
+    else if (msg.kind === "cue") logLine(`cue ${msg.data.cue} ${msg.data.name || ""}`, "cue");
+    else if (msg.kind === "device") logLine(`${msg.data.device} ${msg.data.online ? "online" : "OFFLINE"}`, msg.data.online ? "info" : "warning");
+  }
+}
+
+let retry = 500;
+function connect() {
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  ws.onopen = () => { retry = 500; $("offline").hidden = true; document.body.classList.remove("disconnected"); };
+  ws.onmessage = (e) => onMessage(JSON.parse(e.data));
+  ws.onclose = () => {
+    $("offline").hidden = false;
+    document.body.classList.add("disconnected");
+    setTimeout(async () => {
+      // after a restart the session may be gone: then log in again
+      try { await whoAmI(); } catch { /* still down: try again later */ }
+      connect();
+    }, retry);
+    retry = Math.min(retry * 2, 5000);
+  };
+}
+
+async function main() {
+  me = await whoAmI();
+  $("user").textContent = `${me.name} · ${me.role}`;
+  document.body.classList.toggle("viewer", me.role === "viewer");
+  document.querySelectorAll("[data-cmd]").forEach((b) => b.addEventListener("click", async () => {
+    try { await COMMANDS[b.dataset.cmd](); } catch (e) { logLine(`${b.dataset.cmd}: ${e.message}`, "error"); }
+  }));
+  $("logout").addEventListener("click", async () => {
+    await post("/logout").catch(() => {});
+    location.href = "/login";
+  });
+  const shows = await get("/api/shows");
+  $("show-picker").replaceChildren(...shows.map((s) => new Option(`${s.title || s.id} (${fmt(s.length)})`, s.id)));
+  connect();
+  setInterval(tick, 100);
+}
+
+main();
