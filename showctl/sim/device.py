@@ -1,0 +1,66 @@
+"""One simulated device's state, driven by the OSC it receives (SPEC 3.2, ola)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SimDevice:
+    """What a media player or lighting desk would be doing: its position advances on the
+    monotonic clock while playing."""
+
+    id: str
+    kind: str
+    state: str = "idle"
+    media: str | None = None
+    lights: str | None = None
+    levels: dict[int, int] = field(default_factory=dict)
+    show_time: float | None = None  # the last drift-clock value received
+    commands: int = 0
+    _position: float = 0.0
+    _since: float = field(default_factory=time.monotonic)
+
+    @property
+    def position(self) -> float:
+        moving = time.monotonic() - self._since if self.state == "playing" else 0.0
+        return self._position + moving
+
+    def apply(self, address: str, args: tuple[Any, ...]) -> bool:
+        """Acts on one message; False when this device does not know the address."""
+        self.commands += 1
+        now = time.monotonic()
+        position = self.position
+        name = address.rsplit("/", 1)[-1]
+        if address.startswith("/showctl/player/"):
+            if name in ("load", "play") and len(args) >= 2:
+                self.media, position = str(args[0]), float(args[1])
+                self.state = "loaded" if name == "load" else "playing"
+            elif name == "pause" and self.state == "playing":
+                self.state = "paused"
+            elif name == "resume" and self.state in ("paused", "loaded"):
+                self.state = "playing"
+            elif name in ("stop", "black"):
+                self.state, self.media, position = ("stopped" if name == "stop" else "black",
+                                                    None, 0.0)
+            elif name == "seek" and args:
+                position = float(args[0])
+            elif name == "clock" and args:
+                self.show_time = float(args[0])
+            elif name not in ("pause", "resume"):
+                return False
+        elif address == "/showctl/lights/cue" and args:
+            self.lights = str(args[0])
+        elif address.startswith("/dmx/universe/") and args and isinstance(args[0], bytes):
+            self.levels = {n + 1: v for n, v in enumerate(args[0]) if v}
+        else:
+            return False
+        self._position, self._since = position, now
+        return True
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "state": self.state, "media": self.media,
+                "position": round(self.position, 3), "lights": self.lights,
+                "levels": self.levels, "show_time": self.show_time}

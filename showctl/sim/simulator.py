@@ -1,0 +1,124 @@
+"""The simulator: one UDP endpoint per screen and lighting device of the venue.
+
+Bundles are held until their timetag with `loop.call_later` (never a sleep in the
+loop: python-osc's own server blocks there), so devices act together as real players
+honouring timetags would. Runs on real time: it stands in for hardware.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pythonosc.osc_bundle import OscBundle
+from pythonosc.osc_message import OscMessage
+
+from showctl.model import Venue
+from showctl.outputs.encode import encode_message, format_message
+from showctl.sim.device import SimDevice
+
+log = logging.getLogger(__name__)
+
+Report = Callable[[str, str], None]  # (device id, line)
+HEARTBEAT = 1.0
+
+
+def parse(data: bytes) -> list[tuple[float | None, str, tuple[Any, ...]]]:
+    """(timetag or None, address, args) of every message, nested bundles included;
+    ValueError for anything that is not OSC."""
+    try:
+        if OscBundle.dgram_is_bundle(data):
+            bundle = OscBundle(data)
+            out: list[tuple[float | None, str, tuple[Any, ...]]] = []
+            for item in bundle:
+                if isinstance(item, OscBundle):
+                    out += parse(item.dgram)
+                else:
+                    tag = bundle.timestamp or None  # 0: "immediately"
+                    out.append((tag, item.address, tuple(item.params)))
+            return out
+        msg = OscMessage(data)
+        return [(None, msg.address, tuple(msg.params))]
+    except Exception as exc:  # python-osc raises several types on garbage
+        raise ValueError(f"not OSC ({len(data)} bytes): {exc}") from None
+
+
+class _Endpoint(asyncio.DatagramProtocol):
+    def __init__(self, sim: Simulator, device: SimDevice) -> None:
+        self.sim, self.device = sim, device
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        self.sim.received(self.device, data)
+
+
+class Simulator:
+    def __init__(self, venue: Venue, controller_addr: tuple[str, int] | None,
+                 *, report: Report | None = None) -> None:
+        self.venue = venue
+        self.controller_addr = controller_addr
+        self.report = report or (lambda device, line: log.info("%s %s", device, line))
+        wanted = [d for d in venue.devices if d.kind in ("screen", "lighting")]
+        self.devices = {d.id: SimDevice(d.id, d.kind) for d in wanted}
+        self._addresses = {d.id: (d.host, d.port) for d in wanted}
+        self._transports: dict[str, asyncio.DatagramTransport] = {}
+        self._heartbeat: asyncio.Task[None] | None = None
+        self.errors = 0
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            for device_id, address in self._addresses.items():
+                device = self.devices[device_id]
+                transport, _ = await loop.create_datagram_endpoint(
+                    lambda device=device: _Endpoint(self, device), local_addr=address)
+                self._transports[device_id] = transport
+        except OSError as exc:
+            await self.stop()
+            raise OSError(f"simulator cannot listen on {address[0]}:{address[1]}: "
+                          f"{exc.strerror or exc}") from None
+        if self.controller_addr is not None:
+            self._heartbeat = loop.create_task(self._beat(), name="sim-heartbeat")
+
+    async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+        for transport in self._transports.values():
+            transport.close()
+        self._transports.clear()
+
+    def received(self, device: SimDevice, data: bytes) -> None:
+        try:
+            messages = parse(data)
+        except ValueError as exc:
+            self.errors += 1
+            self.report(device.id, f"ignored: {exc}")
+            return
+        loop = asyncio.get_running_loop()
+        for timetag, address, args in messages:
+            delay = 0.0 if timetag is None else timetag - time.time()
+            if delay > 0:
+                loop.call_later(delay, self._act, device, timetag, address, args)
+            else:
+                self._act(device, timetag, address, args)
+
+    def _act(self, device: SimDevice, timetag: float | None, address: str,
+             args: tuple[Any, ...]) -> None:
+        known = device.apply(address, args)
+        when = "" if timetag is None else f" [at timetag {(time.time() - timetag) * 1e3:+.1f} ms]"
+        note = "" if known else " (unknown address: ignored)"
+        self.report(device.id, format_message((address, args)) + when + note)
+
+    async def _beat(self) -> None:
+        assert self.controller_addr is not None
+        while True:
+            for device_id, transport in self._transports.items():
+                transport.sendto(encode_message("/showctl/heartbeat", (device_id,)),
+                                 self.controller_addr)
+            await asyncio.sleep(HEARTBEAT)
+
+    def status(self) -> list[dict[str, Any]]:
+        return [d.as_json() for d in self.devices.values()]

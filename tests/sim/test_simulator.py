@@ -1,0 +1,126 @@
+"""The simulator on real sockets: acts at timetags without blocking, heartbeats, state."""
+
+import asyncio
+import socket
+import time
+
+import pytest
+from pythonosc.osc_message import OscMessage
+
+from showctl.files.loader import load_config
+from showctl.outputs.encode import encode_bundle, encode_message
+from showctl.sim import Simulator
+from tests.support import write_config
+
+
+class Inbox(asyncio.DatagramProtocol):
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def datagram_received(self, data, addr):
+        self.queue.put_nowait(data)
+
+
+@pytest.fixture
+async def sim_env(tmp_path):
+    config = load_config(write_config(tmp_path))
+    loop = asyncio.get_running_loop()
+    transport, inbox = await loop.create_datagram_endpoint(
+        Inbox, local_addr=config.venue.osc.listen)
+    lines: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    sim = Simulator(config.venue, config.venue.osc.listen,
+                    report=lambda d, line: lines.put_nowait((d, line)))
+    await sim.start()
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    yield config.venue, sim, inbox, lines, sender
+    sender.close()
+    await sim.stop()
+    transport.close()
+
+
+def send(sender, venue, device_id, data):
+    device = venue.device(device_id)
+    sender.sendto(data, (device.host, device.port))
+
+
+async def test_a_bundle_acts_at_its_timetag_not_at_arrival_and_the_loop_runs_on(sim_env):
+    venue, sim, _, lines, sender = sim_env
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(ticker())
+    tag = time.time() + 0.3
+    for n in (1, 2):
+        send(sender, venue, f"screen{n}",
+             encode_bundle([("/showctl/player/play", (f"m{n}.mp4", 4.0))], tag))
+    sent = time.time()
+    _, line = await asyncio.wait_for(lines.get(), 2.0)
+    acted = time.time()
+    assert sent < tag - 0.25 and acted >= tag - 0.002, "acted at the timetag, not on arrival"
+    assert ticks >= 10, "the loop kept running while the bundle waited"
+    assert "/showctl/player/play 'm" in line and "timetag" in line
+    await asyncio.wait_for(lines.get(), 2.0)
+    task.cancel()
+    for n in (1, 2):
+        screen = sim.devices[f"screen{n}"]
+        assert screen.state == "playing" and screen.media == f"m{n}.mp4"
+        assert 4.0 <= screen.position < 5.0
+
+
+async def test_player_state_follows_commands(sim_env):
+    venue, sim, _, lines, sender = sim_env
+    for address, args in [("/showctl/player/load", ("a.mp4", 10.0)),
+                          ("/showctl/player/resume", ()),
+                          ("/showctl/player/pause", ()),
+                          ("/showctl/player/seek", (30.0,)),
+                          ("/showctl/player/clock", (12.5,))]:
+        send(sender, venue, "screen3", encode_message(address, args))
+        await asyncio.wait_for(lines.get(), 2.0)
+    screen = sim.devices["screen3"]
+    assert (screen.state, screen.media, screen.position, screen.show_time) == (
+        "paused", "a.mp4", 30.0, 12.5)
+    send(sender, venue, "screen3", encode_message("/showctl/player/black", (1.0,)))
+    await asyncio.wait_for(lines.get(), 2.0)
+    assert (screen.state, screen.media) == ("black", None)
+    send(sender, venue, "lights", encode_message("/showctl/lights/cue", ("house-up", 2.0)))
+    await asyncio.wait_for(lines.get(), 2.0)
+    assert sim.devices["lights"].lights == "house-up"
+
+
+async def test_garbage_and_unknown_addresses_are_reported_not_fatal(sim_env):
+    venue, sim, _, lines, sender = sim_env
+    send(sender, venue, "screen1", b"\x00garbage")
+    _, line = await asyncio.wait_for(lines.get(), 2.0)
+    assert line.startswith("ignored: not OSC") and sim.errors == 1
+    send(sender, venue, "screen1", encode_message("/what/ever", (1,)))
+    _, line = await asyncio.wait_for(lines.get(), 2.0)
+    assert "unknown address" in line
+    send(sender, venue, "screen1", encode_message("/showctl/player/play", ("ok.mp4", 0.0)))
+    await asyncio.wait_for(lines.get(), 2.0)
+    assert sim.devices["screen1"].state == "playing"
+
+
+async def test_every_device_sends_heartbeats_from_its_own_port(sim_env):
+    venue, sim, inbox, _, _ = sim_env
+    seen = set()
+    while len(seen) < len(sim.devices):
+        data = await asyncio.wait_for(inbox.queue.get(), 3.0)
+        msg = OscMessage(data)
+        assert msg.address == "/showctl/heartbeat"
+        seen.add(msg.params[0])
+    assert seen == {d.id for d in venue.devices}
+
+
+async def test_start_fails_clearly_when_a_port_is_taken(tmp_path):
+    config = load_config(write_config(tmp_path))
+    device = config.venue.devices[0]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind((device.host, device.port))
+        sim = Simulator(config.venue, None)
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{device.port}"):
+            await sim.start()
