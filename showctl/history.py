@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from showctl.core.clock import Clock
 from showctl.core.events import RUN, Event, EventBus
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,13 @@ _COLUMNS = ("id", "kind", "show", "by", "start", "end", "outcome", "reason", "sc
 
 
 class History:
-    """History(path, bus): `path` is the database file (its folder is created)."""
+    """`path` is the database file (its folder is created); times are the clock's wall
+    time when the event arrived, so a FakeClock week is recorded on its own dates."""
 
-    def __init__(self, path: Path, bus: EventBus) -> None:
+    def __init__(self, path: Path, bus: EventBus, clock: Clock) -> None:
         self.path = Path(path)
-        self._bus = bus
-        self._queue: deque[Event] = deque()
+        self._bus, self._clock = bus, clock
+        self._queue: deque[tuple[float, Event]] = deque()
         self._wake = asyncio.Event()
         self._db: sqlite3.Connection | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -94,7 +96,7 @@ class History:
 
     def _on_event(self, event: Event) -> None:
         if event.kind == RUN:
-            self._queue.append(event)
+            self._queue.append((self._clock.time(), event))
             self._wake.set()
 
     async def _write_loop(self) -> None:
@@ -109,12 +111,12 @@ class History:
         with self._db:  # one transaction for the whole batch
             while self._queue:
                 try:
-                    self._record(self._db, self._queue.popleft())
+                    self._record(self._db, *self._queue.popleft())
                 except (sqlite3.Error, TypeError, ValueError):
                     log.exception("history: could not record a run event")
 
     @staticmethod
-    def _record(db: sqlite3.Connection, event: Event) -> None:
+    def _record(db: sqlite3.Connection, wall: float, event: Event) -> None:
         data = event.data
         kind = data.get("event")
         show = str(data.get("show") or "")
@@ -122,13 +124,13 @@ class History:
         if kind == "start":
             db.execute(
                 "INSERT INTO runs (kind, show, by, start, scheduled) VALUES ('run', ?, ?, ?, ?)",
-                (show, data.get("by"), event.wall, scheduled),
+                (show, data.get("by"), wall, scheduled),
             )
         elif kind == "end":
             db.execute(
                 "UPDATE runs SET end = ?, outcome = ? WHERE id = (SELECT max(id) FROM runs "
                 "WHERE kind = 'run' AND show = ? AND end IS NULL)",
-                (event.wall, data.get("outcome"), show),
+                (wall, data.get("outcome"), show),
             )
         elif kind in ("skip", "miss"):
             # A restart may report the same missed start again: keep the first record.
@@ -136,7 +138,7 @@ class History:
                 "INSERT INTO runs (kind, show, by, start, reason, scheduled) "
                 "SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
                 "(SELECT 1 FROM runs WHERE show = ? AND scheduled = ?)",
-                (kind, show, data.get("by"), event.wall, data.get("reason"), scheduled,
+                (kind, show, data.get("by"), wall, data.get("reason"), scheduled,
                  show, scheduled),
             )
 

@@ -23,7 +23,7 @@ from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.core.events import LOG, RUN, STATE, Event
 from showctl.history import History
-from showctl.scheduling.calendar import starts
+from showctl.scheduling.calendar import next_start, starts
 from showctl.scheduling.trigger import CalendarTrigger, scheduled_shows
 from showctl.scheduling.watch import ScheduleWatch
 
@@ -198,7 +198,8 @@ class ScheduleRunner:
         if self.controller.busy:
             limit = at if policy.if_busy == "skip" else self._next_preload(at)
             self._idle.clear()
-            if not await self._wait(self._monotonic(limit), self._idle):
+            await self._wait(self._monotonic(limit), self._idle)
+            if self.controller.busy:
                 running = self.controller.show.id if self.controller.show else "a show"
                 return self._finish(at, show, "skip", f"{running} still running")
         if self.controller.schedule_held:
@@ -213,8 +214,8 @@ class ScheduleRunner:
 
     def _next_preload(self, at: datetime) -> datetime:
         """A queued start waits at most until the next start's preload (or a day)."""
-        later = [job.next_run_time for job in self.jobs() if job.next_run_time > at]
-        limit = min(later, default=at + timedelta(days=1))
+        later = next_start(self._schedule, self._tz, at)
+        limit = later.at if later else at + timedelta(days=1)
         return limit - timedelta(seconds=self._schedule.policy.preload)
 
     def _finish(self, at: datetime, show: str, kind: str, reason: str) -> None:
@@ -224,9 +225,10 @@ class ScheduleRunner:
         message = f"scheduled {show} at {at:%Y-%m-%d %H:%M} {verb}: {reason}"
         log.warning("%s", message)
         bus = self.controller.bus
-        bus.publish(RUN, show=show, by=BY, event=kind, outcome=None, reason=reason,
+        wall = self.clock.time()
+        bus.publish(RUN, wall, show=show, by=BY, event=kind, outcome=None, reason=reason,
                     scheduled=at.isoformat())
-        bus.publish(LOG, level="warning", message=message)
+        bus.publish(LOG, wall, level="warning", message=message)
 
     def _on_event(self, event: Event) -> None:
         if event.kind == STATE and not self.controller.busy:

@@ -79,7 +79,7 @@ async def open_schedule(
     controller.bus.subscribe(record)
     store = None
     if history:
-        store = History(root / "var" / "history.sqlite3", controller.bus)
+        store = History(root / "var" / "history.sqlite3", controller.bus, clock)
         await store.start()
     runner = ScheduleRunner(controller, clock, history=store, poll_every=poll_every)
     await runner.start()
