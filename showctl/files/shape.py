@@ -70,13 +70,13 @@ def _errors(model: type[BaseModel], doc: Document, raw: list[Any]) -> list[FileE
             message = f"expected {_FIELD_EXPECTED[loc[-1]]}, got {_show(err.get('input'))}"
         else:
             message = _message(err)
-        error = doc.error(loc, _prefix(loc, message, key), key=key)
+        error = doc.error(loc, _prefix(loc, message, key, err), key=key)
         place = (error.line, error.column)
         if place in found and err["type"] in _EXPECTED and message != found[place][0]:
             # A value failing a union (e.g. `screens`) fails each member: one line for all.
             earlier, first = found[place]
             message = _merge_expected(earlier, err)
-            error = FileError(first.path, first.line, first.column, _prefix(loc, message, key))
+            error = FileError(first.path, first.line, first.column, _prefix(loc, message, key, err))
         elif place in found:
             continue
         found[place] = (message, error)
@@ -169,11 +169,15 @@ def _message(err: dict[str, Any]) -> str:
     return f"{msg[0].lower()}{msg[1:]}, got {_show(value)}"
 
 
-def _prefix(loc: Loc, message: str, key: bool) -> str:
-    """Names the key the message is about, unless the message already does."""
-    if key or not loc or not isinstance(loc[-1], str):
+def _prefix(loc: Loc, message: str, key: bool, err: dict[str, Any]) -> str:
+    """Names the key the message is about (`times` for a bad item of `times`).
+
+    Not for a whole mapping (a cue) in a list: its message names it already.
+    """
+    if key or not loc or (isinstance(loc[-1], int) and isinstance(err.get("input"), dict)):
         return message
-    return f"{loc[-1]}: {message}"
+    names = [part for part in loc if isinstance(part, str)]
+    return f"{names[-1]}: {message}" if names else message
 
 
 def _show(value: Any) -> str:

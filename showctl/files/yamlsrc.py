@@ -53,9 +53,9 @@ class Document:
         loc = tuple(loc)
         if key and loc in self.keys:
             return self.keys[loc]
-        while loc not in self.values:
+        while loc and loc not in self.values:
             loc = loc[:-1]
-        return self.values[loc]
+        return self.values.get(loc, (1, 1))  # an empty file has no nodes at all
 
     def error(self, loc: Loc, message: str, *, key: bool = False) -> FileError:
         line, column = self.where(loc, key=key)

@@ -1,0 +1,187 @@
+"""Every kind of show-file error, each at the line and column of its node."""
+
+from .helpers import errors
+
+
+def test_unknown_keys_point_at_the_key_with_a_suggestion(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - id: "1"
+            at: 0
+            screen: all
+            play: {media: a.mp4, form: 3}
+          - id: "2"
+            at: 1
+            colour: red
+        """) == [
+        "show.yaml:5:5: unknown key `screen`: did you mean `screens`?",
+        "show.yaml:6:26: unknown key `form`: did you mean `from`?",
+        "show.yaml:9:5: unknown key `colour` (expected one of: at, black, hold, id, levels, "
+        "lights, name, notes, osc, pause, play, screens, stop)",
+    ]
+
+
+def test_wrong_types_point_at_the_value(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        preroll: [1]
+        cues:
+          - id: "1"
+            at: 0
+            screens: {a: 1}
+            black: 3
+            hold: maybe
+        """) == [
+        "show.yaml:2:10: preroll: [1] is not a time",
+        "show.yaml:6:14: screens: expected `all`, a group, a screen number or a list of them, "
+        "got a mapping",
+        "show.yaml:7:12: black: expected a mapping (key: value lines), got 3",
+        "show.yaml:8:11: hold: expected true or false, got 'maybe'",
+    ]
+
+
+def test_bad_time_strings(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - {id: "1", at: "1:60"}
+          - {id: "2", at: "1:2:3"}
+          - {id: "3", at: -4}
+          - {id: "4", at: "1:23.4567"}
+          - {id: "5", at: soon}
+        """) == [
+        "show.yaml:3:19: at: '1:60': seconds must be below 60",
+        "show.yaml:4:19: at: '1:2:3' is not a time: write seconds (83.5), M:SS(.fff) or "
+        "H:MM:SS(.fff)",
+        "show.yaml:5:19: at: time -4 is negative",
+        "show.yaml:6:19: at: '1:23.4567' is not a time: write seconds (83.5), M:SS(.fff) or "
+        "H:MM:SS(.fff)",
+        "show.yaml:7:19: at: 'soon' is not a time: write seconds (83.5), M:SS(.fff) or "
+        "H:MM:SS(.fff)",
+    ]
+
+
+def test_an_action_missing_its_required_field_points_at_the_action(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - id: "1"
+            at: 0
+            screens: all
+            play: {from: 2}
+            lights:
+              fade: 2
+        """) == [
+        "show.yaml:6:11: play: missing `media`",
+        "show.yaml:8:7: lights: missing `cue`",
+    ]
+
+
+def test_a_cue_without_id_and_screen_actions_without_screens(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - at: 0
+          - id: "2"
+            at: 1
+            play: {media: a.mp4}
+        """) == [
+        "show.yaml:3:5: missing `id`",
+        "show.yaml:4:5: cue '2': play needs `screens:`",
+    ]
+
+
+def test_duplicate_cue_ids_and_time_going_backwards(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - {id: "1", at: 0}
+          - {id: "2", at: "1:00"}
+          - {id: "1", at: "0:30"}
+        """) == [
+        "show.yaml:5:10: duplicate cue id '1' (first on line 3)",
+        "show.yaml:5:19: at 0:30.000 is before cue '2' at 1:00.000 (line 4): "
+        "cues must be in time order",
+    ]
+
+
+def test_screens_the_venue_lacks(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - id: "1"
+            at: 0
+            screens: [1, 12, fronts, lights]
+            play: {media: "a_{screen}.mp4"}
+          - id: "2"
+            at: 1
+            screens: back
+            black: {fade: 1}
+        """) == [
+        "show.yaml:5:18: screen 12 does not exist (screens: 1-9)",
+        "show.yaml:5:22: 'fronts' is not a screen, a group or `all`: did you mean 'front'?",
+        "show.yaml:5:30: 'lights' is a lighting device, not a screen",
+        "show.yaml:9:14: 'back' is not a screen, a group or `all`",
+    ]
+
+
+def test_devices_the_venue_lacks_or_of_the_wrong_kind(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - id: "1"
+            at: 0
+            lights: {cue: x, device: screen1}
+            levels: {channels: {1: 255}, device: lightz}
+            osc: {device: nope, address: /x}
+          - id: "2"
+            at: 1
+            osc:
+              - {device: screen1, address: /ok, args: [1, "a"]}
+              - {device: screen10, address: /x}
+        """) == [
+        "show.yaml:5:30: 'screen1' is not a lighting device of the venue (lighting: lights)",
+        "show.yaml:6:42: 'lightz' is not a lighting device of the venue: did you mean 'lights'?",
+        "show.yaml:7:19: the venue has no device 'nope'",
+        "show.yaml:12:18: the venue has no device 'screen10': did you mean 'screen1'?",
+    ]
+
+
+def test_dmx_and_osc_values(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - id: "1"
+            at: 0
+            levels: {channels: {1: 300}}
+          - id: "2"
+            at: 1
+            levels: {channels: {x: 3}}
+            osc: {device: lights, address: "go"}
+        """) == [
+        "show.yaml:5:13: levels: level 300 on channel 1 is outside 0-255",
+        "show.yaml:8:25: key 'x': expected a whole number",
+        "show.yaml:9:36: address: 'go' must start with /",
+    ]
+
+
+def test_empty_file_and_a_list_at_the_top(tmp_path):
+    assert errors(tmp_path, show="") == [
+        "show.yaml:1:1: the file is empty: expected keys such as id, cues"
+    ]
+    assert errors(tmp_path, show="- id: s\n") == [
+        "show.yaml:1:1: the file is a list: expected keys such as id, cues"
+    ]
+
+
+def test_errors_in_several_files_are_all_reported(tmp_path):
+    found = errors(
+        tmp_path,
+        show="id: s\ncues: []\n",
+        schedule="shows:\n  - show: nope\n    times: ['25:00']\n",
+    )
+    assert found == [
+        "schedule.yaml:3:13: times: '25:00' is not a time of day (00:00 to 23:59)",
+        "show.yaml:2:7: cues: needs at least one entry",
+    ]

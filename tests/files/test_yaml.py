@@ -1,0 +1,99 @@
+"""YAML as an operator means it: 1.2 scalars, duplicate keys refused, positions kept."""
+
+from pathlib import Path
+
+import pytest
+
+from showctl.files.yamlsrc import YamlProblem, parse
+
+from .helpers import errors
+
+
+def doc(text: str):
+    return parse(text, Path("f.yaml"))
+
+
+def test_yaml_1_1_traps_stay_what_was_written():
+    d = doc("times: [10:30, 9:05]\nname: no\nflag: on\nday: 2026-12-25\nn: 010\nx: 1e3\n")
+    assert d.data == {
+        "times": ["10:30", "9:05"],
+        "name": "no",
+        "flag": "on",
+        "day": "2026-12-25",
+        "n": 10,
+        "x": 1000.0,
+    }
+
+
+def test_core_schema_scalars_and_explicit_strings():
+    d = doc("a: true\nb: ~\nc:\nd: 0x1f\ne: -2.5\nf: !!str 10\ng: '7'\nh: .inf\n")
+    assert d.data == {
+        "a": True, "b": None, "c": None, "d": 31, "e": -2.5, "f": "10", "g": "7",
+        "h": float("inf"),
+    }
+
+
+def test_positions_of_values_and_keys_are_one_based():
+    d = doc("cues:\n  - id: a\n    at: 5\n")
+    assert d.values[("cues", 0, "at")] == (3, 9)
+    assert d.keys[("cues", 0, "at")] == (3, 5)
+    assert d.where(("cues", 0, "missing", "deeper")) == (2, 5)
+
+
+def test_duplicate_key_is_an_error_naming_both_lines():
+    d = doc("id: a\ntitle: x\nid: b\n")
+    assert [str(e) for e in d.errors] == ["f.yaml:3:1: duplicate key 'id' (first on line 1)"]
+    assert d.data["id"] == "a"
+
+
+def test_syntax_error_points_at_the_problem():
+    with pytest.raises(YamlProblem) as caught:
+        doc("id: a\ncues: [1, 2\nx: 3\n")
+    assert str(caught.value).startswith("f.yaml:3:2: YAML syntax:")
+
+
+def test_tab_indentation_is_a_syntax_error_with_its_line():
+    with pytest.raises(YamlProblem) as caught:
+        doc("id: a\ncues:\n\t- id: 1\n")
+    assert str(caught.value).startswith("f.yaml:3:1: YAML syntax:")
+
+
+def test_aliases_expand_but_an_alias_bomb_is_refused():
+    d = doc("a: &x {fade: 2}\nb: *x\n")
+    assert d.data == {"a": {"fade": 2}, "b": {"fade": 2}}
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for n in range(1, 8):
+        bomb += f"{chr(97 + n)}: &{chr(97 + n)} [" + ", ".join([f"*{chr(96 + n)}"] * 10) + "]\n"
+    with pytest.raises(YamlProblem, match="too many values"):
+        doc(bomb)
+
+
+def test_merge_keys_are_refused_at_the_key():
+    d = doc("base: &b {fade: 2}\nblack:\n  <<: *b\n")
+    assert [str(e) for e in d.errors] == [
+        "f.yaml:3:3: merge keys (<<) are not supported: write the keys out"
+    ]
+
+
+def test_a_cue_named_no_at_10_30_in_a_show_file(tmp_path):
+    from showctl.files.loader import load_config
+
+    from .helpers import venue_with
+
+    path = venue_with(tmp_path, show="""\
+        id: s
+        cues:
+          - {id: no, at: 10:30, name: no}
+        """)
+    cue = load_config(path).shows["s"].cues[0]
+    assert (cue.id, cue.at, cue.name) == ("no", 630.0, "no")
+
+
+def test_duplicate_key_in_a_show_rejects_the_file(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - id: a
+            at: 1
+            at: 2
+        """) == ["show.yaml:5:5: duplicate key 'at' (first on line 4)"]
