@@ -32,7 +32,7 @@ def _login_page(message: str = "", status: int = 200) -> web.Response:
 
 def _start_session(request: web.Request, identity: Identity) -> web.Response:
     token, _ = request.app[SESSIONS].create(identity.name, identity.role)
-    response = web.HTTPSeeOther("/")
+    response = web.Response(status=303, headers={"Location": "/"})
     response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
                         secure=request.secure)
     log.info("dashboard login: %s (%s) from %s", identity.name, identity.role,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -27,6 +26,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
 SESSIONS = web.AppKey("sessions", Sessions)
+IDENTITY = web.RequestKey("identity", Identity)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -100,7 +100,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 return json_error(403, "cross-site request refused (Origin does not match)")
             if request.headers.get("X-CSRF-Token") != identity.csrf:
                 return json_error(403, "missing or wrong X-CSRF-Token")
-    request["identity"] = identity
+    request[IDENTITY] = identity
     return await handler(request)
 
 
@@ -110,7 +110,7 @@ def requires(role: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
         async def checked(request: web.Request) -> web.StreamResponse:
-            identity: Identity = request["identity"]
+            identity: Identity = request[IDENTITY]
             if not identity.can(role):
                 return json_error(403, f"{identity.role} {identity.name!r} may not do this")
             return await handler(request)
@@ -121,5 +121,5 @@ def requires(role: str) -> Callable[[Handler], Handler]:
     return wrap
 
 
-def who(request: web.Request) -> Any:
-    return request["identity"]
+def who(request: web.Request) -> Identity:
+    return request[IDENTITY]

@@ -1,0 +1,153 @@
+"""Login, sessions, roles, API tokens and cross-site protection, over real HTTP."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from showctl.web import make_app
+from showctl.web.auth import Accounts, LoginLimiter, hash_password, verify_password
+from tests.web.conftest import PASSWORDS, bearer, login, origin
+
+
+def test_password_hash_round_trip_and_format():
+    stored = hash_password("s3cret")
+    scheme, n, r, p, _salt, _hash = stored.split("$")
+    assert (scheme, n, r, p) == ("scrypt", "16384", "8", "1")
+    assert verify_password(stored, "s3cret")
+    assert not verify_password(stored, "s3cret ")
+    assert not verify_password("scrypt$garbage", "s3cret")
+    assert not verify_password("md5$1$2$3$4$5", "s3cret")
+
+
+async def test_healthz_needs_no_login(client):
+    res = await client.get("/healthz")
+    assert res.status == 200
+    assert (await res.json()) == {"ok": True, "state": "idle"}
+
+
+async def test_everything_else_needs_a_login(client):
+    for path in ("/api/status", "/api/shows", "/api/schedule", "/api/history", "/api/me"):
+        res = await client.get(path)
+        assert res.status == 401, path
+        assert (await res.json()) == {"error": "not logged in"}
+    res = await client.get("/", allow_redirects=False)
+    assert res.status == 303 and res.headers["Location"] == "/login"
+    assert "<form" in await (await client.get("/login")).text()
+
+
+async def test_login_sets_a_strict_httponly_cookie(client):
+    res = await client.post(
+        "/login", data={"name": "operator", "password": PASSWORDS["operator"]},
+        headers={"Origin": origin(client)}, allow_redirects=False,
+    )
+    assert res.status == 303 and res.headers["Location"] == "/"
+    cookie = SimpleCookie(res.headers["Set-Cookie"])["showctl_session"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"
+    me = await (await client.get("/api/me")).json()
+    assert me["name"] == "operator" and me["role"] == "operator" and len(me["csrf"]) > 20
+    assert "showctl" in await (await client.get("/")).text()
+
+
+async def test_wrong_password_and_unknown_user_are_refused_alike(client):
+    for name, password in (("operator", "nope"), ("nobody", "nope")):
+        res = await client.post("/login", data={"name": name, "password": password},
+                                headers={"Origin": origin(client)})
+        assert res.status == 401
+        assert "Wrong name or password" in await res.text()
+    assert (await client.get("/api/status")).status == 401
+
+
+async def test_failed_logins_are_rate_limited_per_address(client):
+    for _ in range(5):
+        res = await client.post("/login", data={"name": "admin", "password": "guess"},
+                                headers={"Origin": origin(client)})
+        assert res.status == 401
+    res = await client.post("/login", data={"name": "admin", "password": PASSWORDS["admin"]},
+                            headers={"Origin": origin(client)}, allow_redirects=False)
+    assert res.status == 429
+    assert int(res.headers["Retry-After"]) >= 1
+    assert (await client.get("/api/status")).status == 401
+
+
+def test_the_limit_window_slides():
+    now = [0.0]
+    limiter = LoginLimiter(limit=2, window=60, now=lambda: now[0])
+    limiter.failed("10.0.0.1")
+    limiter.failed("10.0.0.1")
+    assert limiter.retry_after("10.0.0.1") == 60
+    assert limiter.retry_after("10.0.0.2") == 0
+    now[0] = 60.5
+    assert limiter.retry_after("10.0.0.1") == 0
+
+
+async def test_login_from_another_site_is_refused(client):
+    res = await client.post("/login", data={"name": "operator", "password": PASSWORDS["operator"]},
+                            headers={"Origin": "http://evil.example"}, allow_redirects=False)
+    assert res.status == 403
+    assert (await client.get("/api/status")).status == 401
+
+
+async def test_cookie_changes_need_same_origin_and_csrf_token(client):
+    headers = await login(client, "operator")
+    no_csrf = await client.post("/api/schedule/hold", headers={"Origin": headers["Origin"]})
+    assert no_csrf.status == 403 and "CSRF" in (await no_csrf.json())["error"]
+    wrong = {**headers, "Origin": "http://evil.example"}
+    assert (await client.post("/api/schedule/hold", headers=wrong)).status == 403
+    no_origin = {"X-CSRF-Token": headers["X-CSRF-Token"]}
+    assert (await client.post("/api/schedule/hold", headers=no_origin)).status == 403
+    referer = {**no_origin, "Referer": f"{headers['Origin']}/"}
+    assert (await client.post("/api/schedule/hold", headers=referer)).status == 200
+    assert (await (await client.get("/api/schedule")).json())["held"] is True
+
+
+async def test_viewer_sees_but_cannot_change(client):
+    headers = await login(client, "viewer")
+    assert (await client.get("/api/status")).status == 200
+    for path, body in (("/api/load", {"show": "small"}), ("/api/transport/go", None),
+                       ("/api/transport/panic", None), ("/api/seek", {"to": 1}),
+                       ("/api/cues/1/fire", None), ("/api/schedule/hold", None)):
+        res = await client.post(path, json=body, headers=headers)
+        assert res.status == 403, path
+        assert "viewer" in (await res.json())["error"]
+    assert (await (await client.get("/api/status")).json())["state"] == "idle"
+
+
+async def test_admin_may_do_what_an_operator_may(client):
+    headers = await login(client, "admin")
+    assert (await client.post("/api/load", json={"show": "small"}, headers=headers)).status == 200
+
+
+async def test_bearer_tokens_for_integrations(client):
+    res = await client.post("/api/load", json={"show": "small"}, headers=bearer("operator"))
+    assert res.status == 200 and (await res.json())["status"]["state"] == "loaded"
+    assert (await client.post("/api/transport/go", headers=bearer("viewer"))).status == 403
+    assert (await client.get("/api/status", headers=bearer("viewer"))).status == 200
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert (await client.get("/api/status", headers=bad)).status == 401
+
+
+async def test_logout_ends_the_session(client):
+    headers = await login(client, "operator")
+    assert (await client.post("/logout", headers=headers)).status == 200
+    assert (await client.get("/api/status")).status == 401
+
+
+async def test_sessions_survive_a_restart_of_the_web_server(aiohttp_client, controller):
+    first = await aiohttp_client(make_app(controller))
+    await login(first, "operator")
+    cookie = first.session.cookie_jar.filter_cookies(first.make_url("/"))["showctl_session"]
+    second = await aiohttp_client(make_app(controller))
+    res = await second.get("/api/me", cookies={"showctl_session": cookie.value})
+    assert res.status == 200 and (await res.json())["name"] == "operator"
+
+
+async def test_one_time_demo_link_logs_in_once(aiohttp_client, controller):
+    accounts = Accounts(controller.config.venue.web)
+    client = await aiohttp_client(make_app(controller, accounts=accounts))
+    token = accounts.one_time_link()
+    res = await client.get(f"/login/once/{token}", allow_redirects=False)
+    assert res.status == 303
+    assert (await (await client.get("/api/me")).json())["role"] == "operator"
+    client.session.cookie_jar.clear()
+    assert (await client.get(f"/login/once/{token}", allow_redirects=False)).status == 403
+    assert (await client.get("/api/me")).status == 401
