@@ -1,0 +1,44 @@
+"""`showctl cues SHOW`: the cue sheet, with the exact OSC each device will get."""
+
+from __future__ import annotations
+
+import argparse
+
+from showctl.files.loader import find_show, load_config
+from showctl.outputs.sheet import cue_sheet
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "cues", parents=[common], help="print a show's cue sheet with the OSC each device gets",
+        description="The cue sheet: absolute time, cue, devices and the OSC each device gets "
+        "(bundled per device, timetagged with the cue's instant). While running, each screen "
+        "also gets /showctl/player/clock with the show time once a second.")
+    parser.add_argument("show", metavar="SHOW", help="show id or show file")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    show = find_show(config, args.show)
+    print(f"{show.id}: {show.title}  (length {show.length:g} s, preroll {show.preroll:g} s)")
+    print(render(cue_sheet(show, config.venue)))
+    return 0
+
+
+def render(rows: list[dict]) -> str:
+    table = [("TIME", "CUE", "NAME", "DEVICE", "OSC")]
+    previous = None
+    for row in rows:
+        key = (row["time"], row["cue"])
+        first = key != previous
+        previous = key
+        name = row["name"] + ("  [hold]" if row["hold"] else "")
+        for n, osc in enumerate(row["osc"] or [""]):
+            lead = first and n == 0
+            table.append((row["time"] if lead else "", row["cue"] if lead else "",
+                          name if lead else "", row["device"] if n == 0 else "", osc))
+    widths = [max(len(r[i]) for r in table) for i in range(4)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+        for r in table).rstrip()

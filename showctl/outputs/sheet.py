@@ -1,0 +1,51 @@
+"""The cue sheet: each cue's devices and the exact OSC each will get (`showctl cues`,
+and any face that shows a show's cues)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from showctl.core.plan import Action, compile_plan
+from showctl.model import Show, Venue
+from showctl.outputs.dmx import FRAME
+from showctl.outputs.encode import format_message
+from showctl.outputs.router import Router
+from showctl.timecode import format_time
+
+
+def cue_sheet(show: Show, venue: Venue) -> list[dict[str, Any]]:
+    """Rows in time order: {"at", "time", "cue", "name", "hold", "device", "osc": [...]};
+    the preroll loads come first, at minus the preroll."""
+    plan = compile_plan(show, venue)
+    router = Router(venue)
+    rows = [_row(-show.preroll, "preroll", "screens load their first media", False, a, router)
+            for a in plan.preloads()]
+    for planned in plan.cues:
+        cue = planned.cue
+        if not planned.actions:
+            rows.append({"at": cue.at, "time": format_time(cue.at), "cue": cue.id,
+                         "name": cue.name, "hold": cue.hold, "device": "", "osc": []})
+        rows += [_row(cue.at, cue.id, cue.name, cue.hold, a, router) for a in planned.actions]
+    return rows
+
+
+def _row(at: float, cue: str, name: str, hold: bool, action: Action,
+         router: Router) -> dict[str, Any]:
+    return {"at": at, "time": format_time(at), "cue": cue, "name": name, "hold": hold,
+            "device": action.device, "osc": describe(action, router)}
+
+
+def describe(action: Action, router: Router) -> list[str]:
+    profile = router.profiles[action.device]
+    if action.kind == "levels":
+        levels, fade = action.args
+        if not profile.supports("dmx"):
+            return [f"(levels: profile {profile.name!r} has no DMX output: nothing sent)"]
+        (address, _), = profile.messages(Action(action.device, "dmx", (b"",)))
+        shown = " ".join(f"{ch}={v}" for ch, v in levels)
+        frames = max(1, round(fade / FRAME) + 1)
+        return [f"{address} <512-byte blob> x{frames} at 40 Hz: {shown} over {fade:g} s"]
+    messages = profile.messages(action)
+    if not messages:
+        return [f"({action.kind}: not supported by profile {profile.name!r}: nothing sent)"]
+    return [format_message(m) for m in messages]

@@ -1,0 +1,137 @@
+"""`showctl cues`, `showctl play` and `showctl simulate` as a user runs them."""
+
+import asyncio
+import signal
+import sys
+
+import pytest
+
+from showctl.cli import main
+from tests.support import write_config
+
+QUICK = {
+    "id": "quick",
+    "preroll": 0.2,
+    "cues": [
+        {"id": "1", "at": 0, "name": "Out", "lights": {"cue": "house-out", "fade": 0}},
+        {"id": "2", "at": 0.3, "name": "Pano", "screens": "all",
+         "play": {"media": "p_{screen}.mp4"}},
+        {"id": "3", "at": 0.6, "name": "End", "screens": "all", "black": {"fade": 0}},
+    ],
+}
+LONG = {**QUICK, "id": "long", "cues": [*QUICK["cues"][:2],
+                                        {"id": "3", "at": 60, "name": "End", "screens": "all",
+                                         "black": {"fade": 0}}]}
+
+
+class Inbox(asyncio.DatagramProtocol):
+    def __init__(self):
+        self.got: list[bytes] = []
+
+    def datagram_received(self, data, addr):
+        self.got.append(data)
+
+
+async def listen(venue_path):
+    from showctl.files.loader import load_config
+
+    venue = load_config(venue_path).venue
+    loop = asyncio.get_running_loop()
+    boxes, transports = {}, []
+    for device in venue.devices:
+        transport, box = await loop.create_datagram_endpoint(
+            Inbox, local_addr=(device.host, device.port))
+        boxes[device.id], transports = box, [*transports, transport]
+    return boxes, transports
+
+
+async def showctl(*args):
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "showctl", *args, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+
+
+def test_cues_prints_each_device_and_its_exact_osc(tmp_path, capsys):
+    venue = write_config(tmp_path, shows=[QUICK])
+    assert main(["cues", "quick", "--config", str(venue)]) == 0
+    out = capsys.readouterr().out
+    assert "-0:00.200  preroll" in out
+    assert "screen4  /showctl/player/load 'p_4.mp4' 0.0" in out
+    assert "0:00.300   2" in out and "screen9  /showctl/player/play 'p_9.mp4' 0.0" in out
+    assert "lights   /showctl/lights/cue 'house-out' 0.0" in out
+
+
+def test_cues_of_an_unknown_show_is_one_clear_line(tmp_path, capsys):
+    venue = write_config(tmp_path, shows=[QUICK])
+    assert main(["cues", "nope", "--config", str(venue)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("showctl: no show 'nope'") and "Traceback" not in err
+
+
+async def test_play_runs_the_show_to_its_end_and_exits_0(tmp_path):
+    venue = write_config(tmp_path, shows=[QUICK])
+    boxes, transports = await listen(venue)
+    proc = await showctl("play", "quick", "--config", str(venue))
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    for t in transports:
+        t.close()
+    assert proc.returncode == 0, err.decode()
+    text = err.decode()
+    assert "0:00.300 cue 2 Pano" in text and text.rstrip().endswith("quick: completed")
+    assert any(b"p_5.mp4" in d for d in boxes["screen5"].got)
+    assert any(b"/showctl/player/black" in d for d in boxes["screen5"].got)
+
+
+async def test_play_from_a_time_starts_mid_show(tmp_path):
+    venue = write_config(tmp_path, shows=[LONG])
+    boxes, transports = await listen(venue)
+    proc = await showctl("play", "long", "--from", "0:59.5", "--config", str(venue))
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    for t in transports:
+        t.close()
+    assert proc.returncode == 0, err.decode()
+    assert "cue 2" not in err.decode() and "1:00.000 cue 3 End" in err.decode()
+    plays = [d for d in boxes["screen1"].got if b"/showctl/player/play" in d]
+    assert len(plays) == 1 and b"p_1.mp4" in plays[0]
+
+
+async def test_ctrl_c_stops_safely_and_exits_1(tmp_path):
+    venue = write_config(tmp_path, shows=[LONG], venue_extra={"safe_look": {"fade": 0.2}})
+    boxes, transports = await listen(venue)
+    proc = await showctl("play", "long", "--config", str(venue))
+    while b"cue 2" not in (line := await asyncio.wait_for(proc.stderr.readline(), 30)):
+        assert line, "play ended before cue 2"
+    proc.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    for t in transports:
+        t.close()
+    assert proc.returncode == 1
+    assert "long: stopped" in err.decode() and "Traceback" not in err.decode()
+    assert b"/showctl/player/black" in boxes["screen3"].got[-1]
+    assert b"house-up" in boxes["lights"].got[-1]
+
+
+@pytest.mark.parametrize("bad", ["soon", "9:00"])
+def test_play_refuses_a_bad_start(tmp_path, capsys, bad):
+    venue = write_config(tmp_path, shows=[QUICK])
+    assert main(["play", "quick", "--from", bad, "--config", str(venue)]) == 1
+    assert capsys.readouterr().err.startswith("showctl: --from")
+
+
+async def test_simulate_prints_one_line_per_command_and_stops_on_sigterm(tmp_path):
+    from pythonosc.udp_client import SimpleUDPClient
+
+    from showctl.files.loader import load_config
+
+    venue_path = write_config(tmp_path, shows=[QUICK])
+    venue = load_config(venue_path).venue
+    proc = await showctl("simulate", "--config", str(venue_path))
+    banner = await asyncio.wait_for(proc.stderr.readline(), 30)
+    assert b"simulating 10 devices" in banner
+    screen = venue.device("screen2")
+    SimpleUDPClient(screen.host, screen.port).send_message("/showctl/player/play", ["x.mp4", 1.5])
+    line = await asyncio.wait_for(proc.stdout.readline(), 10)
+    assert b"screen2" in line and b"/showctl/player/play 'x.mp4' 1.5" in line
+    proc.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(proc.wait(), 10)
+    assert proc.returncode == 0
