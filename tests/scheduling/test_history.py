@@ -1,0 +1,58 @@
+"""The run history, fed by a real controller and runner on a FakeClock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from showctl.core.events import EventBus
+from showctl.history import History
+from tests.scheduling.room import PARIS, open_schedule
+
+
+def wall(hh_mm_ss: str) -> float:
+    h, m, s = (int(x) for x in hh_mm_ss.split(":"))
+    return datetime(2026, 5, 4, h, m, s, tzinfo=PARIS).timestamp()
+
+
+async def test_runs_skips_and_who_started_them_are_recorded(tmp_path):
+    schedule = {"shows": [{"show": "small", "times": ["10:00", "10:30"]}]}
+    setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 0), history=True)
+    setup.controller.start("night", by="operator:alice")
+    await setup.clock.advance(2)
+    setup.controller.stop(0, by="operator:alice")
+    await setup.clock.advance(3600 + 600)  # 10:10: the 10:00 show has run
+    setup.controller.hold_schedule(by="operator:alice")
+    await setup.clock.advance(1800)  # 10:40: the 10:30 start was skipped
+    everything = setup.history.recent()
+    since_930 = setup.history.recent(since=wall("09:30:00"))
+    newest = setup.history.recent(limit=1)
+    await setup.close()
+
+    reopened = History(setup.history.path, EventBus(), setup.clock)
+    await reopened.start()
+    kept = reopened.recent()
+    await reopened.stop()
+
+    assert [(r["kind"], r["show"], r["by"], r["outcome"], r["reason"]) for r in everything] == [
+        ("skip", "small", "schedule", None, "the schedule is held"),
+        ("run", "small", "schedule", "completed", None),
+        ("run", "night", "operator:alice", "stopped", None),
+    ]
+    skip, scheduled_run, manual = everything
+    assert skip["scheduled"] == wall("10:30:00")
+    assert scheduled_run["start"] == wall("09:59:50")  # loaded at its preload instant
+    assert scheduled_run["end"] == wall("10:00:03") + 0.5  # last cue at 3 s, 0.5 s fade
+    assert (manual["start"], manual["end"]) == (wall("09:00:00"), wall("09:00:02"))
+    assert since_930 == everything[:2] and newest == everything[:1]
+    assert kept == everything
+    assert setup.history.path.parent == tmp_path / "var"
+
+
+async def test_a_miss_reported_again_after_a_restart_is_kept_once(tmp_path):
+    schedule = {"shows": [{"show": "small", "times": ["09:00"]}]}
+    for _ in range(2):  # two restarts after the 09:00 start, neither history has a run
+        setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 30),
+                                    history=True)
+        rows = setup.history.recent()
+        await setup.close()
+    assert [(r["kind"], r["scheduled"]) for r in rows] == [("miss", wall("09:00:00"))]
