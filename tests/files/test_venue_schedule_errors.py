@@ -1,0 +1,135 @@
+"""Venue and schedule errors, each at the line and column of its node."""
+
+from .helpers import errors
+
+SHOW = "id: normandy\ncues:\n  - {id: '1', at: 0, lights: {cue: x}}\n"
+
+
+def test_venue_errors(tmp_path):
+    assert errors(tmp_path, venue="""\
+        venue: room
+        timezone: Europe/Pariss
+        osc: {listen: "127.0.0.1:99999", allow: [10.0.0.300/8]}
+        device:
+          - x
+        devices:
+          - {id: screen1, kind: screen, index: 1, port: 9101}
+          - {id: screen1, kind: screen, index: 1, port: 9102}
+          - {id: side, kind: screen, port: 9103}
+          - {id: lights, kind: dimmer, port: 9110}
+        groups:
+          all: [screen1]
+          front: [screen1, screen7]
+        """) == [
+        "venue.yaml:2:11: timezone: unknown timezone 'Europe/Pariss': use an IANA name "
+        "such as Europe/Paris",
+        "venue.yaml:3:15: listen: '127.0.0.1:99999': port must be 1 to 65535",
+        "venue.yaml:3:42: allow: expected a network such as 127.0.0.0/8 or a network such as "
+        "::1/128, got '10.0.0.300/8'",
+        "venue.yaml:4:1: unknown key `device`: did you mean `devices`?",
+        "venue.yaml:9:5: screen 'side' needs an index",
+        "venue.yaml:10:24: kind: 'dimmer' is not one of: 'screen', 'lighting', 'audio' or 'osc'",
+    ]
+
+
+def test_venue_cross_checks(tmp_path):
+    assert errors(tmp_path, venue="""\
+        venue: room
+        devices:
+          - {id: screen1, kind: screen, index: 1, port: 9101}
+          - {id: screen1, kind: screen, index: 2, port: 9102}
+          - {id: screen3, kind: screen, index: 1, port: 9103}
+        groups:
+          all: [screen1]
+          front: [screen1, screen7]
+        web:
+          users:
+            - {name: ann, role: admin, password_hash: x}
+            - {name: ann, role: viewer, password_hash: y}
+        """) == [
+        "venue.yaml:4:10: duplicate device id 'screen1' (first on line 3)",
+        "venue.yaml:5:40: duplicate screen index 1 (first on line 3)",
+        "venue.yaml:7:3: group name 'all' is already every screen",
+        "venue.yaml:8:20: the venue has no device 'screen7': did you mean 'screen3'?",
+        "venue.yaml:12:14: duplicate user 'ann' (first on line 11)",
+    ]
+
+
+def test_schedule_shape_errors(tmp_path):
+    assert errors(tmp_path, show=SHOW, schedule="""\
+        shows:
+          - show: normandy
+            days: [mon, monday]
+            times: ["9:00", "10:30"]
+            from_date: 2026-02-30
+          - show: normandy
+            every: {from: "18:00", until: "10:00", interval: 30}
+          - show: normandy
+        closed: [2026-12-25, christmas]
+        policy: {if_busy: wait}
+        """) == [
+        "schedule.yaml:3:17: days: 'monday' is not one of: 'mon', 'tue', 'wed', 'thu', 'fri', "
+        "'sat' or 'sun'",
+        "schedule.yaml:4:13: times: '9:00' is not a time of day: write HH:MM, e.g. \"10:30\"",
+        "schedule.yaml:5:16: from_date: expected a date (YYYY-MM-DD), got '2026-02-30'",
+        "schedule.yaml:7:12: every: `until` is before `from`",
+        "schedule.yaml:8:5: show 'normandy' has neither `times` nor `every`",
+        "schedule.yaml:9:22: closed: expected a date (YYYY-MM-DD), got 'christmas'",
+        "schedule.yaml:10:19: if_busy: 'wait' is not one of: 'skip' or 'queue'",
+    ]
+
+
+def test_schedule_naming_a_missing_show_and_closed_special_days(tmp_path):
+    assert errors(tmp_path, show=SHOW, schedule="""\
+        shows:
+          - {show: normandi, times: ["10:00", "10:00"]}
+        closed: [2026-12-25]
+        special:
+          - date: 2026-12-25
+            shows: [{show: ghost, times: ["10:00"]}]
+          - date: 2026-12-24
+          - date: 2026-12-24
+        """) == [
+        "schedule.yaml:2:12: no show 'normandi': did you mean 'normandy'?",
+        "schedule.yaml:2:39: 10:00 is listed twice",
+        "schedule.yaml:5:11: 2026-12-25 is also closed (line 3): keep one of the two",
+        "schedule.yaml:6:20: no show 'ghost' (shows: normandy)",
+        "schedule.yaml:8:11: 2026-12-24 is already a special day (line 7)",
+    ]
+
+
+def test_entries_that_would_start_at_the_same_time(tmp_path):
+    assert errors(tmp_path, show=SHOW, schedule="""\
+        shows:
+          - show: normandy
+            every: {from: "10:00", until: "17:30", interval: 30m}
+            until_date: 2026-08-31
+          - show: normandy        # summer evenings: no clash
+            times: ["18:00", "18:30"]
+            from_date: 2026-07-01
+          - show: normandy        # a second window overlapping the first in August
+            days: [sat, sun]
+            times: ["11:00", "16:30", "19:00"]
+            from_date: 2026-08-01
+          - show: normandy        # weekdays of one week-end only: never a Monday
+            days: [mon]
+            times: ["10:00"]
+            from_date: 2026-08-29
+            until_date: 2026-08-30
+        """) == [
+        "schedule.yaml:8:5: normandy would start at 11:00, 16:30 on sat, sun while the entry "
+        "on line 2 starts normandy then: one show at a time",
+    ]
+
+
+def test_special_day_entries_that_collide(tmp_path):
+    assert errors(tmp_path, show=SHOW, schedule="""\
+        special:
+          - date: 2026-12-24
+            shows:
+              - {show: normandy, times: ["10:00", "11:00"]}
+              - {show: normandy, every: {from: "11:00", until: "12:00", interval: 1h}}
+        """) == [
+        "schedule.yaml:5:9: normandy would start at 11:00 on that day while the entry on "
+        "line 4 starts normandy then: one show at a time",
+    ]
