@@ -112,8 +112,8 @@ class Hub:
             task.cancel()
 
     @property
-    def clients(self) -> int:
-        return len(self._clients)
+    def connected(self) -> list[Client]:
+        return list(self._clients)
 
     def _on_event(self, event: Event) -> None:
         self._inbox.append(event)
