@@ -1,0 +1,81 @@
+"""The Controller's non-transport API: status shape, liveness, schedule hold, counters,
+reload."""
+
+import pytest
+import yaml
+
+from showctl.core.errors import NotFound
+from tests.core.room import MONO0, WALL0
+
+
+async def test_status_has_the_documented_shape(room):
+    c, clock = room.controller, room.clock
+    s = c.status()
+    assert s["state"] == "idle" and s["show"] is None and s["remaining"] is None
+    assert s["venue"] == "test-room" and s["timezone"] == "Europe/Paris"
+    c.load("small", by="operator:ann")
+    c.go(by="operator:ann")
+    assert c.status()["time"] == -0.5
+    await clock.advance(0.5 + 1.25)
+    s = c.status()
+    assert s["state"] == "running" and s["started_by"] == "operator:ann"
+    assert s["show"] == {"id": "small", "title": "Small test show", "length": 3.5}
+    assert s["time"] == 1.25 and s["remaining"] == 2.25
+    assert s["current_cue"] == {"id": "2", "name": "Panorama", "at": 1.0}
+    assert s["next_cue"] == {"id": "3", "name": "Front", "at": 2.0}
+    screen = s["devices"][0]
+    assert screen == {"id": "screen1", "kind": "screen", "index": 1, "angle": 0.0,
+                      "online": False, "last_seen": None,
+                      "output": {"state": "playing", "media": "pano_1.mp4", "position": 0.25}}
+    assert s["lighting"] == {"lights": {"cue": "house-out", "fade": 1.0}, "levels": {}}
+    assert s["schedule"] == {"held": False, "next": None, "today": []}
+    assert c.busy and c.show.id == "small"
+
+
+async def test_heartbeats_bring_devices_online_and_silence_takes_them_offline(room):
+    c, clock = room.controller, room.clock
+    c.heartbeat("screen3")
+    assert room.kinds("device") == [{"device": "screen3", "online": True, "last_seen": WALL0}]
+    c.heartbeat("screen3")
+    assert len(room.kinds("device")) == 1, "only changes are events"
+    status = {d["id"]: d for d in c.status()["devices"]}
+    assert status["screen3"]["online"] and status["screen3"]["last_seen"] == WALL0
+    await clock.advance(4.0)
+    c.heartbeat("screen3")
+    await clock.advance(4.9)
+    assert room.kinds("device")[-1]["online"] is True
+    await clock.advance(1.2)  # silent for longer than heartbeat_timeout (5 s)
+    assert room.kinds("device")[-1] == {"device": "screen3", "online": False,
+                                        "last_seen": WALL0 + 4.0}
+    assert MONO0 + 4.0 + 5.0 < room.events[-1][0] <= MONO0 + 4.0 + 5.0 + 1.0
+    with pytest.raises(NotFound, match="no device 'ghost'"):
+        c.heartbeat("ghost")
+
+
+async def test_schedule_hold_counters_and_schedule_info(room):
+    c = room.controller
+    c.hold_schedule(by="operator:ann")
+    assert c.schedule_held and room.kinds("schedule")[-1]["held"] is True
+    c.set_schedule_info({"next": {"at": "2026-11-24T10:30:00+01:00", "show": "small"},
+                         "today": [{"at": "x", "show": "small", "status": "due"}]})
+    c.release_schedule(by="operator:ann")
+    s = c.status()["schedule"]
+    assert s["held"] is False and s["next"]["show"] == "small" and len(s["today"]) == 1
+    c.count("osc.received")
+    c.count("osc.received", 2)
+    assert c.status()["counters"] == {"osc.received": 3}
+
+
+async def test_reload_keeps_the_old_files_when_new_ones_are_invalid(room):
+    c = room.controller
+    source = c.config.venue.source
+    show_path = c.config.show_paths["small"]
+    show = yaml.safe_load(show_path.read_text())
+    show["title"] = "Renamed"
+    show_path.write_text(yaml.safe_dump(show))
+    assert c.reload() == []
+    assert c.config.shows["small"].title == "Renamed"
+    show_path.write_text("id: small\ncues: []\n")
+    errors = c.reload()
+    assert errors and all(str(show_path) in line for line in errors)
+    assert c.config.shows["small"].title == "Renamed" and c.config.venue.source == source
