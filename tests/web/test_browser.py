@@ -1,0 +1,131 @@
+"""The dashboard in Debian's chromium, driven by Playwright, against a live room."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from tests.web.conftest import PASSWORDS
+from tests.web.rig import CHROMIUM_ARGS, open_rig
+
+WAIT = 8000  # ms: generous, the machine is shared
+
+
+@pytest.fixture
+async def rig(tmp_path):
+    room = await open_rig(tmp_path)
+    yield room
+    await room.close()
+
+
+@pytest.fixture
+async def page():
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                           args=CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": 1280, "height": 860})
+        tab = await context.new_page()
+        tab.set_default_timeout(WAIT)
+        yield tab
+        await browser.close()
+
+
+async def log_in(page: Page, url: str, name: str) -> None:
+    await page.goto(url)
+    await expect(page).to_have_url(f"{url}/login")
+    await page.fill("input[name=name]", name)
+    await page.fill("input[name=password]", PASSWORDS[name])
+    await page.click("button[type=submit]")
+    await expect(page.locator("#user")).to_have_text(f"{name} · {name}")
+    await expect(page.locator("#venue")).to_have_text("test-room")  # the first status came
+
+
+async def test_wrong_password_stays_on_the_login_page(rig, page):
+    await page.goto(f"{rig.url}/login")
+    await page.fill("input[name=name]", "operator")
+    await page.fill("input[name=password]", "not-it")
+    await page.click("button[type=submit]")
+    await expect(page.locator(".error")).to_have_text("Wrong name or password.")
+
+
+async def test_operator_plays_a_show_on_the_ring(rig, page):
+    await log_in(page, rig.url, "operator")
+    screens = page.locator("#ring g.screen")
+    await expect(screens).to_have_count(9)
+    for n in range(9):  # the simulated screens' heartbeats arrive
+        await expect(screens.nth(n)).to_have_attribute("data-online", "true")
+    state = page.locator("#state")
+    await page.select_option("#show-picker", "ring")
+    await page.click("[data-cmd=load]")
+    await expect(state).to_have_text("loaded")
+    await expect(page.locator("#timeline .marker")).to_have_count(4)
+    await page.click("[data-cmd=go]")
+    await expect(state).to_have_text("running")
+    screen1, screen5 = page.locator("[data-device=screen1]"), page.locator("[data-device=screen5]")
+    await expect(screen1).to_have_attribute("data-state", "playing")
+    await expect(screen1.locator(".screen-media")).to_have_text("front")
+    await expect(screen5.locator(".screen-media")).to_have_text("pano_5")
+    await expect(page.locator("#current-cue")).to_contain_text("Front")
+    await expect(page.locator("#next-cue")).to_contain_text("End")
+    await expect(page.locator("[data-cmd=resume]")).to_be_disabled()
+    await page.click("[data-cmd=pause]")
+    await expect(state).to_have_text("paused")
+    await expect(screen5).to_have_attribute("data-state", "paused")
+    await page.click("[data-cmd=resume]")
+    await expect(state).to_have_text("running")
+    await page.fill("#fade", "0.5")
+    await page.click("[data-cmd=stop]")
+    await expect(state).to_have_text("idle")
+    await expect(screen5).to_have_attribute("data-state", "black")
+    assert rig.sim.devices["screen5"].as_json()["state"] == "black"
+    await page.click("[data-cmd=load]")
+    await page.click("[data-cmd=go]")
+    await expect(screen5).to_have_attribute("data-state", "playing")
+    await page.click("#panic")
+    await expect(state).to_have_text("idle")
+    await expect(screen5).to_have_attribute("data-state", "black")
+
+
+async def test_operator_picks_a_cue_to_seek_and_fire(rig, page):
+    await log_in(page, rig.url, "operator")
+    await page.click("[data-cmd=load]")
+    await page.click("[data-cmd=go]")
+    await expect(page.locator("#state")).to_have_text("running")
+    await page.click("[data-cmd=pause]")
+    await page.click("#timeline .marker[data-cue='3']")
+    await page.click("[data-cmd=seek-cue]")
+    await expect(page.locator("#current-cue")).to_contain_text("3")
+    await expect(page.locator("#elapsed")).to_have_text("0:01.0")
+    await page.click("#timeline .marker[data-cue='4']")
+    await page.click("[data-cmd=fire-cue]")
+    await expect(page.locator("[data-device=screen2]")).to_have_attribute("data-state", "black")
+
+
+async def test_a_viewer_sees_but_cannot_press(rig, page):
+    rig.controller.load("ring", by="test")
+    await log_in(page, rig.url, "viewer")
+    await expect(page.locator("#state")).to_have_text("loaded")
+    for cmd in ("go", "stop", "load", "hold"):
+        await expect(page.locator(f"[data-cmd={cmd}]")).to_be_disabled()
+    await expect(page.locator("#panic")).to_be_disabled()
+    status = await page.evaluate("""async () => {
+        const me = await (await fetch('/api/me')).json();
+        const res = await fetch('/api/transport/go', {method: 'POST',
+            headers: {'X-CSRF-Token': me.csrf}});
+        return res.status; }""")
+    assert status == 403
+    assert rig.controller.state == "loaded"
+
+
+async def test_reconnects_after_a_restart(rig, page):
+    await log_in(page, rig.url, "operator")
+    banner = page.locator("#offline")
+    await expect(banner).to_be_hidden()
+    await rig.web.stop()
+    await expect(banner).to_be_visible()
+    rig.controller.load("ring", by="test")
+    await rig.restart_web()
+    await expect(banner).to_be_hidden()
+    await expect(page.locator("#state")).to_have_text("loaded")
+    await page.click("[data-cmd=go]")  # still logged in, CSRF token still good
+    await expect(page.locator("#state")).to_have_text("running")
