@@ -72,9 +72,10 @@ class Rig:
 
 
 async def open_rig(root: Path, shows: list[dict] | None = None, clock: Clock | None = None,
-                   **web: Any) -> Rig:
+                   venue: dict | None = None) -> Rig:
+    """`venue`: keys to set in venue.yaml besides the generated ones."""
     venue_path = write_config(root, shows=shows or [RING_SHOW],
-                              venue_extra={"web": web_section()})
+                              venue_extra={"web": web_section(), **(venue or {})})
     config = load_config(venue_path)
     controller = Controller(config, clock or SystemClock())
     loop = asyncio.get_running_loop()
@@ -83,6 +84,6 @@ async def open_rig(root: Path, shows: list[dict] | None = None, clock: Clock | N
     sim = Simulator(config.venue, transport.get_extra_info("sockname")[:2],
                     report=lambda device, line: None)
     await sim.start()
-    server = WebServer(controller, **web)
+    server = WebServer(controller)
     await server.start()
     return Rig(root, controller, sim, server, transport)

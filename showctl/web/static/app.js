@@ -1,7 +1,7 @@
 // The dashboard: one WebSocket for the live state, buttons that POST commands.
 import { fmt, get, post, whoAmI } from "./api.js";
 import { drawRing } from "./ring.js";
-import { movePlayhead, pickedCue, showTimeline } from "./timeline.js";
+import { markCues, movePlayhead, pickedCue, showTimeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 const LOADED = ["loaded", "prerolling", "running", "holding", "paused"];
@@ -44,7 +44,7 @@ function showTime() {
 function logLine(text, level = "info") {
   const li = document.createElement("li");
   li.className = level;
-  li.textContent = `${new Date().toLocaleTimeString()}  ${text}`;
+  li.textContent = `${new Date().toLocaleTimeString([], { hour12: false })}  ${text}`;
   $("log").prepend(li);
   while ($("log").children.length > 40) $("log").lastChild.remove();
 }
@@ -62,8 +62,8 @@ function render() {
   drawRing($("ring"), s.devices || []);
   const lights = s.lighting?.lights;
   const levels = Object.entries(s.lighting?.levels || {});
-  $("lighting").textContent = "Lighting: " + (lights?.cue ? `${lights.cue} (fade ${lights.fade ?? 0} s)` : "–")
-    + (levels.length ? `  ·  DMX ${levels.map(([c, v]) => `${c}@${v}`).join(" ")}` : "");
+  $("lighting").textContent = lights?.cue ? `${lights.cue}  (fade ${lights.fade ?? 0} s)` : "–";
+  $("levels").textContent = levels.length ? `DMX ${levels.map(([c, v]) => `${c}@${v}`).join("  ")}` : "";
   const sched = s.schedule || {};
   $("held").hidden = !sched.held;
   $("today").replaceChildren(...(sched.today || []).map((e) => {
@@ -72,7 +72,9 @@ function render() {
     li.textContent = `${String(e.at).slice(11, 16) || e.at}  ${e.show}  ${e.status || ""}`;
     return li;
   }));
-  showTimeline($("timeline"), s.show?.id, pick).catch((e) => logLine(e.message, "error"));
+  showTimeline($("timeline"), $("cue-list"), s.show?.id, pick)
+    .then(() => markCues($("cue-list"), s.current_cue, s.next_cue, s.time))
+    .catch((e) => logLine(e.message, "error"));
   enableButtons();
   tick();
 }

@@ -23,8 +23,18 @@ function arc(angle, radius) {
 
 function shortMedia(media) {
   if (!media) return "";
-  const base = media.split("/").pop().replace(/\.[a-z0-9]+$/i, "");
-  return base.length > 16 ? base.slice(0, 15) + "…" : base;
+  // the folder, the extension and the screen number (shown outside the ring) go
+  const base = media.split("/").pop().replace(/\.[a-z0-9]+$/i, "").replace(/_\d+$/, "");
+  return base.length > 14 ? base.slice(0, 13) + "…" : base;
+}
+
+// One hue per piece of content (the media name without its screen number), so screens
+// showing parts of the same panorama share a colour band.
+function contentHue(media) {
+  const key = media.replace(/_?\d*\.[a-z0-9]+$/i, "");
+  let h = 0;
+  for (const ch of key) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h % 360;
 }
 
 export function drawRing(svg, devices) {
@@ -43,9 +53,13 @@ export function drawRing(svg, devices) {
       "data-device": d.id, "data-state": state, "data-online": String(online),
     });
     g.append(el("path", { d: arc(angle, R), class: "glass" }));
+    if (out.media && state !== "black" && state !== "stopped") {
+      g.append(el("path", { d: arc(angle, R - 16), class: "content",
+        style: `stroke: hsl(${contentHue(out.media)} 70% 60%)` }));
+    }
     const [nx, ny] = polar(angle, R + 28);
     g.append(el("text", { x: nx, y: ny + 6, class: "screen-no" }, String(d.index ?? "")));
-    const [mx, my] = polar(angle, R - 30);
+    const [mx, my] = polar(angle, R - 38);
     g.append(el("text", { x: mx, y: my - 3, class: "screen-media" }, shortMedia(out.media)));
     g.append(el("text", { x: mx, y: my + 11, class: "screen-state" },
       online ? state : `${state} · OFFLINE`));

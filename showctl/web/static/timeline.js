@@ -1,37 +1,65 @@
-// The cue timeline: a marker per cue, a playhead, and picking a cue to seek to or fire.
-import { get } from "./api.js";
+// The cue timeline (a tick per cue, the playhead) and the cue list: pick a cue to seek
+// to or fire; the list also shows which cues are done, current and next.
+import { fmt, get } from "./api.js";
 
 let sheet = null;  // the loaded show's cue sheet
 let picked = null;
+let onPickCue = () => {};
 
-export async function showTimeline(box, showId, onPick) {
-  if (sheet && sheet.id === showId) return;
+function pick(cue) {
+  picked = cue;
+  document.querySelectorAll("[data-cue]").forEach((x) =>
+    x.classList.toggle("picked", cue !== null && x.dataset.cue === cue.id));
+  onPickCue(cue);
+}
+
+export async function showTimeline(box, list, showId, onPick) {
+  onPickCue = onPick;
+  if ((sheet?.id ?? null) === (showId ?? null)) return;
   box.querySelectorAll(".marker").forEach((m) => m.remove());
+  list.replaceChildren();
   sheet = null;
-  picked = null;
-  onPick(null);
+  pick(null);
   if (!showId) return;
   sheet = await get(`/api/shows/${encodeURIComponent(showId)}`);
   const length = sheet.length || 1;
   for (const cue of sheet.cues) {
+    const label = `${cue.id} ${cue.name || ""}`.trim();
     const m = document.createElement("button");
     m.className = "marker" + (cue.hold ? " hold" : "");
     m.style.left = `${(100 * cue.at) / length}%`;
     m.dataset.cue = cue.id;
-    m.title = `${cue.id} ${cue.name || ""} @ ${cue.at}s`;
-    m.textContent = cue.id;
-    m.addEventListener("click", () => {
-      picked = cue;
-      box.querySelectorAll(".marker").forEach((x) => x.classList.toggle("picked", x === m));
-      onPick(cue);
-    });
+    m.title = `${label} @ ${fmt(cue.at, true)}`;
+    m.setAttribute("aria-label", m.title);
+    m.addEventListener("click", () => pick(cue));
     box.append(m);
+    const li = document.createElement("li");
+    li.dataset.cue = cue.id;
+    li.className = cue.hold ? "hold" : "";
+    li.innerHTML = '<span class="t"></span><span class="id"></span><span class="name"></span>';
+    li.querySelector(".t").textContent = fmt(cue.at);
+    li.querySelector(".id").textContent = cue.id;
+    li.querySelector(".name").textContent = (cue.hold ? "HOLD · " : "") + (cue.name || "");
+    li.addEventListener("click", () => pick(cue));
+    list.append(li);
   }
 }
 
+// Marks done / current / next in the list and keeps the current cue in view.
+export function markCues(list, current, next, time) {
+  let now = null;
+  for (const li of list.children) {
+    const cue = sheet?.cues.find((c) => c.id === li.dataset.cue);
+    li.classList.toggle("done", !!cue && cue.at < time && li.dataset.cue !== current?.id);
+    li.classList.toggle("now", li.dataset.cue === current?.id);
+    li.classList.toggle("next", li.dataset.cue === next?.id);
+    if (li.dataset.cue === current?.id) now = li;
+  }
+  if (now) list.scrollTop = Math.max(0, now.offsetTop - 8);  // offsetParent: the list
+}
+
 export function movePlayhead(head, time) {
-  if (!sheet) { head.style.left = "0%"; return; }
-  const f = Math.min(1, Math.max(0, time / (sheet.length || 1)));
+  const f = sheet ? Math.min(1, Math.max(0, time / (sheet.length || 1))) : 0;
   head.style.left = `${100 * f}%`;
 }
 

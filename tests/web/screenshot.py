@@ -1,0 +1,70 @@
+"""Takes docs/dashboard.png: the sample Normandy show, mid-show, on simulated screens.
+
+Run: .venv/bin/python -m tests.web.screenshot [OUTPUT.png]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from playwright.async_api import async_playwright, expect
+
+from showctl.core.clock import FakeClock
+from tests.web.conftest import PASSWORDS
+from tests.web.rig import CHROMIUM_ARGS, open_rig
+
+ROOT = Path(__file__).resolve().parents[2]
+MID_SHOW = 5 * 60 + 20.0  # Pointe du Hoc: cliffs on one side of the ring, sea on the other
+
+
+def todays_schedule(tz: str) -> dict:
+    now = datetime.now(ZoneInfo(tz))
+    start = now.replace(hour=10, minute=0, second=0, microsecond=0)
+    slots = [start + timedelta(minutes=30 * n) for n in range(16)]
+    today = [{"at": s.isoformat(), "show": "normandy-100-days",
+              "status": "done" if s < now else "due"} for s in slots]
+    upcoming = [e for e in today if e["status"] == "due"]
+    return {"next": upcoming[0] if upcoming else None, "today": today[-8:]}
+
+
+async def main(out: Path) -> None:
+    show = yaml.safe_load((ROOT / "shows" / "normandy-100-days.yaml").read_text())
+    clock = FakeClock(monotonic=time.monotonic(), wall=time.time())
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = yaml.safe_load((ROOT / "config" / "venue.yaml").read_text())
+        rig = await open_rig(Path(tmp), shows=[show], clock=clock,
+                             venue={k: sample[k] for k in ("venue", "groups", "safe_look")})
+        try:
+            rig.controller.set_schedule_info(todays_schedule("Europe/Paris"))
+            async with async_playwright() as pw:
+                browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                                   args=CHROMIUM_ARGS)
+                page = await browser.new_page(viewport={"width": 1280, "height": 800})
+                await page.goto(f"{rig.url}/login")
+                await page.fill("input[name=name]", "operator")
+                await page.fill("input[name=password]", PASSWORDS["operator"])
+                await page.click("button[type=submit]")
+                await page.select_option("#show-picker", "normandy-100-days")
+                await page.click("[data-cmd=load]")
+                await page.click("[data-cmd=go]")
+                await clock.advance(show["preroll"] + MID_SHOW)
+                screens = page.locator("#ring g.screen[data-online=true]")
+                await expect(screens).to_have_count(9, timeout=10_000)
+                await expect(page.locator("#state")).to_have_text("running")
+                await page.click("#timeline .marker[data-cue='9']")
+                await page.screenshot(path=str(out))
+                await browser.close()
+        finally:
+            await rig.close()
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "dashboard.png"))
