@@ -21,7 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
-from showctl.core.events import LOG, RUN, STATE, Event
+from showctl.core.events import LOG, RUN, SCHEDULE, STATE, Event
 from showctl.history import History
 from showctl.scheduling.calendar import next_start, starts
 from showctl.scheduling.trigger import CalendarTrigger, scheduled_shows
@@ -46,6 +46,7 @@ class ScheduleRunner:
         self._schedule = controller.config.schedule
         self._tz = ZoneInfo(controller.config.venue.timezone)
         self._status: dict[tuple[datetime, str], str] = {}  # done | skipped | missed
+        self._prerolling: tuple[datetime, str] | None = None  # started, t=0 still ahead
         self._scheduler = AsyncIOScheduler(timezone=self._tz)
         self._changed = asyncio.Event()
         self._idle = asyncio.Event()
@@ -211,6 +212,7 @@ class ScheduleRunner:
         except CommandError as exc:
             return self._finish(at, show, "skip", str(exc))
         self._status[(at, show)] = "done"
+        self._prerolling = (at, show) if self.controller.state == "prerolling" else None
 
     def _next_preload(self, at: datetime) -> datetime:
         """A queued start waits at most until the next start's preload (or a day)."""
@@ -231,5 +233,23 @@ class ScheduleRunner:
         bus.publish(LOG, wall, level="warning", message=message)
 
     def _on_event(self, event: Event) -> None:
-        if event.kind == STATE and not self.controller.busy:
-            self._idle.set()
+        if event.kind == STATE:
+            if not self.controller.busy:
+                self._idle.set()
+            if event.data.get("state") != "prerolling":
+                self._prerolling = None
+        elif event.kind == SCHEDULE and event.data.get("held") and self._prerolling:
+            # Held after the preload, before its start: that start does not happen either.
+            asyncio.get_running_loop().call_soon(self._cancel_prerolling)
+
+    def _cancel_prerolling(self) -> None:
+        if self._prerolling is None or self.controller.state != "prerolling":
+            return
+        at, show = self._prerolling
+        self._prerolling = None
+        try:
+            self.controller.stop(0, by=BY)
+        except CommandError:
+            return
+        self._finish(at, show, "skip", "the schedule is held")
+        self._publish()

@@ -50,6 +50,21 @@ async def test_held_schedule_skips_until_released(tmp_path):
     assert [t["status"] for t in today] == ["skipped", "done", "done"]
 
 
+async def test_hold_during_the_preload_cancels_that_start(tmp_path):
+    schedule = {"shows": [{"show": "small", "times": ["10:00"]}], "policy": {"preload": 10}}
+    setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 59, 55))
+    await setup.clock.advance(0)  # 09:59:55: loaded, t=0 at 10:00
+    state_before = setup.controller.state
+    setup.controller.hold_schedule(by="operator:alice")
+    await setup.clock.advance(60)
+    await setup.close()
+    assert state_before == "prerolling"
+    assert setup.controller.state == "idle"
+    assert setup.firsts() == []
+    assert skipped(setup) == [("10:00", "the schedule is held")]
+    assert [r["outcome"] for r in setup.runs("end")] == ["stopped"]
+
+
 async def test_missed_grace_after_downtime(tmp_path):
     schedule = {"shows": [{"show": "small", "times": ["09:00", "09:30", "10:00"]}],
                 "policy": {"missed_grace": 60}}
