@@ -19,6 +19,8 @@ from showctl.model.schedule import WEEKDAYS
 
 log = logging.getLogger(__name__)
 
+_LOGGED: set[tuple[datetime, str]] = set()
+
 HORIZON_DAYS = 400
 """How far ahead `next_start` looks (validity windows may leave months empty)."""
 
@@ -120,8 +122,10 @@ def localize(local: datetime, tz: tzinfo) -> tuple[datetime, bool]:
         probe += timedelta(minutes=1)
         if _exists(probe.replace(tzinfo=tz)):
             moved = probe.replace(tzinfo=tz)
-            log.info("%s %s does not exist (DST change): moved to %s",
-                     local.date(), f"{local:%H:%M}", f"{moved:%H:%M %Z}")
+            if (local, str(tz)) not in _LOGGED:  # the calendar is asked often: say it once
+                _LOGGED.add((local, str(tz)))
+                log.info("%s %s does not exist (DST change): moved to %s",
+                         local.date(), f"{local:%H:%M}", f"{moved:%H:%M %Z}")
             return moved, True
     raise ValueError(f"no valid local time after {local} in {tz}")
 
