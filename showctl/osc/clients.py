@@ -1,0 +1,142 @@
+"""Who is talking to the OSC input: per-client reply port, passcode state and
+subscription, the double-trigger memory and the passcode failure limit.
+
+A UDP client is its source address and port (a new port is a new client); a TCP
+client is its connection. Every table here is bounded: a flood of spoofed sources
+can evict old UDP clients but never grow memory.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from showctl.core.clock import Clock
+from showctl.core.errors import CommandError
+
+MAX_UDP_CLIENTS = 1024
+SUBSCRIPTION_TTL = 60.0  # seconds without any message before pushes stop
+DUPLICATE_WINDOW = 0.100
+FAILURES_ALLOWED = 5  # wrong passcodes per source host within FAILURE_WINDOW
+FAILURE_WINDOW = 60.0
+LOCKOUT = 60.0  # seconds a host is refused after too many failures
+
+
+@dataclass(eq=False)
+class Client:
+    key: tuple[Any, ...]
+    host: str
+    port: int
+    send: Callable[[bytes, tuple[str, int]], None]  # (packet, destination)
+    last_heard: float
+    reply_port: int | None = None
+    connected: bool = False
+    subscribed: bool = False
+
+    @property
+    def label(self) -> str:
+        where = f"{self.host}:{self.port}"
+        return where if self.key[0] == "udp" else f"tcp:{where}"
+
+    def reply(self, packet: bytes) -> None:
+        self.send(packet, (self.host, self.reply_port or self.port))
+
+
+@dataclass
+class Clients:
+    clock: Clock
+    passcode: str | None
+    _udp: OrderedDict[tuple[Any, ...], Client] = field(default_factory=OrderedDict)
+    _tcp: dict[tuple[Any, ...], Client] = field(default_factory=dict)
+    _recent: OrderedDict[tuple[Any, ...], float] = field(default_factory=OrderedDict)
+    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _locked: dict[str, float] = field(default_factory=dict)
+    subscribers: dict[tuple[Any, ...], Client] = field(default_factory=dict)
+
+    # -- the table ------------------------------------------------------------------
+    def udp(self, host: str, port: int, send: Callable[[bytes, tuple[str, int]], None]) -> Client:
+        key = ("udp", host, port)
+        now = self.clock.monotonic()
+        client = self._udp.get(key)
+        if client is None:
+            client = self._udp[key] = Client(key, host, port, send, now,
+                                             connected=self.passcode is None)
+            if len(self._udp) > MAX_UDP_CLIENTS:
+                _, old = self._udp.popitem(last=False)
+                self.subscribers.pop(old.key, None)
+        else:
+            self._udp.move_to_end(key)
+            client.last_heard = now
+        return client
+
+    def tcp(self, conn_id: int, host: str, port: int,
+            send: Callable[[bytes, tuple[str, int]], None]) -> Client:
+        key = ("tcp", conn_id)
+        client = Client(key, host, port, send, self.clock.monotonic(),
+                        connected=self.passcode is None)
+        self._tcp[key] = client
+        return client
+
+    def forget(self, client: Client) -> None:
+        self._tcp.pop(client.key, None)
+        self._udp.pop(client.key, None)
+        self.subscribers.pop(client.key, None)
+
+    # -- subscriptions --------------------------------------------------------------
+    def subscribe(self, client: Client, on: bool) -> None:
+        client.subscribed = on
+        if on:
+            self.subscribers[client.key] = client
+        else:
+            self.subscribers.pop(client.key, None)
+
+    def live_subscribers(self) -> list[Client]:
+        """Subscribers heard from within the TTL; the others are dropped here."""
+        now = self.clock.monotonic()
+        for client in [c for c in self.subscribers.values()
+                       if now - c.last_heard > SUBSCRIPTION_TTL]:
+            self.subscribe(client, False)
+        return list(self.subscribers.values())
+
+    # -- double triggers ------------------------------------------------------------
+    def is_duplicate(self, host: str, address: str, args: tuple[Any, ...]) -> bool:
+        """True for a repeat of the same command from the same host within 100 ms."""
+        now = self.clock.monotonic()
+        recent = self._recent
+        while recent:
+            oldest_key, seen = next(iter(recent.items()))
+            if now - seen < DUPLICATE_WINDOW:
+                break
+            del recent[oldest_key]
+        key = (host, address, args)
+        if key in recent:
+            return True
+        recent[key] = now
+        return False
+
+    # -- passcode -------------------------------------------------------------------
+    def connect(self, client: Client, passcode: str) -> None:
+        """Marks the client connected, or raises; failures count per source host."""
+        now = self.clock.monotonic()
+        host = client.host
+        if self._locked.get(host, 0.0) > now:
+            wait = self._locked[host] - now
+            raise CommandError(f"too many wrong passcodes from {host}: try again in {wait:.0f} s")
+        if self.passcode is None or hmac.compare_digest(passcode.encode(),
+                                                        self.passcode.encode()):
+            client.connected = True
+            return
+        failures = self._failures.setdefault(host, deque())
+        failures.append(now)
+        while failures and now - failures[0] > FAILURE_WINDOW:
+            failures.popleft()
+        if len(failures) >= FAILURES_ALLOWED:
+            self._locked = {h: t for h, t in self._locked.items() if t > now}
+            self._locked[host] = now + LOCKOUT
+            failures.clear()
+        if len(self._failures) > MAX_UDP_CLIENTS:  # bounded like everything else
+            self._failures.pop(next(iter(self._failures)))
+        raise CommandError("wrong passcode")

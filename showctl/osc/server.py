@@ -1,0 +1,216 @@
+"""`OscServer`: the integrators' OSC input on `venue.osc.listen`, UDP and TCP/SLIP.
+
+Every message becomes one router call and one reply at `/showctl/reply{address}`.
+Nothing here blocks or sleeps: a bundle's future messages are left to the loop's
+timer, and handlers are the Controller's immediate methods, so the input cannot
+move a cue. Whatever a peer sends costs it at most an error reply and a counter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import time
+from functools import lru_cache
+from ipaddress import ip_address
+from typing import Any
+
+from showctl.core import events
+from showctl.core.controller import Controller
+from showctl.core.errors import CommandError
+from showctl.osc import router
+from showctl.osc.clients import Clients
+from showctl.osc.codec import Message, PacketError, decode, encode_string_message
+from showctl.osc.router import Call
+from showctl.osc.transports import TcpInput, UdpInput
+
+log = logging.getLogger(__name__)
+
+MAX_PACKET = 8192  # bytes; no command of SPEC 3.1 comes near
+MAX_AHEAD = 3600.0  # seconds a bundle's timetag may lie in the future
+MAX_PENDING = 1000  # timed messages waiting at once
+PUSHED = {events.STATE, events.CUE, events.DEVICE}
+
+
+class OscServer:
+    def __init__(self, controller: Controller, *, max_packet: int = MAX_PACKET) -> None:
+        self.controller = controller
+        self.clock = controller.clock
+        osc = controller.config.venue.osc
+        self.host, self.port = osc.listen
+        self._allow = osc.allow
+        self._allowed: dict[str, bool] = {}
+        self.max_packet = max_packet
+        self.clients = Clients(self.clock, osc.passcode)
+        self.connections: set[TcpInput] = set()
+        self._pending: set[asyncio.TimerHandle] = set()
+        self._udp: asyncio.DatagramTransport | None = None
+        self._tcp: asyncio.Server | None = None
+        self._unsubscribe: Any = None
+        self._last_log: dict[str, tuple[float, int]] = {}
+
+    # -- lifecycle ------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # absorb bursts
+            sock.bind((self.host, self.port))
+            self._udp, _ = await loop.create_datagram_endpoint(lambda: UdpInput(self), sock=sock)
+            self._tcp = await loop.create_server(lambda: TcpInput(self), self.host, self.port,
+                                                 reuse_address=True)
+        except OSError as exc:
+            sock.close()
+            await self.stop()
+            raise CommandError(f"cannot listen for OSC on {self.host}:{self.port}: "
+                               f"{exc.strerror or exc}") from None
+        self._unsubscribe = self.controller.bus.subscribe(self._on_event)
+        log.info("OSC input on udp+tcp %s:%s", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for handle in self._pending:
+            handle.cancel()
+        self._pending.clear()
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
+        if self._tcp is not None:
+            self._tcp.close()
+            for conn in list(self.connections):
+                conn.close()
+            await asyncio.wait_for(self._tcp.wait_closed(), 2.0)
+            self._tcp = None
+
+    # -- packets in -----------------------------------------------------------------
+    def allowed(self, host: str) -> bool:
+        """`osc.allow`, remembered per host; a refused source is logged, never answered."""
+        ok = self._allowed.get(host)
+        if ok is None:
+            address = ip_address(host.split("%")[0])
+            ok = any(address in net for net in self._allow)
+            if len(self._allowed) > 4096:
+                self._allowed.clear()
+            self._allowed[host] = ok
+        if not ok:
+            self.complain("denied", f"dropped a packet from {host}: not in osc.allow")
+        return ok
+
+    def handle_packet(self, data: bytes, client: Any) -> None:
+        if len(data) > self.max_packet:
+            self.reject(client, "oversized", f"packet of {len(data)} bytes "
+                        f"(limit {self.max_packet})")
+            return
+        try:
+            messages = decode(data)
+        except PacketError as exc:
+            self.reject(client, exc.reason, str(exc))
+            return
+        now = self.clock.time()
+        for message in messages:
+            tag = message.timetag
+            if tag is None or tag <= now:
+                self.run(message, client)
+            elif tag - now > MAX_AHEAD or len(self._pending) >= MAX_PENDING:
+                self.reply(client, message.address, "error", "timetag too far ahead or too "
+                           "many timed commands waiting")
+                self.complain("timetag", f"refused timed {message.address} from {client.label}")
+            else:
+                self._later(tag - now, message, client)
+
+    def _later(self, delay: float, message: Message, client: Any) -> None:
+        def fire() -> None:
+            self._pending.discard(handle)
+            self.run(message, client)
+        handle = asyncio.get_running_loop().call_later(delay, fire)
+        self._pending.add(handle)
+
+    def run(self, message: Message, client: Any) -> None:
+        """One command: route, check, double-trigger guard, call, reply."""
+        controller, address = self.controller, message.address
+        controller.count("osc.received")
+        client.last_heard = self.clock.monotonic()
+        found = router.find(address)
+        if found is None:
+            self.reject(client, "unknown", f"unknown address {address}", address)
+            return
+        route, param = found
+        if not (client.connected or route.before_connect):
+            self.reject(client, "unauthorised", "not connected: send /showctl/connect "
+                        "<passcode> first", address)
+            return
+        try:
+            router.check_args(route, message.args)
+        except CommandError as exc:
+            self.reject(client, "bad_args", str(exc), address)
+            return
+        if route.once and self.clients.is_duplicate(client.host, address, message.args):
+            controller.count("osc.duplicate")
+            self.reply(client, address, "error", "ignored: same command from this host "
+                       "within 100 ms (double trigger)")
+            return
+        try:
+            data = route.run(Call(controller, self.clients, client, message.args,
+                                  f"osc:{client.label}", param))
+        except CommandError as exc:
+            controller.count("osc.refused")
+            self.reply(client, address, "error", str(exc))
+            return
+        except Exception:
+            log.exception("OSC %s from %s failed", address, client.label)
+            self.reject(client, "internal", "internal error (see the controller's log)",
+                        address)
+            return
+        controller.count("osc.ok")
+        self.reply(client, address, "ok", data)
+
+    # -- answers --------------------------------------------------------------------
+    def reply(self, client: Any, address: str | None, status: str, data: Any) -> None:
+        if isinstance(data, str | None):
+            packet = _cached_reply(address, status, data)
+        else:
+            packet = _reply_packet(address, status, data)
+        client.reply(packet)
+
+    def reject(self, client: Any, reason: str, message: str, address: str | None = None) -> None:
+        """Counts, logs (rate-limited) and answers a bad packet or message."""
+        self.complain(reason, f"{client.label}: {message}")
+        self.reply(client, address, "error", message)
+
+    def complain(self, reason: str, message: str) -> None:
+        """`osc.<reason>` and `osc.errors` counted; at most one log line per reason a
+        second, so a flood of garbage cannot flood the journal."""
+        self.controller.count(f"osc.{reason}")
+        self.controller.count("osc.errors")
+        now = time.monotonic()
+        last, hidden = self._last_log.get(reason, (-1e9, 0))
+        if now - last < 1.0:
+            self._last_log[reason] = (last, hidden + 1)
+            return
+        suffix = f" ({hidden} more like it suppressed)" if hidden else ""
+        log.warning("OSC %s: %s%s", reason, message, suffix)
+        self._last_log[reason] = (now, 0)
+
+    def _on_event(self, event: events.Event) -> None:
+        if event.kind not in PUSHED or not self.clients.subscribers:
+            return
+        packet = encode_string_message(f"/showctl/event/{event.kind}",
+                                       json.dumps(event.data, default=str))
+        for client in self.clients.live_subscribers():
+            client.reply(packet)
+
+
+def _reply_packet(address: str | None, status: str, data: Any) -> bytes:
+    body = json.dumps({"address": address, "status": status, "data": data}, default=str)
+    return encode_string_message(f"/showctl/reply{address or ''}", body)
+
+
+@lru_cache(maxsize=512)
+def _cached_reply(address: str | None, status: str, data: str | None) -> bytes:
+    """Replies repeat (heartbeats, `ok` states): encode each once."""
+    return _reply_packet(address, status, data)

@@ -1,0 +1,99 @@
+"""The two ways packets arrive: UDP datagrams and TCP streams with SLIP framing.
+
+Both hand whole packets to `OscServer.handle_packet` and never parse anything
+themselves; the TCP side only unframes, caps its buffer and its write backlog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from showctl.osc import slip
+from showctl.osc.clients import Client
+
+if TYPE_CHECKING:
+    from showctl.osc.server import OscServer
+
+MAX_TCP_CLIENTS = 64
+MAX_BACKLOG = 1 << 20  # bytes a TCP client may leave unread before it is dropped
+_ids = itertools.count(1)
+
+
+class UdpInput(asyncio.DatagramProtocol):
+    def __init__(self, server: OscServer) -> None:
+        self.server = server
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        server = self.server
+        host, port = addr[0], addr[1]
+        if not server.allowed(host):
+            return
+        client = server.clients.udp(host, port, self._send)
+        server.handle_packet(data, client)
+
+    def _send(self, packet: bytes, dest: tuple[str, int]) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(packet, dest)
+
+    def error_received(self, exc: Exception) -> None:
+        self.server.complain("send_failed", f"UDP error: {exc}")
+
+
+class TcpInput(asyncio.Protocol):
+    def __init__(self, server: OscServer) -> None:
+        self.server = server
+        self.decoder = slip.SlipDecoder(server.max_packet)
+        self.transport: asyncio.Transport | None = None
+        self.client: Client | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        host, port = self.transport.get_extra_info("peername")[:2]
+        server = self.server
+        if not server.allowed(host):
+            self.transport.abort()
+            return
+        if len(server.connections) >= MAX_TCP_CLIENTS:
+            server.complain("too_many_connections", f"refused TCP {host}:{port}: "
+                            f"{MAX_TCP_CLIENTS} connections already open")
+            transport.abort()
+            return
+        self.client = server.clients.tcp(next(_ids), host, port, self._send)
+        server.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        client = self.client
+        if client is None:
+            return
+        packets, errors = self.decoder.feed(data)
+        for reason in errors:
+            self.server.reject(client, reason, f"{reason} SLIP frame discarded")
+        for packet in packets:
+            self.server.handle_packet(packet, client)
+
+    def _send(self, packet: bytes, dest: tuple[str, int]) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > MAX_BACKLOG:
+            self.server.complain("slow_client", f"dropped TCP {dest[0]}:{dest[1]}: "
+                                 "it does not read its replies")
+            transport.abort()
+            return
+        transport.write(slip.encode(packet))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.client is not None:
+            self.server.clients.forget(self.client)
+            self.client = None
+        self.server.connections.discard(self)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
