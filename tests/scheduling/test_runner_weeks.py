@@ -17,12 +17,17 @@ async def test_spring_week_starts_every_show_on_time(tmp_path):
     began = time.perf_counter()
     await setup.clock.advance(WEEK_SECONDS)
     elapsed = time.perf_counter() - began
+    await setup.clock.advance(60)  # Monday 30 March, 00:01: "today" has moved on
+    info = setup.controller.status()["schedule"]
     await setup.close()
     assert setup.firsts() == SPRING
     assert len(setup.runs("end")) == len(SPRING)
     assert all(r["outcome"] == "completed" and r["by"] == "schedule" for r in setup.runs("end"))
     assert setup.runs("skip") == [] and setup.runs("miss") == []
     assert elapsed < 1, f"a FakeClock week took {elapsed:.1f} s"
+    assert info["next"] == {"at": "2026-03-30T02:30:00+02:00", "show": "night"}
+    assert [(t["at"][:16], t["status"]) for t in info["today"][:2]] == [
+        ("2026-03-30T02:30", "due"), ("2026-03-30T10:00", "due")]
 
 
 async def test_autumn_week_runs_the_repeated_hour_once(tmp_path):
