@@ -11,7 +11,7 @@ from pathlib import Path
 
 from showctl.core.errors import NotFound
 from showctl.files.errors import FileError, InvalidFiles
-from showctl.files.kinds import load_schedule, load_show, load_venue, read
+from showctl.files.kinds import Loaded, load_schedule, load_show, load_venue, read
 from showctl.model import Schedule, Show, Venue
 
 __all__ = [
@@ -55,9 +55,11 @@ def load_config(venue_path: Path | str) -> Config:
     """Everything the venue file points at; raises InvalidFiles listing every error."""
     loaded = load_venue(Path(venue_path))
     errors = list(loaded.errors)
+    if loaded.doc is None:  # unreadable: nothing tells where the rest is
+        raise InvalidFiles(errors)
     venue = loaded.model
     base = loaded.path.parent
-    shows_dir = venue.shows if venue else base / str(loaded.raw.get("shows", "../shows"))
+    shows_dir = venue.shows if venue else (base / str(loaded.raw.get("shows", "../shows")))
     schedule_path = (
         venue.schedule if venue else base / str(loaded.raw.get("schedule", "schedule.yaml"))
     )
@@ -73,17 +75,18 @@ def load_config(venue_path: Path | str) -> Config:
     return Config(venue, shows, show_paths, schedule, schedule_path.absolute())
 
 
-def _load_shows(shows_dir: Path, loaded, venue: Venue | None):
+def _load_shows(
+    shows_dir: Path, loaded: Loaded[Venue], venue: Venue | None
+) -> tuple[dict[str, Show], dict[str, Path], set[str], list[FileError]]:
     """Shows by id, their paths, every id written (even in invalid files), errors."""
+    assert loaded.doc is not None
     errors: list[FileError] = []
     shows: dict[str, Show] = {}
     paths: dict[str, Path] = {}
     known: set[str] = set()
     if not shows_dir.is_dir():
-        where = loaded.doc.error(("shows",)) if loaded.doc and "shows" in loaded.raw else (
-            FileError(loaded.path, 1, 1, ""))
         message = f"the shows folder {shows_dir} does not exist"
-        return shows, paths, known, [FileError(where.path, where.line, where.column, message)]
+        return shows, paths, known, [loaded.doc.error(("shows",), message)]
     for path in show_files(shows_dir):
         show = load_show(path, venue)
         errors += show.errors

@@ -97,3 +97,16 @@ def test_duplicate_key_in_a_show_rejects_the_file(tmp_path):
             at: 1
             at: 2
         """) == ["show.yaml:5:5: duplicate key 'at' (first on line 4)"]
+
+
+def test_anchors_as_keys_and_scalars_and_unknown_or_recursive_aliases():
+    assert doc("a: &k name\n*k : 3\nb: *k\n").data == {"a": "name", "name": 3, "b": "name"}
+    with pytest.raises(YamlProblem, match=r"f\.yaml:2:5: unknown alias \*nope"):
+        doc("a: 1\nb: [*nope]\n")
+    with pytest.raises(YamlProblem, match=r"f\.yaml:1:8: an alias refers to itself"):
+        doc("a: &x [*x]\n")
+
+
+def test_one_document_per_file():
+    with pytest.raises(YamlProblem, match=r"f\.yaml:2:1: one document per file"):
+        doc("a: 1\n---\nb: 2\n")
