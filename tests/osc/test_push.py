@@ -1,0 +1,101 @@
+"""Subscriptions (pushes and their 60 s expiry on the injected clock) and timed bundles."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from showctl.osc.clients import SUBSCRIPTION_TTL
+from showctl.osc.codec import encode_bundle, encode_message
+from tests.osc.rig import Rig
+
+pytestmark = pytest.mark.timeout(30)
+
+
+async def events_until(client, address: str) -> list[tuple[str, dict]]:
+    got = []
+    while True:
+        item = await client.next()
+        got.append(item)
+        if item[0] == address:
+            return got
+
+
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+async def test_subscribers_get_state_cue_and_device_events(rig: Rig, transport: str) -> None:
+    sub = await (rig.udp() if transport == "udp" else rig.tcp())
+    assert (await sub.ask("/showctl/subscribe", 1))["data"] == {"subscribed": True}
+    other = await rig.udp()
+    await other.ask("/showctl/start", "small")
+    await other.ask("/showctl/heartbeat", "screen2")
+    await rig.clock.advance(1.6)
+    got = await events_until(sub, "/showctl/event/device")
+    got += await events_until(sub, "/showctl/event/cue")
+    kinds = {address for address, _ in got}
+    assert {"/showctl/event/state", "/showctl/event/cue", "/showctl/event/device"} <= kinds
+    states = [body["state"] for address, body in got if address == "/showctl/event/state"]
+    assert states[:2] == ["loaded", "prerolling"]
+    device = next(body for address, body in got if address == "/showctl/event/device")
+    assert device["device"] == "screen2" and device["online"] is True
+    assert other.inbox.empty()  # only subscribers get pushes
+
+    assert (await sub.ask("/showctl/subscribe", 0))["data"] == {"subscribed": False}
+    await other.ask("/showctl/panic")
+    await other.ask("/showctl/status")  # handled after any push would have gone out
+    with pytest.raises(TimeoutError):
+        await sub.next(timeout=0.2)
+
+
+async def test_subscription_expires_after_60_s_of_silence(rig: Rig) -> None:
+    sub = await rig.udp()
+    await sub.ask("/showctl/subscribe")  # no argument means 1
+    other = await rig.udp()
+    await rig.clock.advance(SUBSCRIPTION_TTL - 1)
+    await sub.ask("/showctl/status")  # any message renews it
+    await rig.clock.advance(SUBSCRIPTION_TTL - 1)
+    await other.ask("/showctl/load", "small")
+    assert (await sub.next())[0] == "/showctl/event/state"
+    await rig.clock.advance(2)  # now 61 s since sub last spoke
+    await other.ask("/showctl/go")
+    await other.ask("/showctl/status")
+    with pytest.raises(TimeoutError):
+        await sub.next(timeout=0.2)
+    assert not rig.server.clients.subscribers
+
+
+async def test_bundle_in_the_future_runs_at_its_timetag_without_blocking(rig: Rig) -> None:
+    c = await rig.udp()
+    lead = 0.3  # real seconds: the loop's timer runs timed messages
+    due = rig.clock.time() + lead
+    c.send_raw(encode_bundle(due, [encode_message("/showctl/schedule/hold"),
+                                   encode_message("/showctl/heartbeat", "screen1")]))
+    sent = time.monotonic()
+    assert (await c.ask("/showctl/status"))["data"]["schedule"]["held"] is False  # not yet
+    first = await c.next()
+    waited = time.monotonic() - sent
+    assert first[0] == "/showctl/reply/showctl/schedule/hold"
+    assert (await c.next())[0] == "/showctl/reply/showctl/heartbeat"
+    assert rig.controller.schedule_held
+    assert lead - 0.05 <= waited <= lead + 1.0
+
+    now_bundle = encode_bundle(0, [encode_message("/showctl/schedule/release")])
+    c.send_raw(now_bundle)
+    assert (await c.next())[1]["status"] == "ok"
+    past = encode_bundle(rig.clock.time() - 10, [encode_message("/showctl/status")])
+    c.send_raw(past)  # late: runs at once
+    assert (await c.next())[0] == "/showctl/reply/showctl/status"
+    far = encode_bundle(rig.clock.time() + 7200, [encode_message("/showctl/go")])
+    c.send_raw(far)
+    reply = await c.next()
+    assert reply[1]["status"] == "error" and "too far ahead" in reply[1]["data"]
+
+
+async def test_stop_cancels_timed_messages(rig: Rig) -> None:
+    c = await rig.udp()
+    c.send_raw(encode_bundle(rig.clock.time() + 0.2, [encode_message("/showctl/schedule/hold")]))
+    await c.ask("/showctl/status")
+    await rig.server.stop()
+    await asyncio.sleep(0.4)  # past the timetag: proves the cancelled message never runs
+    assert not rig.controller.schedule_held
