@@ -25,6 +25,7 @@ def did_you_mean(name: object, known: Iterable[str]) -> str:
 
 def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError]:
     errors: list[FileError] = []
+    room = _Room(venue) if venue is not None else None
     first_id: dict[str, int] = {}
     previous: tuple[Cue, int] | None = None
     for i, cue in enumerate(show.cues):
@@ -46,16 +47,38 @@ def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError
                 )
             )
         previous = (cue, i)
-        if venue is not None:
-            errors += _check_cue_devices(cue, ("cues", i), doc, venue)
+        if room is not None:
+            errors += _check_cue_devices(cue, ("cues", i), doc, room)
     return errors
 
 
-def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, venue: Venue) -> list[FileError]:
+class _Room:
+    """What the checks ask of the venue, worked out once per show (10,000 cues)."""
+
+    def __init__(self, venue: Venue) -> None:
+        self.venue = venue
+        self.ids = [d.id for d in venue.devices]
+        self.kinds = {d.id: d.kind for d in venue.devices}
+        self.lighting = [d.id for d in venue.lighting]
+        self.numbers = sorted(d.index for d in venue.screens if d.index is not None)
+        self.selectable = ["all", *venue.groups, *(d.id for d in venue.screens)]
+        self._resolved: dict[int | str, tuple[str, ...] | None] = {}
+
+    def resolve(self, item: int | str) -> tuple[str, ...] | None:
+        """Device ids one `screens:` item names; None when the venue has no such thing."""
+        if item not in self._resolved:
+            try:
+                self._resolved[item] = self.venue.resolve_screens((item,))
+            except KeyError:
+                self._resolved[item] = None
+        return self._resolved[item]
+
+
+def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list[FileError]:
     errors: list[FileError] = []
     if cue.screens is not None:
-        errors += _check_screens(cue, loc, doc, venue)
-    lighting = [d.id for d in venue.lighting]
+        errors += _check_screens(cue, loc, doc, room)
+    lighting = room.lighting
     for name in ("lights", "levels"):
         action = getattr(cue, name)
         if action is None:
@@ -72,7 +95,7 @@ def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, venue: Venue) -> lis
                        or f" (lighting: {', '.join(lighting) or 'none'})"),
                 )
             )
-    ids = [d.id for d in venue.devices]
+    ids = room.ids
     for j, osc in enumerate(cue.osc):
         if osc.device not in ids:
             where = (*loc, "osc", j, "device") if (*loc, "osc", j) in doc.values else (
@@ -84,31 +107,29 @@ def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, venue: Venue) -> lis
     return errors
 
 
-def _check_screens(cue: Cue, loc: tuple, doc: Document, venue: Venue) -> list[FileError]:
+def _check_screens(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list[FileError]:
     selector = cue.screens
     items = [selector] if isinstance(selector, str | int) else list(selector or ())
     listed = not isinstance(selector, str | int)
     errors: list[FileError] = []
-    known = ["all", *venue.groups, *(d.id for d in venue.screens)]
-    kinds = {d.id: d.kind for d in venue.devices}
     for j, item in enumerate(items):
         where = (*loc, "screens", j) if listed else (*loc, "screens")
-        try:
-            chosen = venue.resolve_screens((item,))
-        except KeyError:
+        chosen = room.resolve(item)
+        if chosen is None:
             if isinstance(item, int):
-                numbers = sorted(d.index for d in venue.screens if d.index is not None)
+                numbers = room.numbers
                 span = f"{numbers[0]}-{numbers[-1]}" if numbers else "none"
                 errors.append(doc.error(where, f"screen {item} does not exist (screens: {span})"))
             else:
                 errors.append(
                     doc.error(where, f"{item!r} is not a screen, a group or `all`"
-                              + did_you_mean(item, known))
+                              + did_you_mean(item, room.selectable))
                 )
             continue
-        others = [d for d in chosen if kinds.get(d) != "screen"]
+        others = [d for d in chosen if room.kinds.get(d) != "screen"]
         if others == [item]:
-            errors.append(doc.error(where, f"{item!r} is a {kinds[item]} device, not a screen"))
+            errors.append(
+                doc.error(where, f"{item!r} is a {room.kinds[item]} device, not a screen"))
         elif others:
             errors.append(
                 doc.error(where, f"group {item!r} holds {', '.join(others)}: not a screen")

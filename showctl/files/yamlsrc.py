@@ -36,6 +36,7 @@ _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(nan|NaN|NAN)$")
+_SPECIAL_START = frozenset("0123456789+-.~nNtTfF")
 _MAX_NODES = 2_000_000  # aliases can multiply a small file into a huge one
 
 
@@ -92,6 +93,8 @@ def parse(text: str, path: Path) -> Document:
 
 def scalar(value: str) -> Any:
     """A plain scalar by the YAML 1.2 core schema: only these become non-strings."""
+    if value and value[0] not in _SPECIAL_START:
+        return value  # the common case, a word: no pattern can match
     if value in _NULL:
         return None
     if value in _TRUE:
