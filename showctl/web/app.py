@@ -35,17 +35,16 @@ def make_app(
     app[ACCOUNTS] = accounts or Accounts(venue.web)
     app[SESSIONS] = Sessions(Path(venue.state_dir) / SESSION_FILE)
     app[pages.LIMITER] = LoginLimiter()
-    hub = Hub(controller)
-    app[pages.HUB] = hub
+    app[pages.HUB] = Hub(controller)
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", pages.STATIC, append_version=False)
 
-    async def start_hub(_: web.Application) -> None:
-        hub.start()
+    async def start_hub(app: web.Application) -> None:
+        app[pages.HUB].start()
 
-    async def stop_hub(_: web.Application) -> None:
-        await hub.stop()
+    async def stop_hub(app: web.Application) -> None:
+        await app[pages.HUB].stop()
 
     app.on_startup.append(start_hub)
     app.on_shutdown.append(stop_hub)
