@@ -11,6 +11,7 @@ from showctl.files.errors import FileError
 from showctl.files.schedule_checks import check_schedule
 from showctl.files.yamlsrc import Document
 from showctl.model import Cue, Show, Venue
+from showctl.outputs.profiles import PROFILES
 from showctl.timecode import format_time
 
 __all__ = ["check_schedule", "check_show", "check_venue", "did_you_mean"]
@@ -19,8 +20,9 @@ SCREEN_ACTIONS = ("play", "stop", "black", "pause")
 
 
 def did_you_mean(name: object, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
-    return f": did you mean {close[0]!r}?" if close else ""
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f": did you mean {by_lower[close[0]]!r}?" if close else ""
 
 
 def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError]:
@@ -60,6 +62,11 @@ class _Room:
         self.ids = [d.id for d in venue.devices]
         self.kinds = {d.id: d.kind for d in venue.devices}
         self.lighting = [d.id for d in venue.lighting]
+        # which lighting devices can carry each action, by their profile
+        self.carries = {
+            "lights": [d.id for d in venue.lighting if _supports(d.profile, "lights")],
+            "levels": [d.id for d in venue.lighting if _supports(d.profile, "dmx")],
+        }
         self.numbers = sorted(d.index for d in venue.screens if d.index is not None)
         self.selectable = ["all", *venue.groups, *(d.id for d in venue.screens)]
         self._resolved: dict[int | str, tuple[str, ...] | None] = {}
@@ -83,9 +90,12 @@ def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list
         action = getattr(cue, name)
         if action is None:
             continue
+        able = room.carries[name]
+        what = "console cues" if name == "lights" else "DMX levels"
         if action.device is None:
-            if not lighting:
-                errors.append(doc.error((*loc, name), f"{name}: the venue has no lighting device"))
+            if not able:
+                errors.append(doc.error((*loc, name), f"{name}: no lighting device of the venue "
+                                        f"takes {what} (see its `profile`)", key=True))
         elif action.device not in lighting:
             errors.append(
                 doc.error(
@@ -95,6 +105,10 @@ def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list
                        or f" (lighting: {', '.join(lighting) or 'none'})"),
                 )
             )
+        elif action.device not in able:
+            profile = room.venue.device(action.device).profile
+            errors.append(doc.error((*loc, name, "device"), f"{action.device!r} (profile "
+                                    f"{profile}) does not take {what}"))
     ids = room.ids
     for j, osc in enumerate(cue.osc):
         if osc.device not in ids:
@@ -154,6 +168,11 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
     )
     errors += _unique(doc, ((("web", "users", i, "name"), u.name)
                             for i, u in enumerate(venue.web.users)), "user")
+    for i, device in enumerate(venue.devices):
+        if device.profile not in PROFILES:
+            errors.append(doc.error(("devices", i, "profile"), f"unknown profile "
+                                    f"{device.profile!r}" + (did_you_mean(device.profile, PROFILES)
+                                    or f" (profiles: {', '.join(sorted(PROFILES))})")))
     ids = [d.id for d in venue.devices]
     for name, members in venue.groups.items():
         if name == "all" or name in ids:
@@ -165,6 +184,10 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
                 errors.append(doc.error(("groups", name, j), f"the venue has no device "
                                         f"{member!r}" + did_you_mean(member, ids)))
     return errors
+
+
+def _supports(profile: str, kind: str) -> bool:
+    return profile in PROFILES and kind in PROFILES[profile].kinds
 
 
 def _unique(doc: Document, items: Iterable[tuple[tuple, object]], what: str) -> list[FileError]:

@@ -185,3 +185,31 @@ def test_errors_in_several_files_are_all_reported(tmp_path):
         "schedule.yaml:3:13: times: '25:00' is not a time of day (00:00 to 23:59)",
         "show.yaml:2:7: cues: needs at least one entry",
     ]
+
+
+def test_lighting_actions_need_a_device_whose_profile_carries_them(tmp_path):
+    show = """\
+        id: s
+        cues:
+          - id: "1"
+            at: 0
+            levels: {channels: {1: 255}}
+          - id: "2"
+            at: 1
+            levels: {channels: {1: 0}, device: lights}
+            lights: {cue: house-up}
+        """
+    assert errors(tmp_path, show=show) == [
+        "show.yaml:5:5: levels: no lighting device of the venue takes DMX levels (see its "
+        "`profile`)",
+        "show.yaml:8:40: 'lights' (profile showctl) does not take DMX levels",
+    ]
+    dimmers = {"id": "dimmers", "kind": "lighting", "port": 7770, "profile": "ola"}
+    assert errors(tmp_path, show=show.replace("device: lights", "device: dimmers"),
+                  devices=[dimmers]) == []
+    assert errors(tmp_path, show=show.replace("lights: {cue: house-up}",
+                                              "lights: {cue: house-up, device: dimmers}"),
+                  devices=[dimmers]) == [
+        "show.yaml:8:40: 'lights' (profile showctl) does not take DMX levels",
+        "show.yaml:9:37: 'dimmers' (profile ola) does not take console cues",
+    ]

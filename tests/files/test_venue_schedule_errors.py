@@ -39,6 +39,7 @@ def test_venue_cross_checks(tmp_path):
           - {id: screen1, kind: screen, index: 1, port: 9101}
           - {id: screen1, kind: screen, index: 2, port: 9102}
           - {id: screen3, kind: screen, index: 1, port: 9103}
+          - {id: dmx, kind: lighting, port: 7770, profile: OLA}
         groups:
           all: [screen1]
           front: [screen1, screen7]
@@ -49,9 +50,10 @@ def test_venue_cross_checks(tmp_path):
         """) == [
         "venue.yaml:4:10: duplicate device id 'screen1' (first on line 3)",
         "venue.yaml:5:40: duplicate screen index 1 (first on line 3)",
-        "venue.yaml:7:3: group name 'all' is already every screen",
-        "venue.yaml:8:20: the venue has no device 'screen7': did you mean 'screen3'?",
-        "venue.yaml:12:14: duplicate user 'ann' (first on line 11)",
+        "venue.yaml:6:52: unknown profile 'OLA': did you mean 'ola'?",
+        "venue.yaml:8:3: group name 'all' is already every screen",
+        "venue.yaml:9:20: the venue has no device 'screen7': did you mean 'screen3'?",
+        "venue.yaml:13:14: duplicate user 'ann' (first on line 12)",
     ]
 
 
