@@ -12,7 +12,13 @@ from showctl.cli import UserError
 from showctl.web import api, pages
 from showctl.web.auth import Accounts, LoginLimiter, Sessions
 from showctl.web.live import Hub
-from showctl.web.security import ACCOUNTS, SESSIONS, auth_middleware, errors_middleware
+from showctl.web.security import (
+    ACCOUNTS,
+    SESSIONS,
+    add_headers,
+    auth_middleware,
+    errors_middleware,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,7 @@ def make_app(
     async def stop_hub(app: web.Application) -> None:
         await app[pages.HUB].stop()
 
+    app.on_response_prepare.append(add_headers)
     app.on_startup.append(start_hub)
     app.on_shutdown.append(stop_hub)
     return app

@@ -22,7 +22,8 @@ const COMMANDS = {
   go: () => post("/api/transport/go"),
   pause: () => post("/api/transport/pause"),
   resume: () => post("/api/transport/resume"),
-  stop: () => post("/api/transport/stop", { fade: Number($("fade").value) || 0 }),
+  // an empty fade field: the venue's safe-look fade
+  stop: () => post("/api/transport/stop", $("fade").value === "" ? {} : { fade: Number($("fade").value) }),
   panic: () => post("/api/transport/panic"),
   load: () => post("/api/load", { show: $("show-picker").value }),
   "seek-cue": () => post("/api/seek", { to: pickedCue().id }),

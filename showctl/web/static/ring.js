@@ -55,7 +55,7 @@ export function drawRing(svg, devices) {
     g.append(el("path", { d: arc(angle, R), class: "glass" }));
     if (out.media && state !== "black" && state !== "stopped") {
       g.append(el("path", { d: arc(angle, R - 16), class: "content",
-        style: `stroke: hsl(${contentHue(out.media)} 70% 60%)` }));
+        stroke: `hsl(${contentHue(out.media)} 70% 60%)` }));
     }
     const [nx, ny] = polar(angle, R + 28);
     g.append(el("text", { x: nx, y: ny + 6, class: "screen-no" }, String(d.index ?? "")));
