@@ -52,6 +52,14 @@ class Rig:
     screens: dict[str, Screen]
     opened: list[Any]
 
+    async def release(self, device: str) -> int:
+        """Closes the test's receiver on a device port (for an outside tool); its port."""
+        for thing in self.opened:
+            if getattr(thing, "get_protocol", lambda: None)() is self.screens[device]:
+                thing.close()
+        await asyncio.sleep(0)  # the socket closes on the loop's next turn
+        return self.controller.config.venue.device(device).port
+
     @property
     def port(self) -> int:
         return self.server.port
@@ -70,10 +78,10 @@ class Rig:
         return self.controller.status()["counters"].get(name, 0)
 
 
-async def open_rig(root: Path, **venue_extra: Any) -> Rig:
+async def open_rig(root: Path, clock: FakeClock | None = None, **venue_extra: Any) -> Rig:
     path = write_config(root, venue_extra=venue_extra or None)
     config = load_config(path)
-    clock = FakeClock()
+    clock = clock or FakeClock()
     controller = Controller(config, clock)
     loop = asyncio.get_running_loop()
     screens: dict[str, Screen] = {}
@@ -89,9 +97,10 @@ async def open_rig(root: Path, **venue_extra: Any) -> Rig:
 
 
 @asynccontextmanager
-async def rig_with(root: Path, **venue_extra: Any) -> AsyncIterator[Rig]:
+async def rig_with(root: Path, clock: FakeClock | None = None,
+                   **venue_extra: Any) -> AsyncIterator[Rig]:
     """A rig on a venue with extra keys (passcode, allow...)."""
-    rig = await open_rig(root, **venue_extra)
+    rig = await open_rig(root, clock, **venue_extra)
     try:
         yield rig
     finally:

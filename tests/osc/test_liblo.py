@@ -1,0 +1,75 @@
+"""A third-party client: liblo's `oscsend` drives the controller, `oscdump` is a screen."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from showctl.core.clock import FakeClock
+from tests.osc.rig import Rig, rig_with
+
+pytestmark = [
+    pytest.mark.timeout(30),
+    pytest.mark.skipif(not shutil.which("oscsend") or not shutil.which("oscdump"),
+                       reason="liblo-tools not installed"),
+]
+
+
+async def oscsend(port: int, address: str, types: str = "", *values: str) -> None:
+    proc = await asyncio.create_subprocess_exec("oscsend", "127.0.0.1", str(port), address,
+                                                *([types, *values] if types else []))
+    assert await asyncio.wait_for(proc.wait(), 5) == 0
+
+
+async def test_oscsend_commands_reach_an_oscdump_screen(tmp_path: Path) -> None:
+    # liblo holds a bundle until its timetag: the fake clock's wall must be today's
+    async with rig_with(tmp_path, FakeClock(wall=time.time())) as rig:
+        await drive(rig)
+
+
+async def drive(rig: Rig) -> None:
+    port = await rig.release("screen1")
+    # liblo's oscdump only takes a port: it binds every interface; we send to 127.0.0.1
+    dump = await asyncio.create_subprocess_exec("oscdump", "-L", str(port),
+                                                stdout=asyncio.subprocess.PIPE)
+    assert dump.stdout is not None
+    try:
+        async def line_with(text: str) -> str:
+            async with asyncio.timeout(5):
+                while True:
+                    line = (await dump.stdout.readline()).decode()
+                    assert line, "oscdump ended"
+                    if text in line:
+                        return line
+
+        async def probe() -> None:  # oscdump gives no sign of being ready: ask until it answers
+            while True:
+                await oscsend(port, "/probe")
+                await asyncio.sleep(0.05)
+
+        prober = asyncio.ensure_future(probe())
+        try:
+            await line_with("/probe")
+        finally:
+            prober.cancel()
+
+        await oscsend(rig.port, "/showctl/load", "s", "small")
+        assert '"pano_1.mp4"' in await line_with("/showctl/player/load")
+        await oscsend(rig.port, "/showctl/cue/2/fire")
+        assert '"pano_1.mp4"' in await line_with("/showctl/player/play")
+        await oscsend(rig.port, "/showctl/stop", "f", "0")
+        await line_with("/showctl/player/black")
+        assert rig.controller.state == "idle"
+        await oscsend(rig.port, "/showctl/schedule/hold")
+        await oscsend(rig.port, "/showctl/heartbeat", "s", "screen4")
+        counters = rig.controller.status()["counters"]
+        assert counters["osc.ok"] == 5 and counters.get("osc.bad_args", 0) == 0
+        assert rig.controller.schedule_held
+    finally:
+        if dump.returncode is None:
+            dump.terminate()
+        await asyncio.wait_for(dump.wait(), 5)
