@@ -133,3 +133,14 @@ def test_a_missing_schedule_file_is_an_empty_schedule_unless_named(tmp_path):
     path.write_text(path.read_text() + "schedule: hours.yaml\n")
     with pytest.raises(InvalidFiles, match=r"hours\.yaml:1:1: file not found"):
         load_config(path)
+
+
+def test_the_demo_passwords_in_the_docs_open_the_sample_users(sample):
+    from showctl.web.auth import verify_password
+
+    docs = (ROOT / "docs" / "show-files.md").read_text()
+    for user in sample.venue.web.users:
+        password = f"{user.name}-demo"
+        assert f"`{user.name}` / `{password}`" in docs
+        assert verify_password(user.password_hash, password)
+        assert not verify_password(user.password_hash, password + "x")
