@@ -1,6 +1,6 @@
 """Takes docs/dashboard.png: the sample Normandy show, mid-show, on simulated screens.
 
-Run: .venv/bin/python -m tests.web.screenshot [OUTPUT.png]
+Run: .venv/bin/python -m tests.web.screenshot [OUTPUT.png [WIDTHxHEIGHT]]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def todays_schedule(tz: str) -> dict:
     return {"next": upcoming[0] if upcoming else None, "today": today[-8:]}
 
 
-async def main(out: Path) -> None:
+async def main(out: Path, width: int = 1280, height: int = 800) -> None:
     show = yaml.safe_load((ROOT / "shows" / "normandy-100-days.yaml").read_text())
     clock = FakeClock(monotonic=time.monotonic(), wall=time.time())
     with tempfile.TemporaryDirectory() as tmp:
@@ -46,7 +46,7 @@ async def main(out: Path) -> None:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
                                                    args=CHROMIUM_ARGS)
-                page = await browser.new_page(viewport={"width": 1280, "height": 800})
+                page = await browser.new_page(viewport={"width": width, "height": height})
                 await page.goto(f"{rig.url}/login")
                 await page.fill("input[name=name]", "operator")
                 await page.fill("input[name=password]", PASSWORDS["operator"])
@@ -67,4 +67,6 @@ async def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "dashboard.png"))
+    size = sys.argv[2].split("x") if len(sys.argv) > 2 else ("1280", "800")
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "dashboard.png"
+    asyncio.run(main(out, int(size[0]), int(size[1])))
