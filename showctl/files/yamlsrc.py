@@ -84,6 +84,11 @@ def parse(text: str, path: Path) -> Document:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "not valid YAML"
         raise YamlProblem(FileError(path, line, column, f"YAML syntax: {problem}")) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        message = f"character #x{exc.character:04x} is not allowed in a YAML file"
+        raise YamlProblem(FileError(path, line, column, message)) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(FileError(path, 1, 1, f"YAML syntax: {exc}")) from None
     finally:

@@ -110,3 +110,13 @@ def test_anchors_as_keys_and_scalars_and_unknown_or_recursive_aliases():
 def test_one_document_per_file():
     with pytest.raises(YamlProblem, match=r"f\.yaml:2:1: one document per file"):
         doc("a: 1\n---\nb: 2\n")
+
+
+def test_control_characters_are_located():
+    with pytest.raises(YamlProblem) as caught:
+        doc("a: 1\nb: x\x00y\n")
+    assert str(caught.value) == "f.yaml:2:5: character #x0000 is not allowed in a YAML file"
+
+
+def test_a_byte_order_mark_is_fine():
+    assert doc("\ufeffa: 1\n").data == {"a": 1}
