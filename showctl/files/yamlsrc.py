@@ -11,21 +11,20 @@ than `yaml.compose`: no node objects and no YAML 1.1 resolver, about 4x faster, 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
+from showctl.files.document import Document, Loc, YamlProblem
 from showctl.files.errors import FileError
+
+__all__ = ["Document", "Loc", "YamlProblem", "parse", "scalar"]
 
 try:
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
-
-Loc = tuple[int | str, ...]
-"""A data path: the keys and list indexes from the document root to a value."""
 
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
@@ -38,36 +37,6 @@ _INF = re.compile(r"^[-+]?\.(inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(nan|NaN|NAN)$")
 _SPECIAL_START = frozenset("0123456789+-.~nNtTfF")
 _MAX_NODES = 2_000_000  # aliases can multiply a small file into a huge one
-
-
-@dataclass
-class Document:
-    """A parsed file: plain Python data plus the position of every value and key."""
-
-    path: Path
-    data: Any
-    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
-    errors: list[FileError] = field(default_factory=list)
-
-    def where(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
-        """The position of `loc`, or of its nearest ancestor that exists in the file."""
-        loc = tuple(loc)
-        if key and loc in self.keys:
-            return self.keys[loc]
-        while loc and loc not in self.values:
-            loc = loc[:-1]
-        return self.values.get(loc, (1, 1))  # an empty file has no nodes at all
-
-    def error(self, loc: Loc, message: str, *, key: bool = False) -> FileError:
-        line, column = self.where(loc, key=key)
-        return FileError(self.path, line, column, message)
-
-
-class YamlProblem(Exception):
-    def __init__(self, error: FileError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def parse(text: str, path: Path) -> Document:
@@ -141,8 +110,6 @@ _NO_KEY = object()
 
 class _Builder:
     """Events to plain data, positions alongside; aliases share the anchored value."""
-
-    EVENTS: ClassVar = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
