@@ -14,7 +14,7 @@ from showctl.model import Cue, Show, Venue
 from showctl.outputs.profiles import PROFILES
 from showctl.timecode import format_time
 
-__all__ = ["check_schedule", "check_show", "check_venue", "did_you_mean"]
+__all__ = ["check_cues", "check_schedule", "check_show", "check_venue", "did_you_mean"]
 
 SCREEN_ACTIONS = ("play", "stop", "black", "pause")
 
@@ -26,11 +26,19 @@ def did_you_mean(name: object, known: Iterable[str]) -> str:
 
 
 def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError]:
+    return check_cues(list(enumerate(show.cues)), doc, venue)
+
+
+def check_cues(
+    cues: list[tuple[int, Cue]], doc: Document, venue: Venue | None
+) -> list[FileError]:
+    """Cues with their index in the file's list: all of them, or the valid ones of a file
+    that has other errors (so that every error shows up in one pass)."""
     errors: list[FileError] = []
     room = _Room(venue) if venue is not None else None
     first_id: dict[str, int] = {}
     previous: tuple[Cue, int] | None = None
-    for i, cue in enumerate(show.cues):
+    for i, cue in cues:
         if cue.id in first_id:
             line = doc.where(("cues", first_id[cue.id]))[0]
             errors.append(

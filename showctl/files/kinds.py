@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
+from pydantic import ValidationError
+
 from showctl.files import crossref
 from showctl.files.errors import FileError
 from showctl.files.shape import validate
 from showctl.files.yamlsrc import Document, YamlProblem, parse
-from showctl.model import Schedule, Show, Venue
+from showctl.model import Cue, Schedule, Show, Venue
 
 T = TypeVar("T")
 Kind = Literal["venue", "show", "schedule"]
@@ -97,7 +99,17 @@ def load_show(path: Path, venue: Venue | None) -> Loaded[Show]:
     if show is not None:
         out.errors += crossref.check_show(show, out.doc, venue)
         out.model = show
+    elif isinstance(cues := out.raw.get("cues"), list):
+        valid = [(i, cue) for i, item in enumerate(cues) if (cue := _cue(item)) is not None]
+        out.errors += crossref.check_cues(valid, out.doc, venue)
     return out
+
+
+def _cue(item: Any) -> Cue | None:
+    try:
+        return Cue.model_validate(item)
+    except ValidationError:
+        return None
 
 
 def load_schedule(path: Path, show_ids: Collection[str] | None) -> Loaded[Schedule]:

@@ -213,3 +213,19 @@ def test_lighting_actions_need_a_device_whose_profile_carries_them(tmp_path):
         "show.yaml:8:40: 'lights' (profile showctl) does not take DMX levels",
         "show.yaml:9:37: 'dimmers' (profile ola) does not take console cues",
     ]
+
+
+def test_shape_and_cross_file_errors_come_in_one_pass(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - {id: "1", at: 5, screens: [12], black: {}}
+          - {id: "2", at: 1:70}
+          - {id: "1", at: 4}
+        """) == [
+        "show.yaml:3:32: screen 12 does not exist (screens: 1-9)",
+        "show.yaml:4:19: at: '1:70': seconds must be below 60",
+        "show.yaml:5:10: duplicate cue id '1' (first on line 3)",
+        "show.yaml:5:19: at 0:04.000 is before cue '1' at 0:05.000 (line 3): "
+        "cues must be in time order",
+    ]
