@@ -92,9 +92,11 @@ class Hub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        for client in list(self._clients):
-            await client.ws.close(code=1001, message=b"server shutting down")
-        for task in list(self._clients.values()):
+        closing = [asyncio.ensure_future(c.ws.close(code=1001, message=b"server shutting down"))
+                   for c in self._clients]
+        if closing:  # clients that do not answer the close in time are cut off
+            await asyncio.wait(closing, timeout=2.0)
+        for task in [*closing, *self._clients.values()]:
             task.cancel()
 
     def status_message(self) -> str:
