@@ -9,6 +9,7 @@ browsers on their own, so they need neither. Errors under /api and /ws are JSON.
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
@@ -21,7 +22,8 @@ from showctl.web.auth import Accounts, Identity, Sessions
 log = logging.getLogger(__name__)
 
 COOKIE = "showctl_session"
-PUBLIC = ("/healthz", "/login", "/static/")
+PUBLIC = ("/healthz", "/login")
+PUBLIC_UNDER = ("/static/", "/login/")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 ACCOUNTS = web.AppKey("accounts", Accounts)
@@ -71,9 +73,7 @@ def identify(request: web.Request) -> Identity | None:
 
 
 def _is_public(path: str) -> bool:
-    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC) or (
-        path.startswith("/login/")
-    )
+    return path in PUBLIC or path.startswith(PUBLIC_UNDER)
 
 
 def _wants_json(path: str) -> bool:
@@ -114,7 +114,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if request.method not in SAFE_METHODS:
             if not same_origin(request):
                 return json_error(403, "cross-site request refused (Origin does not match)")
-            if request.headers.get("X-CSRF-Token") != identity.csrf:
+            if not hmac.compare_digest(request.headers.get("X-CSRF-Token", ""), identity.csrf):
                 return json_error(403, "missing or wrong X-CSRF-Token")
     request[IDENTITY] = identity
     return await handler(request)

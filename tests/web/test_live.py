@@ -59,6 +59,20 @@ async def test_state_once_then_every_change(client, controller):
     await ws.close()
 
 
+async def test_one_status_per_batch_of_events(client, controller):
+    ws = await client.ws_connect("/ws", headers=bearer("viewer"))
+    await receive(ws, "status")
+    for n in range(50):  # in one go, as a cue's burst of events
+        controller.bus.publish("log", level="info", message=str(n))
+    kinds = []
+    async with asyncio.timeout(TIMEOUT):
+        while not kinds or kinds[-1] != "status":
+            msg = json.loads((await ws.receive()).data)
+            kinds.append(msg.get("kind", msg["type"]))
+    assert kinds == ["log"] * 50 + ["status"]
+    await ws.close()
+
+
 async def test_bearer_token_clients_need_no_origin(client):
     ws = await client.ws_connect("/ws", headers=bearer("viewer"))
     assert (await receive(ws, "status"))["data"]["state"] == "idle"
