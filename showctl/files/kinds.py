@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from showctl.files import crossref
 from showctl.files.errors import FileError
+from showctl.files.schedule_checks import check_show_names
 from showctl.files.shape import validate
 from showctl.files.yamlsrc import Document, YamlProblem, parse
 from showctl.model import Cue, Schedule, Show, Venue
@@ -126,6 +127,8 @@ def load_schedule(path: Path, show_ids: Collection[str] | None) -> Loaded[Schedu
     if schedule is not None:
         out.errors += crossref.check_schedule(schedule, out.doc, show_ids)
         out.model = schedule
+    elif show_ids is not None:
+        out.errors += check_show_names(out.doc, show_ids)
     return out
 
 

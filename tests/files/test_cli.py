@@ -59,7 +59,7 @@ def test_given_files_are_identified_by_content_and_checked_against_the_venue(tmp
     show = tmp_path / "draft.txt"
     show.write_text("id: draft\ncues: [{id: '1', at: 0, screens: [10], black: {}}]\n")
     hours = tmp_path / "hours.yaml"
-    hours.write_text("shows: [{show: draft, times: ['10:00']}, {show: small, times: ['9']}]\n")
+    hours.write_text("shows: [{show: draft, times: ['10:00']}, {show: draft, times: ['9']}]\n")
     other_venue = tmp_path / "room.yaml"
     other_venue.write_text("venue: room\ndevices: []\ntimezone: Nowhere\n")
     code = main(["validate", "--config", str(venue), str(show), str(hours), str(other_venue)])

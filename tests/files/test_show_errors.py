@@ -182,6 +182,7 @@ def test_errors_in_several_files_are_all_reported(tmp_path):
         schedule="shows:\n  - show: nope\n    times: ['25:00']\n",
     )
     assert found == [
+        "schedule.yaml:2:11: no show 'nope' (shows: s)",
         "schedule.yaml:3:13: times: '25:00' is not a time of day (00:00 to 23:59)",
         "show.yaml:2:7: cues: needs at least one entry",
     ]
