@@ -1,0 +1,107 @@
+"""The run state on disk, so a controller restarted mid-show knows it (SPEC 5).
+
+Every transport change writes `<state_dir>/run-state.json`: the show, the state, and
+the wall instant of show time 0 (or the frozen show time). At startup `recover` acts
+as `venue.on_restart` says: `resume` at the position the show would have reached, or
+`safe`: black and the safe look. Both go through the Controller's public methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from showctl.core import events
+from showctl.core.controller import Controller
+from showctl.core.errors import CommandError
+
+log = logging.getLogger(__name__)
+FILE = "run-state.json"
+MOVING = ("prerolling", "running")
+STANDING = ("paused", "holding", "loaded")
+
+
+class RunState:
+    def __init__(self, controller: Controller) -> None:
+        self.controller = controller
+        self.path = Path(controller.config.venue.state_dir) / FILE
+        self._unsubscribe: Any = None
+
+    def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._unsubscribe = self.controller.bus.subscribe(self._on_event)
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _on_event(self, event: events.Event) -> None:
+        if event.kind == events.STATE:
+            # written after the current burst of datagrams, never inside it
+            wall = self.controller.clock.time()
+            asyncio.get_running_loop().call_soon(self._write, dict(event.data), wall)
+
+    def _write(self, data: dict[str, Any], wall: float) -> None:
+        record = {"show": data.get("show"), "state": data["state"], "time": data.get("time"),
+                  "t0_wall": wall - (data.get("time") or 0.0)}
+        tmp = self.path.with_suffix(".tmp")
+        try:
+            tmp.write_text(json.dumps(record))
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.error("cannot record the run state in %s: %s", self.path, exc)
+
+    def recover(self) -> str | None:
+        """Acts on a show left running by a previous process; returns what was done."""
+        record = self.read()
+        if not record or record.get("state") in (None, "idle") or not record.get("show"):
+            return None
+        show, state, ctl = str(record["show"]), record["state"], self.controller
+        policy = ctl.config.venue.on_restart
+        try:
+            if policy == "resume" and state in MOVING + STANDING:
+                return self._resume(show, state, record)
+            ctl.panic(by="restart")
+            done = f"restarted during {show} ({state}): screens black, safe look"
+        except CommandError as exc:
+            ctl.panic(by="restart")
+            done = f"restarted during {show} ({state}): could not resume ({exc}); safe state"
+        log.warning("%s", done)
+        return done
+
+    def _resume(self, show: str, state: str, record: dict[str, Any]) -> str:
+        ctl = self.controller
+        loaded = ctl.config.shows.get(show)
+        if loaded is None:
+            raise CommandError(f"show {show!r} is no longer in the library")
+        if state in MOVING:
+            # t = now - t0 once the preroll is over: cue up that far ahead, then go
+            at = ctl.clock.time() - float(record["t0_wall"]) + loaded.preroll
+        else:
+            at = float(record.get("time") or 0.0)
+        ctl.load(show, by="restart")
+        length = ctl.status()["show"]["length"]
+        if at >= length:
+            ctl.panic(by="restart")
+            done = f"restarted after {show} would have ended: screens black, safe look"
+        elif state in MOVING:
+            ctl.seek(max(0.0, at), by="restart")
+            ctl.go(by="restart")
+            done = f"restarted during {show}: resuming at {at - loaded.preroll:.3f} s"
+        else:
+            if at > 0:
+                ctl.seek(at, by="restart")
+            done = f"restarted during {show} ({state}): cued at {at:.3f} s, waiting for GO"
+        log.warning("%s", done)
+        return done

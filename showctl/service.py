@@ -1,0 +1,155 @@
+"""`showctl run`: the controller as a long-running service (SPEC 2, 5).
+
+Composes the core and every face on one loop, tells systemd when it is ready and that
+the loop is alive, and on SIGTERM/SIGINT stops the show safely (black, safe look)
+before closing anything. SIGHUP re-reads the files (the scheduler also watches its
+own file); a bad file is logged and the running config stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+from showctl.core import events
+from showctl.core.clock import SystemClock
+from showctl.core.controller import Controller
+from showctl.files.loader import Config, load_config
+from showctl.history import History
+from showctl.osc import OscServer
+from showctl.runstate import RunState
+from showctl.scheduling.runner import ScheduleRunner
+from showctl.sdnotify import Notifier
+from showctl.sim import Simulator
+from showctl.web import WebServer
+
+log = logging.getLogger("showctl")
+SHUTDOWN_BUDGET = 1.5  # seconds for the faces to close: the process exits within 2 s
+LOGGED = (events.STATE, events.CUE, events.DEVICE, events.RUN, events.SCHEDULE)
+
+
+class Service:
+    def __init__(self, config: Config, *, simulate: bool = False) -> None:
+        self.controller = Controller(config, SystemClock())
+        venue, clock = config.venue, self.controller.clock
+        self.sim = Simulator(venue, venue.osc.listen, report=_sim_line) if simulate else None
+        self.history = History(Path(venue.state_dir) / "history.sqlite3",
+                               self.controller.bus, clock)
+        self.run_state = RunState(self.controller)
+        self.osc = OscServer(self.controller)
+        self.web = WebServer(self.controller, self.history, demo=simulate)
+        self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
+        self._started: list[Any] = []
+        self.controller.bus.subscribe(self._log_event)
+
+    async def start(self) -> None:
+        """Devices first, then the record keepers, then the inputs, the scheduler last."""
+        for face in (self.sim, self.history):
+            await self._start(face)
+        self.run_state.start()
+        self.run_state.recover()
+        for face in (self.osc, self.web, self.schedule):
+            await self._start(face)
+
+    async def _start(self, face: Any) -> None:
+        if face is not None:
+            await face.start()
+            self._started.append(face)
+
+    async def stop(self) -> None:
+        """The show ends safely before anything closes; then every face, newest first."""
+        ctl = self.controller
+        if ctl.state != "idle":
+            log.warning("shutting down during %s: stopping it (black, safe look)", ctl.state)
+            ctl.panic(by="shutdown")
+        if self.sim is not None:
+            await self._sim_settles()
+        try:
+            async with asyncio.timeout(SHUTDOWN_BUDGET):
+                for face in reversed(self._started):
+                    await face.stop()
+        except TimeoutError:
+            log.error("faces did not close within %.1f s; exiting anyway", SHUTDOWN_BUDGET)
+        self.run_state.stop()
+        await ctl.close()
+
+    async def _sim_settles(self) -> None:
+        """In-process devices get the safe look on the loop's next turns: let them."""
+        assert self.sim is not None
+        try:
+            async with asyncio.timeout(0.5):
+                while any(d.state not in ("black", "idle", "stopped")
+                          for d in self.sim.devices.values() if d.kind == "screen"):
+                    await asyncio.sleep(0.005)
+        except TimeoutError:
+            pass
+        screens = ", ".join(f"{d.id} {d.state}" for d in self.sim.devices.values())
+        log.info("simulated devices at exit: %s", screens)
+
+    def reload(self) -> None:
+        errors = self.controller.reload()
+        for line in errors:
+            log.error("reload: %s", line)
+
+    def _log_event(self, event: events.Event) -> None:
+        if event.kind in LOGGED:  # formatted after the burst that caused it
+            asyncio.get_running_loop().call_soon(log.info, "%s", describe(event))
+
+
+def describe(event: events.Event) -> str:
+    """One line a person reads in a terminal or the journal."""
+    d = event.data
+    if event.kind == events.STATE:
+        return f"state {d.get('previous')} -> {d['state']} ({d.get('show') or 'no show'}, " \
+               f"t={d.get('time')})"
+    if event.kind == events.CUE:
+        return f"cue {d['cue']} {d.get('name') or ''!r} at {d['at']} of {d['show']} -> " \
+               f"{', '.join(d.get('devices') or []) or 'no device'}"
+    if event.kind == events.DEVICE:
+        return f"device {d['device']} {'online' if d['online'] else 'OFFLINE'}"
+    if event.kind == events.RUN:
+        extra = d.get("outcome") or d.get("reason") or ""
+        return f"run {d['event']} {d.get('show')} by {d.get('by')} {extra}".rstrip()
+    if event.kind == events.SCHEDULE:
+        nxt = d.get("next") or {}
+        return f"schedule {'HELD' if d.get('held') else 'active'}, next " \
+               f"{nxt.get('at', 'none')} {nxt.get('show', '')}".rstrip()
+    return f"{event.kind} {d}"
+
+
+def _sim_line(device: str, line: str) -> None:
+    chatter = "/showctl/reply" in line or "/showctl/player/clock" in line
+    logging.getLogger("showctl.sim").log(logging.DEBUG if chatter else logging.INFO,
+                                         "%s %s", device, line)
+
+
+async def run(config_path: str | Path, *, simulate: bool = False) -> int:
+    """Runs until SIGTERM or SIGINT; returns the exit code (0 after a clean stop)."""
+    config = load_config(config_path)  # InvalidFiles: printed by the CLI, exit 1
+    service = Service(config, simulate=simulate)
+    notifier = Notifier()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, service.reload)
+    try:
+        await service.start()
+    except BaseException:
+        await service.stop()
+        raise
+    host, port = config.venue.osc.listen
+    ready = f"{config.venue.venue}: OSC {host}:{port}, web {service.web.url}"
+    log.info("ready: %s%s", ready, " (simulated devices)" if simulate else "")
+    notifier.ready(ready)
+    await stop.wait()
+    log.info("stopping")
+    await notifier.stopping()
+    await service.stop()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        loop.remove_signal_handler(sig)
+    log.info("stopped")
+    return 0
