@@ -1,19 +1,17 @@
-"""A whole room in-process for browser tests: Controller, simulated screens sending real
-heartbeats over UDP, and the WebServer, all on free loopback ports."""
+"""A whole room in-process for browser tests: the Controller, its OSC input, simulated
+screens (whose heartbeats reach the OSC input over UDP) and the WebServer, all on free
+loopback ports."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from showctl.core.clock import Clock, SystemClock
 from showctl.core.controller import Controller
-from showctl.core.errors import NotFound
 from showctl.files.loader import load_config
-from showctl.sim.simulator import Simulator, parse
+from showctl.osc.server import OscServer
+from showctl.sim.simulator import Simulator
 from showctl.web import WebServer
 from tests.support import write_config
 from tests.web.conftest import web_section
@@ -33,27 +31,13 @@ RING_SHOW = {
 }
 
 
-class _Heartbeats(asyncio.DatagramProtocol):
-    """Stands in for the OSC face's /showctl/heartbeat: the simulator's real datagrams
-    become the Controller's public `heartbeat` call."""
-
-    def __init__(self, controller: Controller) -> None:
-        self.controller = controller
-
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        with contextlib.suppress(ValueError, NotFound):
-            for _, address, args in parse(data):
-                if address == "/showctl/heartbeat" and args:
-                    self.controller.heartbeat(str(args[0]))
-
-
 @dataclass
 class Rig:
     root: Path
     controller: Controller
     sim: Simulator
     web: WebServer
-    heartbeats: asyncio.DatagramTransport
+    osc: OscServer
 
     @property
     def url(self) -> str:
@@ -67,7 +51,7 @@ class Rig:
     async def close(self) -> None:
         await self.web.stop()
         await self.sim.stop()
-        self.heartbeats.close()
+        await self.osc.stop()
         await self.controller.close()
 
 
@@ -78,12 +62,10 @@ async def open_rig(root: Path, shows: list[dict] | None = None, clock: Clock | N
                               venue_extra={"web": web_section(), **(venue or {})})
     config = load_config(venue_path)
     controller = Controller(config, clock or SystemClock())
-    loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: _Heartbeats(controller), local_addr=("127.0.0.1", 0))
-    sim = Simulator(config.venue, transport.get_extra_info("sockname")[:2],
-                    report=lambda device, line: None)
+    osc = OscServer(controller)
+    await osc.start()
+    sim = Simulator(config.venue, config.venue.osc.listen, report=lambda device, line: None)
     await sim.start()
     server = WebServer(controller)
     await server.start()
-    return Rig(root, controller, sim, server, transport)
+    return Rig(root, controller, sim, server, osc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
+from tests.support import free_port
 from tests.web.conftest import PASSWORDS
 from tests.web.rig import CHROMIUM_ARGS, open_rig
 
@@ -130,3 +131,19 @@ async def test_reconnects_after_a_restart(rig, page):
     await expect(page.locator("#state")).to_have_text("loaded")
     await page.click("[data-cmd=go]")  # still logged in, CSRF token still good
     await expect(page.locator("#state")).to_have_text("running")
+
+
+async def test_a_silent_screen_is_shown_offline(tmp_path, page):
+    osc = {"listen": f"127.0.0.1:{free_port()}", "allow": ["127.0.0.0/8"],
+           "heartbeat_timeout": 2.0}
+    room = await open_rig(tmp_path, venue={"osc": osc})
+    try:
+        await log_in(page, room.url, "viewer")
+        screen4 = page.locator("[data-device=screen4]")
+        await expect(screen4).to_have_attribute("data-online", "true")
+        await room.sim.stop()  # every simulated player goes silent
+        await expect(screen4).to_have_attribute("data-online", "false")
+        await expect(screen4.locator(".screen-state")).to_contain_text("OFFLINE")
+        await expect(page.locator("#log")).to_contain_text("screen4 OFFLINE")
+    finally:
+        await room.close()
