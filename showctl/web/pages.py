@@ -42,6 +42,8 @@ def _start_session(request: web.Request, identity: Identity) -> web.Response:
 
 @routes.get("/login")
 async def login_form(request: web.Request) -> web.Response:
+    if request.app[SESSIONS].get(request.cookies.get(COOKIE)) is not None:
+        return web.Response(status=303, headers={"Location": "/"})  # already logged in
     return _login_page()
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 
 from showctl.web import make_app
-from showctl.web.auth import Accounts, LoginLimiter, hash_password, verify_password
+from showctl.web.auth import (
+    SESSION_TTL,
+    Accounts,
+    LoginLimiter,
+    Sessions,
+    hash_password,
+    verify_password,
+)
 from tests.web.conftest import PASSWORDS, bearer, login, origin
 
 
@@ -46,6 +53,8 @@ async def test_login_sets_a_strict_httponly_cookie(client):
     me = await (await client.get("/api/me")).json()
     assert me["name"] == "operator" and me["role"] == "operator" and len(me["csrf"]) > 20
     assert "showctl" in await (await client.get("/")).text()
+    res = await client.get("/login", allow_redirects=False)
+    assert res.status == 303 and res.headers["Location"] == "/"
 
 
 async def test_wrong_password_and_unknown_user_are_refused_alike(client):
@@ -136,9 +145,24 @@ async def test_sessions_survive_a_restart_of_the_web_server(aiohttp_client, cont
     first = await aiohttp_client(make_app(controller))
     await login(first, "operator")
     cookie = first.session.cookie_jar.filter_cookies(first.make_url("/"))["showctl_session"]
+    saved = (controller.config.venue.state_dir / "web-sessions.json").read_text()
+    assert cookie.value not in saved  # only its hash is kept
     second = await aiohttp_client(make_app(controller))
     res = await second.get("/api/me", cookies={"showctl_session": cookie.value})
     assert res.status == 200 and (await res.json())["name"] == "operator"
+
+
+def test_sessions_expire(tmp_path):
+    now = [1000.0]
+    sessions = Sessions(tmp_path / "s.json", now=lambda: now[0])
+    token, _ = sessions.create("alice", "operator")
+    now[0] += SESSION_TTL - 1
+    assert sessions.get(token).name == "alice"
+    assert Sessions(tmp_path / "s.json", now=lambda: now[0]).get(token) is not None
+    now[0] += 2
+    assert sessions.get(token) is None
+    assert Sessions(tmp_path / "s.json", now=lambda: now[0]).get(token) is None
+    assert sessions.get("made-up") is None and sessions.get(None) is None
 
 
 async def test_one_time_demo_link_logs_in_once(aiohttp_client, controller):

@@ -56,6 +56,7 @@ function render() {
   const s = status;
   $("venue").textContent = s.venue;
   $("show-title").textContent = s.show ? (s.show.title || s.show.id) : "No show loaded";
+  if (s.show && document.activeElement !== $("show-picker")) $("show-picker").value = s.show.id;
   $("state").textContent = s.state;
   $("state").dataset.state = s.state;
   $("current-cue").textContent = cueText(s.current_cue);
