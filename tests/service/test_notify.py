@@ -3,6 +3,7 @@ exercised by the SIGTERM test)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import tempfile
@@ -16,15 +17,20 @@ async def test_ready_watchdog_and_stopping_on_a_path_socket() -> None:
         path = Path(folder) / "notify"
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
             sock.bind(str(path))
-            sock.settimeout(5)
+            sock.setblocking(False)
+            loop = asyncio.get_running_loop()
+
+            async def recv() -> bytes:
+                return await asyncio.wait_for(loop.sock_recv(sock, 100), 5)
+
             notifier = Notifier({"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "20000000",
                                  "WATCHDOG_PID": str(os.getpid())})
             assert notifier.watchdog_interval == 10.0
             notifier.ready("up")
-            assert sock.recv(100) == b"READY=1\nSTATUS=up"
-            assert sock.recv(100) == b"WATCHDOG=1"  # the first ping goes at once
+            assert await recv() == b"READY=1\nSTATUS=up"
+            assert await recv() == b"WATCHDOG=1"  # the first ping goes at once
             await notifier.stopping()
-            assert sock.recv(100) == b"STOPPING=1"
+            assert await recv() == b"STOPPING=1"
 
 
 def test_outside_systemd_nothing_is_sent() -> None:
