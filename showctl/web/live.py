@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 CLIENT_QUEUE = 256
 """Events a client may lag behind before its backlog is replaced by a status snapshot."""
+RECENT = 40
+"""Events a newly connected page gets first: the dashboard's event log."""
 SEND_TIMEOUT = 10.0
 """A client that takes longer than this to accept one message is disconnected."""
 
@@ -77,6 +79,7 @@ class Hub:
         self._controller = controller
         self._clients: dict[Client, asyncio.Task[None]] = {}
         self._inbox: deque[Event] = deque(maxlen=4096)
+        self._recent: deque[str] = deque(maxlen=RECENT)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe = None
@@ -103,6 +106,8 @@ class Hub:
         return dumps({"type": "status", "data": self._controller.status(), "wall": time.time()})
 
     def add(self, client: Client) -> asyncio.Task[None]:
+        for text in self._recent:  # a page opened now still shows the last events
+            client.offer_event(text)
         client.offer_status(self.status_message())
         task = asyncio.get_running_loop().create_task(client.run())
         self._clients[client] = task
@@ -125,13 +130,13 @@ class Hub:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            if not self._clients:
-                self._inbox.clear()
-                continue
             while self._inbox:
                 text = dumps({"type": "event", **self._inbox.popleft().as_json()})
+                self._recent.append(text)
                 for client in self._clients:
                     client.offer_event(text)
+            if not self._clients:
+                continue
             try:
                 snapshot = self.status_message()
             except Exception:

@@ -73,6 +73,23 @@ async def test_one_status_per_batch_of_events(client, controller):
     await ws.close()
 
 
+async def test_a_new_page_gets_the_last_events_first(client, controller):
+    ws = await client.ws_connect("/ws", headers=bearer("viewer"))
+    await receive(ws, "status")
+    for n in range(50):
+        controller.bus.publish("log", level="info", message=f"line {n}")
+    await receive(ws, "status")  # the hub has handled them
+    late = await client.ws_connect("/ws", headers=bearer("viewer"))
+    kinds = []
+    async with asyncio.timeout(TIMEOUT):
+        while not kinds or kinds[-1] != "status":
+            msg = json.loads((await late.receive()).data)
+            kinds.append(msg["data"].get("message", msg["type"]))
+    assert kinds == [f"line {n}" for n in range(10, 50)] + ["status"]
+    await ws.close()
+    await late.close()
+
+
 async def test_bearer_token_clients_need_no_origin(client):
     ws = await client.ws_connect("/ws", headers=bearer("viewer"))
     assert (await receive(ws, "status"))["data"]["state"] == "idle"

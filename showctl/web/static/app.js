@@ -42,10 +42,10 @@ function showTime() {
   return status.time + (moving ? (performance.now() - receivedAt) / 1000 : 0);
 }
 
-function logLine(text, level = "info") {
+function logLine(text, level = "info", wall = Date.now() / 1000) {
   const li = document.createElement("li");
   li.className = level;
-  li.textContent = `${new Date().toLocaleTimeString([], { hour12: false })}  ${text}`;
+  li.textContent = `${new Date(wall * 1000).toLocaleTimeString([], { hour12: false })}  ${text}`;
   $("log").prepend(li);
   while ($("log").children.length > 40) $("log").lastChild.remove();
 }
@@ -116,16 +116,24 @@ function onMessage(msg) {
     receivedAt = performance.now();
     render();
   } else if (msg.type === "event") {
-    if (msg.kind === "log") logLine(msg.data.message, msg.data.level);
-    else if (msg.kind === "cue") logLine(`cue ${msg.data.cue} ${msg.data.name || ""}`, "cue");
-    else if (msg.kind === "device") logLine(`${msg.data.device} ${msg.data.online ? "online" : "OFFLINE"}`, msg.data.online ? "info" : "warning");
+    const d = msg.data;
+    if (msg.kind === "log") logLine(d.message, d.level, msg.wall);
+    else if (msg.kind === "cue") logLine(`cue ${d.cue} ${d.name || ""}`, "cue", msg.wall);
+    else if (msg.kind === "device") {
+      logLine(`${d.device} ${d.online ? "online" : "OFFLINE"}`, d.online ? "info" : "warning", msg.wall);
+    }
   }
 }
 
 let retry = 500;
 function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
-  ws.onopen = () => { retry = 500; $("offline").hidden = true; document.body.classList.remove("disconnected"); };
+  ws.onopen = () => {
+    retry = 500;
+    $("offline").hidden = true;
+    document.body.classList.remove("disconnected");
+    $("log").replaceChildren();  // the server sends the last events again
+  };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = () => {
     $("offline").hidden = false;
