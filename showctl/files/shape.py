@@ -40,6 +40,12 @@ _EXPECTED = {
     "ip_any_network": "a network such as 127.0.0.0/8",
 }
 
+_BOUNDS = {
+    "greater_than_equal": "at least",
+    "greater_than": "more than",
+    "less_than_equal": "at most",
+    "less_than": "less than",
+}
 _FIELD_EXPECTED = {"screens": "`all`, a group, a screen number or a list of them"}
 
 
@@ -163,6 +169,9 @@ def _message(err: dict[str, Any]) -> str:
         if err["ctx"]["pattern"] == "^/":
             return f"{_show(value)} must start with /"
         return f"{_show(value)} may hold only letters, digits, '.', '_' and '-'"
+    if kind in _BOUNDS:
+        (bound,) = err["ctx"].values()
+        return f"must be {_BOUNDS[kind]} {bound}, got {_show(value)}"
     if kind == "too_short":
         return "must not be empty" if isinstance(value, str) else "needs at least one entry"
     msg = err["msg"]

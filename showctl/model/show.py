@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from showctl.model.types import Frozen, Seconds
+from showctl.model.types import DmxChannel, DmxLevel, Frozen, Seconds
 
 ScreenSelector = str | int | tuple[int | str, ...]
 
@@ -32,18 +32,11 @@ class Lights(Frozen):
 
 
 class Levels(Frozen):
-    channels: dict[int, int] = Field(description="DMX channel (1-512) -> level 0-255")
+    channels: dict[DmxChannel, DmxLevel] = Field(
+        description="DMX channel (1-512) -> level 0-255"
+    )
     fade: Seconds = 0.0
     device: str | None = Field(default=None, description="lighting device; default: all")
-
-    @model_validator(mode="after")
-    def _in_range(self) -> Levels:
-        for channel, level in self.channels.items():
-            if not 1 <= channel <= 512:
-                raise ValueError(f"DMX channel {channel} is outside 1-512")
-            if not 0 <= level <= 255:
-                raise ValueError(f"level {level} on channel {channel} is outside 0-255")
-        return self
 
 
 class OscAction(Frozen):

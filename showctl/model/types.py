@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import time as clock_time
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from showctl.timecode import format_time, parse_clock, parse_duration, parse_time
 
@@ -75,3 +82,9 @@ HostPort = Annotated[
     BeforeValidator(_host_port),
     PlainSerializer(lambda hp: f"{hp[0]}:{hp[1]}", return_type=str, when_used="json"),
 ]
+
+DmxChannel = Annotated[int, Field(ge=1, le=512)]
+"""A DMX channel number within a universe."""
+
+DmxLevel = Annotated[int, Field(ge=0, le=255)]
+"""A DMX level."""

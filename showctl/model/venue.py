@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from showctl.model.types import Frozen, HostPort, Seconds
+from showctl.model.types import DmxChannel, DmxLevel, Frozen, HostPort, Seconds
 
 DeviceKind = Literal["screen", "lighting", "audio", "osc"]
 Role = Literal["viewer", "operator", "admin"]
@@ -63,7 +63,9 @@ class SafeLook(Frozen):
 
     lights: str | None = Field(default="house-up", description="console cue to recall")
     fade: Seconds = 3.0
-    levels: dict[int, int] = Field(default_factory=dict, description="DMX channel -> 0-255")
+    levels: dict[DmxChannel, DmxLevel] = Field(
+        default_factory=dict, description="DMX channel -> 0-255"
+    )
 
 
 class Venue(Frozen):

@@ -154,13 +154,14 @@ def test_dmx_and_osc_values(tmp_path):
         cues:
           - id: "1"
             at: 0
-            levels: {channels: {1: 300}}
+            levels: {channels: {1: 300, 600: 5}}
           - id: "2"
             at: 1
             levels: {channels: {x: 3}}
             osc: {device: lights, address: "go"}
         """) == [
-        "show.yaml:5:13: levels: level 300 on channel 1 is outside 0-255",
+        "show.yaml:5:28: channels: must be at most 255, got 300",
+        "show.yaml:5:33: key 600: must be at most 512",
         "show.yaml:8:25: key 'x': expected a whole number",
         "show.yaml:9:36: address: 'go' must start with /",
     ]
