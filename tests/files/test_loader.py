@@ -144,3 +144,22 @@ def test_the_demo_passwords_in_the_docs_open_the_sample_users(sample):
         assert f"`{user.name}` / `{password}`" in docs
         assert verify_password(user.password_hash, password)
         assert not verify_password(user.password_hash, password + "x")
+
+
+def test_the_docs_name_every_key_of_the_three_files():
+    import re
+
+    from showctl import model
+    from showctl.model.venue import ApiToken
+
+    docs = (ROOT / "docs" / "show-files.md").read_text()
+    classes = [getattr(model, name) for name in model.__all__] + [ApiToken]
+    missing = [
+        f"{cls.__name__}.{field.alias or name}"
+        for cls in classes
+        for name, field in cls.model_fields.items()
+        if name != "source"
+        and f"`{field.alias or name}`" not in docs
+        and not re.search(rf"\b{field.alias or name}:", docs)
+    ]
+    assert missing == []
