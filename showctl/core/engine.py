@@ -12,11 +12,11 @@ from showctl.core.clock import Clock
 from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
 from showctl.core.errors import CommandError
+from showctl.core.outputs import Outputs
 from showctl.core.plan import Action, Plan, PlannedCue, compile_plan
 from showctl.core.seek import catch_up, cue_up, prefer_seek
 from showctl.core.timeline import DmxStream, Timeline
 from showctl.model import Show, Venue
-from showctl.outputs.router import Router
 from showctl.outputs.sender import UdpSender
 
 BUSY = frozenset({"prerolling", "running", "holding", "paused", "stopping"})
@@ -40,21 +40,21 @@ class Engine:
         self._resume_to = "running"
         self._resume: list[str] = []  # screens that `resume`/`go` must set playing
         self._stop_token = object()  # the end of a stop's fade
-        self._now_token = object()  # immediate commands held back for slower devices
         self.use_venue(venue)
 
     def use_venue(self, venue: Venue) -> None:
         """A new venue (reload) takes effect here, only while idle."""
-        old = getattr(self, "devices", None)
-        self.venue, self.router, self.devices = venue, Router(venue), DeviceBook(venue)
-        if old is not None:
-            self.devices.last_seen.update({k: v for k, v in old.last_seen.items()
-                                           if k in self.devices.online})
-            self.devices.online.update({k: v for k, v in old.online.items()
-                                        if k in self.devices.online})
-        self.dispatcher.lead = self.router.lead
-        self.streams = {d: DmxStream(d, self.router, self.dispatcher)
-                        for d in self.router.dmx_devices()}
+        previous = self.out.devices if hasattr(self, "out") else None
+        self.venue = venue
+        self.out = Outputs(venue, self.clock, self.dispatcher, previous)
+
+    @property
+    def devices(self) -> DeviceBook:
+        return self.out.devices
+
+    @property
+    def streams(self) -> dict[str, DmxStream]:
+        return self.out.streams
 
     # -- reading --------------------------------------------------------------------
     def show_time(self) -> float:
@@ -77,13 +77,13 @@ class Engine:
             raise CommandError(f"show {show.id!r} names unknown device {exc}") from None
         self.plan, self.current, self.next_index = plan, None, 0
         self._frozen, self._loaded_at = 0.0, self.clock.monotonic()
-        self._send_now(plan.preloads())
+        self.out.send_now(plan.preloads())
         self._set_state("loaded")
 
     def go(self, by: str, at: float | None = None) -> None:
         now = self.clock.monotonic()
         if self.state == "holding":
-            self._send_now([Action(d, "resume") for d in self._resume])
+            self.out.send_now([Action(d, "resume") for d in self._resume])
             self._resume = []
             self._run_from(now, self._frozen, self.next_index)
             self._set_state("running")
@@ -113,7 +113,7 @@ class Engine:
         self._resume_to = self.state
         self._halt()
         self._resume = self.devices.playing_screens()
-        self._send_now([Action(d, "pause") for d in self._resume])
+        self.out.send_now([Action(d, "pause") for d in self._resume])
         self._set_state("paused")
 
     def resume(self) -> None:
@@ -122,7 +122,7 @@ class Engine:
         if self._resume_to == "holding":
             self._set_state("holding")  # players stay as they are until go
             return
-        self._send_now([Action(d, "resume") for d in self._resume])
+        self.out.send_now([Action(d, "resume") for d in self._resume])
         self._resume = []
         self._run_from(self.clock.monotonic(), self._frozen, self.next_index)
         self._set_state("running")
@@ -133,7 +133,7 @@ class Engine:
         if fade < 0:
             raise CommandError("fade must not be negative")
         self._halt()
-        self._send_now(self._safe_actions(fade))
+        self.out.send_now(self.out.safe_actions(fade))
         if fade <= 0:
             self._finish("stopped")
             return
@@ -144,8 +144,8 @@ class Engine:
 
     def panic(self) -> None:
         self._halt()
-        self.dispatcher.remove(self._now_token)
-        self._send_now(self._safe_actions(0.0))
+        self.out.drop_held()
+        self.out.send_now(self.out.safe_actions(0.0))
         self._finish("panic")
         self.bus.publish(events.LOG, level="warning", message="panic: all outputs black")
 
@@ -157,16 +157,16 @@ class Engine:
         look = catch_up(self.plan, t, list(self.streams))
         if self.state == "running":
             self._halt()
-            self._send_now(prefer_seek(look, self.devices))
+            self.out.send_now(prefer_seek(look, self.devices))
             self._run_from(self.clock.monotonic(), t, self.plan.index_after(t))
         elif self.state == "prerolling":
             self._halt()
-            self._send_now(cue_up(look))
+            self.out.send_now(cue_up(look))
             self._run_from(self._t_start, t, self.plan.index_after(t), look)
             self.dispatcher.push(self._timeline, self._t_start,
                                  callback=lambda: self._set_state("running"))
         else:
-            self._send_now(cue_up(look))
+            self.out.send_now(cue_up(look))
             self._frozen = t
             self.next_index = self.plan.index_after(t)
             self._resume = [a.device for a in look if a.kind == "play"]
@@ -177,7 +177,7 @@ class Engine:
         if self.state not in LOADED or self.plan is None:
             raise CommandError(f"cannot fire a cue while {self.state}: load a show first")
         planned = self.plan.cues[self.plan.cue_index(cue_id)]
-        wall = self._send_now(planned.actions)
+        wall = self.out.send_now(planned.actions)
         self._publish_cue(planned, wall)
         return planned
 
@@ -186,7 +186,7 @@ class Engine:
                   extra: list[Action] | None = None) -> None:
         assert self.plan is not None
         self._t0, self.next_index = start_at - t, index
-        self._timeline = Timeline(self.plan, self.router, self.clock, t0=self._t0, start=t,
+        self._timeline = Timeline(self.plan, self.out.router, self.clock, t0=self._t0, start=t,
                                   index=index, on_cue=self._on_cue, on_end=self._on_end,
                                   catch_up=extra or ())
         self.dispatcher.add(self._timeline)
@@ -202,7 +202,7 @@ class Engine:
         self.current, self.next_index = planned, planned.index + 1
         now = self.clock.monotonic()
         self.devices.apply(planned.actions, now)
-        self._start_levels(planned.actions, self._t0 + planned.at)
+        self.out.start_levels(planned.actions, self._t0 + planned.at)
         self._publish_cue(planned, wall)
         if planned.cue.hold:
             self._halt()
@@ -223,40 +223,6 @@ class Engine:
             self.bus.publish(events.RUN, show=show, by=self.started_by, event="end",
                              outcome=outcome, reason=None)
         self.started_by, self._resume = None, []
-
-    def _safe_actions(self, fade: float) -> list[Action]:
-        look = self.venue.safe_look
-        actions = [Action(d.id, "black", (fade,)) for d in self.venue.screens]
-        if look.lights:
-            actions += [Action(d.id, "lights", (look.lights, fade)) for d in self.venue.lighting]
-        for device, stream in self.streams.items():
-            channels = dict.fromkeys(stream.mixer.levels(self.clock.monotonic()), 0)
-            channels.update(look.levels)
-            actions.append(Action(device, "levels", (tuple(sorted(channels.items())), fade)))
-        return actions
-
-    def _send_now(self, actions: list[Action] | tuple[Action, ...]) -> float:
-        """Bundles for `actions`, taking effect together as soon as the slowest device
-        can: latency-free devices send at once, others are held back by the dispatcher."""
-        now = self.clock.monotonic()
-        effect = now + self.router.lead
-        wall = self.clock.time() + self.router.lead
-        for device, address, data in self.router.bundles(
-                (a for a in actions if a.kind != "levels"), wall):
-            send_at = effect - self.router.latency[device]
-            if send_at <= now:
-                self.dispatcher.sender.send(address, data)
-            else:
-                self.dispatcher.push(self._now_token, send_at, address, data)
-                self.dispatcher.kick()
-        self.devices.apply(actions, now)
-        self._start_levels(actions, effect)
-        return wall
-
-    def _start_levels(self, actions: list[Action] | tuple[Action, ...], at: float) -> None:
-        for action in actions:
-            if action.kind == "levels" and action.device in self.streams:
-                self.streams[action.device].start(action.args[0], action.args[1], at)
 
     def _mark_current(self, t: float) -> None:
         assert self.plan is not None

@@ -1,0 +1,72 @@
+"""The engine's side of the wire for one venue: immediate commands, DMX fade streams,
+and what each device was last told (the timeline's timed commands go through the same
+dispatcher, see timeline.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from showctl.core.clock import Clock
+from showctl.core.devices import DeviceBook
+from showctl.core.dispatch import Dispatcher
+from showctl.core.plan import Action
+from showctl.core.timeline import DmxStream
+from showctl.model import Venue
+from showctl.outputs.router import Router
+
+
+class Outputs:
+    def __init__(self, venue: Venue, clock: Clock, dispatcher: Dispatcher,
+                 previous: DeviceBook | None = None) -> None:
+        self.venue, self.clock, self.dispatcher = venue, clock, dispatcher
+        self.router = Router(venue)
+        self.devices = DeviceBook(venue)
+        if previous is not None:  # liveness survives a reload
+            for device, seen in previous.last_seen.items():
+                if device in self.devices.online:
+                    self.devices.last_seen[device] = seen
+                    self.devices.online[device] = previous.online.get(device, False)
+        dispatcher.lead = self.router.lead
+        self.streams = {d: DmxStream(d, self.router, dispatcher)
+                        for d in self.router.dmx_devices()}
+        self._held = object()  # immediate commands held back for slower devices
+
+    def send_now(self, actions: Sequence[Action]) -> float:
+        """Bundles taking effect together as soon as the slowest device can: devices
+        without latency get theirs at once, others are held back by the dispatcher.
+        Returns the wall instant they take effect (their timetag)."""
+        now = self.clock.monotonic()
+        effect = now + self.router.lead
+        wall = self.clock.time() + self.router.lead
+        for device, address, data in self.router.bundles(
+                (a for a in actions if a.kind != "levels"), wall):
+            send_at = effect - self.router.latency[device]
+            if send_at <= now:
+                self.dispatcher.sender.send(address, data)
+            else:
+                self.dispatcher.push(self._held, send_at, address, data)
+                self.dispatcher.kick()
+        self.devices.apply(actions, now)
+        self.start_levels(actions, effect)
+        return wall
+
+    def drop_held(self) -> None:
+        """Immediate commands not sent yet are void (a panic overrides them)."""
+        self.dispatcher.remove(self._held)
+
+    def start_levels(self, actions: Sequence[Action], at: float) -> None:
+        for action in actions:
+            if action.kind == "levels" and action.device in self.streams:
+                self.streams[action.device].start(action.args[0], action.args[1], at)
+
+    def safe_actions(self, fade: float) -> list[Action]:
+        """Screens black, lights to the venue's safe look (DMX: its levels, others 0)."""
+        look = self.venue.safe_look
+        actions = [Action(d.id, "black", (fade,)) for d in self.venue.screens]
+        if look.lights:
+            actions += [Action(d.id, "lights", (look.lights, fade)) for d in self.venue.lighting]
+        for device, stream in self.streams.items():
+            channels = dict.fromkeys(stream.mixer.levels(self.clock.monotonic()), 0)
+            channels.update(look.levels)
+            actions.append(Action(device, "levels", (tuple(sorted(channels.items())), fade)))
+        return actions
