@@ -17,6 +17,7 @@ import yaml
 from playwright.async_api import async_playwright, expect
 
 from showctl.core.clock import FakeClock
+from tests.support import free_port
 from tests.web.conftest import PASSWORDS
 from tests.web.rig import CHROMIUM_ARGS, open_rig
 
@@ -39,10 +40,12 @@ async def main(out: Path, width: int = 1280, height: int = 800) -> None:
     clock = FakeClock(monotonic=time.monotonic(), wall=time.time())
     with tempfile.TemporaryDirectory() as tmp:
         sample = yaml.safe_load((ROOT / "config" / "venue.yaml").read_text())
-        rig = await open_rig(Path(tmp), shows=[show], clock=clock,
-                             venue={k: sample[k] for k in ("venue", "groups", "safe_look")})
+        # heartbeats come in real time while the fake clock jumps 5 minutes: a long
+        # timeout keeps the screens online through the jump, as they would be
+        osc = {"listen": f"127.0.0.1:{free_port()}", "heartbeat_timeout": 3600}
+        venue = {k: sample[k] for k in ("venue", "groups", "safe_look")}
+        rig = await open_rig(Path(tmp), shows=[show], clock=clock, venue={**venue, "osc": osc})
         try:
-            rig.controller.set_schedule_info(todays_schedule("Europe/Paris"))
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
                                                    args=CHROMIUM_ARGS)
@@ -55,6 +58,8 @@ async def main(out: Path, width: int = 1280, height: int = 800) -> None:
                 await page.click("[data-cmd=load]")
                 await page.click("[data-cmd=go]")
                 await clock.advance(show["preroll"] + MID_SHOW)
+                # the scheduler's news also brings a fresh status after the clock's jump
+                rig.controller.set_schedule_info(todays_schedule("Europe/Paris"))
                 screens = page.locator("#ring g.screen[data-online=true]")
                 await expect(screens).to_have_count(9, timeout=10_000)
                 await expect(page.locator("#state")).to_have_text("running")

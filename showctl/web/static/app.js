@@ -62,6 +62,12 @@ function render() {
   $("current-cue").textContent = cueText(s.current_cue);
   $("next-cue").textContent = cueText(s.next_cue);
   drawRing($("ring"), s.devices || []);
+  const screens = (s.devices || []).filter((d) => d.kind === "screen");
+  const others = (s.devices || []).filter((d) => d.kind !== "screen");
+  const up = screens.filter((d) => d.online).length;
+  $("online").textContent = [`${up}/${screens.length} screens online`,
+    ...others.map((d) => `${d.id} ${d.online ? "online" : "OFFLINE"}`)].join("  ·  ");
+  $("online").classList.toggle("warn", up < screens.length || others.some((d) => !d.online));
   const lights = s.lighting?.lights;
   const levels = Object.entries(s.lighting?.levels || {});
   $("lighting").textContent = lights?.cue ? `${lights.cue}  (fade ${lights.fade ?? 0} s)` : "–";
