@@ -66,10 +66,14 @@ def _no_such_show(doc: Document, loc: tuple, name: str, show_ids: Collection[str
 
 def _repeated_times(entry: DayEntry, loc: tuple, doc: Document) -> list[FileError]:
     seen = set()
+    every = starts(DayEntry(show=entry.show, every=entry.every)) if entry.every else set()
     errors = []
     for j, t in enumerate(entry.times):
         if t in seen:
             errors.append(doc.error((*loc, "times", j), f"{t:%H:%M} is listed twice"))
+        elif t.hour * 3600 + t.minute * 60 in every:
+            errors.append(doc.error((*loc, "times", j), f"{t:%H:%M} is already a start of "
+                                    "`every`"))
         seen.add(t)
     return errors
 

@@ -135,3 +135,12 @@ def test_special_day_entries_that_collide(tmp_path):
         "schedule.yaml:5:9: normandy would start at 11:00 on that day while the entry on "
         "line 4 starts normandy then: one show at a time",
     ]
+
+
+def test_a_fixed_time_that_every_already_gives(tmp_path):
+    assert errors(tmp_path, show=SHOW, schedule="""\
+        shows:
+          - show: normandy
+            times: ["09:00", "11:00", "11:15"]
+            every: {from: "10:00", until: "12:00", interval: 30m}
+        """) == ["schedule.yaml:3:22: 11:00 is already a start of `every`"]
