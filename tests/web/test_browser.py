@@ -55,6 +55,7 @@ async def test_operator_plays_a_show_on_the_ring(rig, page):
     await expect(screens).to_have_count(9)
     for n in range(9):  # the simulated screens' heartbeats arrive
         await expect(screens.nth(n)).to_have_attribute("data-online", "true")
+    await expect(page.locator("#online")).to_have_text("9/9 screens online  ·  lights online")
     state = page.locator("#state")
     await page.select_option("#show-picker", "ring")
     await page.click("[data-cmd=load]")
@@ -145,5 +146,6 @@ async def test_a_silent_screen_is_shown_offline(tmp_path, page):
         await expect(screen4).to_have_attribute("data-online", "false")
         await expect(screen4.locator(".screen-state")).to_contain_text("OFFLINE")
         await expect(page.locator("#log")).to_contain_text("screen4 OFFLINE")
+        await expect(page.locator("#online")).to_contain_text("0/9 screens online")
     finally:
         await room.close()
