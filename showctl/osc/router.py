@@ -141,23 +141,26 @@ def find(address: str) -> tuple[Route, str | None] | None:
     return (ROUTES["/showctl/cue/{id}/fire"], match.group(1)) if match else None
 
 
-def _fits(letter: str, value: Any) -> bool:
-    if letter == "s":
-        return isinstance(value, str)
-    if letter == "i":
-        return isinstance(value, int)
-    if letter == "f":
-        return isinstance(value, int | float) and not isinstance(value, bool) and value == value
-    raise ValueError(letter)
+_CHECKS = {
+    "s": lambda v: isinstance(v, str),
+    "i": lambda v: isinstance(v, int),
+    "f": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v == v,
+}
+# per address: (required count, per argument the checks any of which must pass)
+_SPECS = {address: (sum(1 for t in route.types if not t.endswith("?")),
+                    tuple(tuple(_CHECKS[letter] for letter in t.rstrip("?").split("|"))
+                          for t in route.types))
+          for address, route in ROUTES.items()}
 
 
 def check_args(route: Route, args: tuple[Any, ...]) -> None:
     """Raises BadArgument naming what the address expects."""
-    required = sum(1 for t in route.types if not t.endswith("?"))
-    expects = " ".join(route.types) or "no arguments"
-    if not required <= len(args) <= len(route.types):
+    required, checks = _SPECS[route.address]
+    if not required <= len(args) <= len(checks):
+        expects = " ".join(route.types) or "no arguments"
         raise BadArgument(f"{route.address} takes {expects}, got {len(args)} argument(s)")
-    for n, (spec, value) in enumerate(zip(route.types, args, strict=False), 1):
-        if not any(_fits(letter, value) for letter in spec.rstrip("?").split("|")):
-            raise BadArgument(f"{route.address} argument {n} must be {spec.rstrip('?')},"
+    for n, (fits, value) in enumerate(zip(checks, args, strict=False)):
+        if not any(fit(value) for fit in fits):
+            spec = route.types[n].rstrip("?")
+            raise BadArgument(f"{route.address} argument {n + 1} must be {spec},"
                               f" got {type(value).__name__} {value!r}")

@@ -46,7 +46,7 @@ class OscServer:
         self.clients = Clients(self.clock, osc.passcode)
         self.connections: set[TcpInput] = set()
         self._pending: set[asyncio.TimerHandle] = set()
-        self._udp: asyncio.DatagramTransport | None = None
+        self._udp: UdpInput | None = None
         self._tcp: asyncio.Server | None = None
         self._unsubscribe: Any = None
         self._last_log: dict[str, tuple[float, int]] = {}
@@ -59,12 +59,12 @@ class OscServer:
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # absorb bursts
             sock.bind((self.host, self.port))
-            self._udp, _ = await loop.create_datagram_endpoint(lambda: UdpInput(self), sock=sock)
+            self._udp = UdpInput(self, sock)
             self._tcp = await loop.create_server(lambda: TcpInput(self), self.host, self.port,
                                                  reuse_address=True)
         except OSError as exc:
-            sock.close()
             await self.stop()
+            sock.close()
             raise CommandError(f"cannot listen for OSC on {self.host}:{self.port}: "
                                f"{exc.strerror or exc}") from None
         self._unsubscribe = self.controller.bus.subscribe(self._on_event)

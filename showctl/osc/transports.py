@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from typing import TYPE_CHECKING, Any
+import socket
+from typing import TYPE_CHECKING
 
 from showctl.osc import slip
 from showctl.osc.clients import Client
@@ -21,28 +22,47 @@ MAX_BACKLOG = 1 << 20  # bytes a TCP client may leave unread before it is droppe
 _ids = itertools.count(1)
 
 
-class UdpInput(asyncio.DatagramProtocol):
-    def __init__(self, server: OscServer) -> None:
-        self.server = server
-        self.transport: asyncio.DatagramTransport | None = None
+class UdpInput:
+    """The UDP socket, drained in batches on one readiness callback.
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+    asyncio's datagram transport wakes the selector once per datagram; draining up to
+    BATCH datagrams per wake-up more than doubles what one core handles. The batch is
+    bounded (~1 ms of work) so the show's dispatcher, which wakes 2 ms early and spins,
+    never waits behind it.
+    """
 
-    def datagram_received(self, data: bytes, addr: Any) -> None:
-        server = self.server
-        host, port = addr[0], addr[1]
-        if not server.allowed(host):
-            return
-        client = server.clients.udp(host, port, self._send)
-        server.handle_packet(data, client)
+    BATCH = 64
+
+    def __init__(self, server: OscServer, sock: socket.socket) -> None:
+        self.server, self.sock = server, sock
+        sock.setblocking(False)
+        self.loop = asyncio.get_running_loop()
+        self.loop.add_reader(sock.fileno(), self._read_ready)
+
+    def _read_ready(self) -> None:
+        server, recv = self.server, self.sock.recvfrom
+        for _ in range(self.BATCH):
+            try:
+                data, addr = recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. an ICMP "port unreachable" from a gone client
+                server.complain("send_failed", f"UDP: {exc}")
+                continue
+            host, port = addr[0], addr[1]
+            if server.allowed(host):
+                server.handle_packet(data, server.clients.udp(host, port, self._send))
 
     def _send(self, packet: bytes, dest: tuple[str, int]) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.sendto(packet, dest)
+        try:
+            self.sock.sendto(packet, dest)
+        except OSError as exc:  # full buffer or gone peer: a lost reply, never a stop
+            self.server.complain("send_failed", f"reply to {dest[0]}:{dest[1]}: {exc}")
 
-    def error_received(self, exc: Exception) -> None:
-        self.server.complain("send_failed", f"UDP error: {exc}")
+    def close(self) -> None:
+        if self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+            self.sock.close()
 
 
 class TcpInput(asyncio.Protocol):
