@@ -203,3 +203,20 @@ async def test_start_loads_and_goes_at_the_given_instant(room):
     await clock.advance(30.0)
     assert c.state == "running" and room.kinds("cue")[0]["cue"] == "1"
     assert [t for t, k, _ in room.events if k == "cue"] == [MONO0 + 30.0]
+
+
+async def test_pause_during_a_hold_returns_to_the_hold(room):
+    c, clock = room.controller, room.clock
+    await reach(room, "holding")
+    c.pause(by="test")
+    await clock.advance(0)
+    assert room.rx["screen4"].addresses()[-1] == ("/showctl/player/pause", ())
+    c.resume(by="test")
+    assert c.state == "holding"
+    await clock.advance(30.0)
+    assert room.kinds("cue")[-1]["cue"] == "2", "still held"
+    went = clock.monotonic()
+    c.go(by="test")
+    await clock.advance(2.0)
+    assert room.rx["screen4"].without_clock()[-1].messages == [("/showctl/player/resume", ())]
+    assert room.kinds("cue")[-1]["cue"] == "3" and room.events[-1][0] == went + 2.0
