@@ -37,8 +37,8 @@ SECONDS = 1.0
 FIRES, FIRE_GAP = 300, 0.015
 CUES = [{"id": f"c{n}", "at": n, "screens": [1], "play": {"media": f"m{n}.mp4"}}
         for n in range(12)]
-TICKS = [{"id": f"t{n}", "at": round(0.1 * n, 1), "screens": "all",
-          "play": {"media": f"t{n}_{{screen}}.mp4"}} for n in range(30)]
+TICKS = [{"id": f"t{n}", "at": round(0.05 * n, 2), "screens": "all",
+          "play": {"media": f"t{n}_{{screen}}.mp4"}} for n in range(60)]
 
 
 # -- helper processes --------------------------------------------------------------------
@@ -172,7 +172,7 @@ async def latency(kind: str, venue: Path) -> list[float]:
 
 
 async def show_timing(kind: str, venue: Path, flood: int) -> list[float]:
-    """The 3-second tick show (a cue every 100 ms to nine screens), lateness at screen1."""
+    """The 3-second tick show (a cue every 50 ms to nine screens), lateness at screen1."""
     controller, server = await start(kind, venue)
     config = controller.config
     screen = helper("--watch", config.venue.device("screen1").port, 1.0)
@@ -211,7 +211,7 @@ async def main() -> None:
             lat = await latency(kind, venue)
             print(f"  {kind:<10} n={len(lat)}  p50 {ms(lat, 0.5)}  p99 {ms(lat, 0.99)}  "
                   f"max {ms(lat, 1.0)}  mean {statistics.mean(lat) * 1e3:7.3f}")
-        print("show timing at screen1: arrival - timetag of 30 cues (ms; negative = early)")
+        print("show timing at screen1: arrival - timetag of 60 cues (ms; negative = early)")
         for kind, flood in (("showctl", 0), ("python-osc", 30_000), ("showctl", 30_000)):
             late = await show_timing(kind, venue, flood)
             load = f"+ {flood}/s heartbeats" if flood else "alone"

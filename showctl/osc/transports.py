@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
+import time
 from typing import TYPE_CHECKING
 
 from showctl.osc import slip
@@ -26,12 +27,12 @@ class UdpInput:
     """The UDP socket, drained in batches on one readiness callback.
 
     asyncio's datagram transport wakes the selector once per datagram; draining up to
-    BATCH datagrams per wake-up more than doubles what one core handles. The batch is
-    bounded (~1 ms of work) so the show's dispatcher, which wakes 2 ms early and spins,
-    never waits behind it.
+    datagrams per wake-up more than doubles what one core handles. Each wake-up is
+    bounded to BUDGET seconds of work, so the show's dispatcher, which wakes 2 ms early
+    and spins, never waits long behind it.
     """
 
-    BATCH = 64
+    BUDGET = 0.0003
 
     def __init__(self, server: OscServer, sock: socket.socket) -> None:
         self.server, self.sock = server, sock
@@ -41,7 +42,8 @@ class UdpInput:
 
     def _read_ready(self) -> None:
         server, recv = self.server, self.sock.recvfrom
-        for _ in range(self.BATCH):
+        until = time.perf_counter() + self.BUDGET
+        while time.perf_counter() < until:
             try:
                 data, addr = recv(65536)
             except (BlockingIOError, InterruptedError):
