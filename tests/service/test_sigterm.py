@@ -4,6 +4,7 @@ a show started over OSC, SIGTERM mid-show: screens end black, exit 0 within 2 s.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
@@ -68,6 +69,11 @@ async def test_sigterm_during_a_show_ends_black_and_exits_0(tmp_path: Path) -> N
         await out.wait_for("screen9 /showctl/player/play")  # the simulated ring plays
         client.close()
 
+        extra = {**long_show, "id": "extra"}
+        (tmp_path / "shows" / "extra.yaml").write_text(json.dumps(extra))
+        proc.send_signal(signal.SIGHUP)
+        await out.wait_for("files reloaded")
+
         proc.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
         assert await asyncio.wait_for(proc.wait(), 5) == 0
@@ -91,3 +97,24 @@ async def test_sigterm_during_a_show_ends_black_and_exits_0(tmp_path: Path) -> N
             proc.kill()
             await proc.wait()
         notify.close()
+
+
+async def test_json_logs_and_sigint(tmp_path: Path) -> None:
+    venue = write_config(tmp_path)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "showctl", "run", "--log-format", "json", "--config", str(venue),
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL)
+    assert proc.stderr is not None
+    out = Output(proc.stderr)
+    try:
+        ready = json.loads(await out.wait_for("ready:"))
+        assert ready["level"] == "info" and ready["message"].startswith("ready: test-room")
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 5) == 0
+        for line in (await proc.stderr.read()).decode().splitlines():
+            assert json.loads(line)["level"] in ("info", "warning")
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
