@@ -60,7 +60,7 @@ def verify_password(stored: str, password: str) -> bool:
 
 def token_hash(token: str) -> str:
     """What venue.web.tokens[].token_hash holds for an API token."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,7 +114,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if request.method not in SAFE_METHODS:
             if not same_origin(request):
                 return json_error(403, "cross-site request refused (Origin does not match)")
-            if not hmac.compare_digest(request.headers.get("X-CSRF-Token", ""), identity.csrf):
+            sent = request.headers.get("X-CSRF-Token", "").encode("utf-8", "surrogateescape")
+            if not hmac.compare_digest(sent, identity.csrf.encode()):
                 return json_error(403, "missing or wrong X-CSRF-Token")
     request[IDENTITY] = identity
     return await handler(request)
@@ -131,7 +132,6 @@ def requires(role: str) -> Callable[[Handler], Handler]:
                 return json_error(403, f"{identity.role} {identity.name!r} may not do this")
             return await handler(request)
 
-        checked.required_role = role  # type: ignore[attr-defined]
         return checked
 
     return wrap

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from http.cookies import SimpleCookie
 
 from showctl.web import make_app
@@ -107,6 +108,28 @@ async def test_cookie_changes_need_same_origin_and_csrf_token(client):
     referer = {**no_origin, "Referer": f"{headers['Origin']}/"}
     assert (await client.post("/api/schedule/hold", headers=referer)).status == 200
     assert (await (await client.get("/api/schedule")).json())["held"] is True
+
+
+async def raw_status(client, request: bytes) -> bytes:
+    """The status line for bytes no well-behaved client would send."""
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(request)
+    line = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    return line
+
+
+async def test_odd_header_values_are_refused_not_errors(client):
+    headers = await login(client, "operator")
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/"))["showctl_session"]
+    host = f"{client.server.host}:{client.server.port}".encode()
+    token = b"GET /api/status HTTP/1.1\r\nHost: " + host + b"\r\nAuthorization: Bearer \xff\xfe"
+    assert (await raw_status(client, token + b"\r\n\r\n")).startswith(b"HTTP/1.1 401")
+    csrf = (b"POST /api/schedule/hold HTTP/1.1\r\nHost: " + host + b"\r\nOrigin: "
+            + headers["Origin"].encode() + b"\r\nCookie: showctl_session="
+            + cookie.value.encode() + b"\r\nX-CSRF-Token: \xc3\xa9\xff\r\n"
+            + b"Content-Length: 0\r\n\r\n")
+    assert (await raw_status(client, csrf)).startswith(b"HTTP/1.1 403")
 
 
 async def test_viewer_sees_but_cannot_change(client):
