@@ -58,7 +58,10 @@ async def login(request: web.Request) -> web.StreamResponse:
         return page
     if not same_origin(request):
         return _login_page("This login did not come from this dashboard's page.", 403)
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError:  # not UTF-8, not a form
+        return _login_page("This login could not be read.", 400)
     name, password = str(form.get("name", "")), str(form.get("password", ""))
     accounts = request.app[ACCOUNTS]
     # scrypt takes ~50 ms and releases the GIL: keep it off the engine's loop

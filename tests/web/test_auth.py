@@ -79,6 +79,12 @@ async def test_failed_logins_are_rate_limited_per_address(client):
     assert (await client.get("/api/status")).status == 401
 
 
+async def test_an_unreadable_login_form_is_a_400(client):
+    res = await client.post("/login", data=b"name=\xff&password=\xfe", headers={
+        "Origin": origin(client), "Content-Type": "application/x-www-form-urlencoded"})
+    assert res.status == 400 and "could not be read" in await res.text()
+
+
 def test_the_limit_window_slides():
     now = [0.0]
     limiter = LoginLimiter(limit=2, window=60, now=lambda: now[0])
