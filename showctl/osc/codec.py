@@ -32,6 +32,7 @@ def decode(data: bytes) -> list[Message]:
     """Every message of a packet, bundles flattened with their timetag (NTP 0 = now)."""
     try:
         if osc_bundle.OscBundle.dgram_is_bundle(data):
+            _check_bundle(data, 0)
             out: list[Message] = []
             _flatten(osc_bundle.OscBundle(data), out, 0)
             return out
@@ -44,6 +45,26 @@ def decode(data: bytes) -> list[Message]:
         detail = exc.args[-1] if exc.args else exc  # python-osc nests its ParseError
         raise PacketError(f"malformed packet: {detail}") from None
     raise PacketError("malformed packet: neither an OSC message nor a bundle")
+
+
+def _check_bundle(data: bytes, depth: int) -> None:
+    """Element sizes must add up exactly: python-osc would quietly parse a truncated
+    element, and log (on the root logger) the bytes of one it cannot identify."""
+    if depth >= MAX_DEPTH:
+        raise PacketError(f"bundles nested deeper than {MAX_DEPTH}")
+    at = 16  # "#bundle\0" and the timetag
+    if len(data) < at:
+        raise PacketError("truncated bundle: no timetag")
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 4], "big", signed=True)
+        element = data[at + 4:at + 4 + size]
+        if size <= 0 or size % 4 or len(element) != size:
+            raise PacketError(f"truncated bundle: element of {size} bytes at byte {at}")
+        if element.startswith(b"#bundle\0"):
+            _check_bundle(element, depth + 1)
+        elif not element.startswith(b"/"):
+            raise PacketError(f"bundle element at byte {at} is neither a message nor a bundle")
+        at += 4 + size
 
 
 def _flatten(bundle: osc_bundle.OscBundle, out: list[Message], depth: int) -> None:

@@ -93,6 +93,7 @@ class OscServer:
         ok = self._allowed.get(host)
         if ok is None:
             address = ip_address(host.split("%")[0])
+            address = getattr(address, "ipv4_mapped", None) or address  # dual-stack "::"
             ok = any(address in net for net in self._allow)
             if len(self._allowed) > 4096:
                 self._allowed.clear()

@@ -57,3 +57,17 @@ def test_nested_bundles_keep_their_timetags() -> None:
     got = decode(outer)
     assert [(m.address, m.args) for m in got] == [("/out", ()), ("/in", (1,))]
     assert got[0].timetag is None and got[1].timetag == pytest.approx(2_000_000_000.5)
+
+
+def test_truncated_and_alien_bundle_elements_are_refused() -> None:
+    good = encode_bundle(0, [encode_message("/a", 1), encode_message("/b")])
+    assert len(decode(good)) == 2
+    with pytest.raises(PacketError, match="truncated"):
+        decode(good[:-4])  # the last element's declared size runs past the end
+    with pytest.raises(PacketError, match="neither"):
+        decode(encode_bundle(0, [b"xyz\0"]))
+    deep = encode_message("/deep")
+    for _ in range(10):
+        deep = encode_bundle(0, [deep])
+    with pytest.raises(PacketError, match="nested"):
+        decode(deep)
