@@ -13,15 +13,27 @@ function pick(cue) {
   onPickCue(cue);
 }
 
-export async function showTimeline(box, list, showId, onPick) {
+let shown = { id: null, ready: Promise.resolve() };  // the show drawn, or being fetched
+
+// Draws the show's cues once per show, however many statuses arrive meanwhile.
+export function showTimeline(box, list, showId, onPick) {
   onPickCue = onPick;
-  if ((sheet?.id ?? null) === (showId ?? null)) return;
+  if (shown.id !== (showId ?? null)) {
+    shown = { id: showId ?? null, ready: draw(box, list, showId ?? null) };
+    shown.ready.catch(() => { shown = { id: null, ready: Promise.resolve() }; });
+  }
+  return shown.ready;
+}
+
+async function draw(box, list, showId) {
   box.querySelectorAll(".marker").forEach((m) => m.remove());
   list.replaceChildren();
   sheet = null;
   pick(null);
   if (!showId) return;
-  sheet = await get(`/api/shows/${encodeURIComponent(showId)}`);
+  const got = await get(`/api/shows/${encodeURIComponent(showId)}`);
+  if (shown.id !== showId) return;  // another show was loaded meanwhile
+  sheet = got;
   const length = sheet.length || 1;
   for (const cue of sheet.cues) {
     const label = `${cue.id} ${cue.name || ""}`.trim();
