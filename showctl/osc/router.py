@@ -127,7 +127,8 @@ ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/subscribe", ("i?",), _subscribe, once=False),
     Route("/showctl/replyport", ("i",), _replyport, once=False),
     Route("/showctl/connect", ("s",), _connect, once=False, before_connect=True),
-    Route("/showctl/heartbeat", ("s",), _heartbeat, once=False),
+    # devices (media players) cannot be taught to connect first; a heartbeat changes no state
+    Route("/showctl/heartbeat", ("s",), _heartbeat, once=False, before_connect=True),
 )}
 _CUE = re.compile(r"^/showctl/cue/([^/]+)/fire$")
 

@@ -48,6 +48,8 @@ async def test_passcode_is_asked_first(tmp_path: Path, transport: str) -> None:
         refused = await c.ask("/showctl/schedule/hold")
         assert refused["status"] == "error" and "/showctl/connect" in refused["data"]
         assert not rig.controller.schedule_held
+        # devices' heartbeats need no passcode: a media player cannot be taught to connect
+        assert (await c.ask("/showctl/heartbeat", "screen2"))["status"] == "ok"
         wrong = await c.ask("/showctl/connect", "guess")
         assert wrong == {"address": "/showctl/connect", "status": "error",
                          "data": "wrong passcode"}
