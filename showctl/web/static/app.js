@@ -59,6 +59,7 @@ function render() {
   if (s.show && document.activeElement !== $("show-picker")) $("show-picker").value = s.show.id;
   $("state").textContent = s.state;
   $("state").dataset.state = s.state;
+  document.body.dataset.state = s.state;  // e.g. GO stands out while the show holds
   $("current-cue").textContent = cueText(s.current_cue);
   $("next-cue").textContent = cueText(s.next_cue);
   drawRing($("ring"), s.devices || []);
