@@ -21,7 +21,7 @@ from showctl.core import events
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.osc import router
-from showctl.osc.clients import Clients
+from showctl.osc.clients import Client, Clients
 from showctl.osc.codec import Message, PacketError, decode, encode_string_message
 from showctl.osc.router import Call
 from showctl.osc.transports import TcpInput, UdpInput
@@ -102,7 +102,7 @@ class OscServer:
             self.complain("denied", f"dropped a packet from {host}: not in osc.allow")
         return ok
 
-    def handle_packet(self, data: bytes, client: Any) -> None:
+    def handle_packet(self, data: bytes, client: Client) -> None:
         if len(data) > self.max_packet:
             self.reject(client, "oversized", f"packet of {len(data)} bytes "
                         f"(limit {self.max_packet})")
@@ -124,14 +124,14 @@ class OscServer:
             else:
                 self._later(tag - now, message, client)
 
-    def _later(self, delay: float, message: Message, client: Any) -> None:
+    def _later(self, delay: float, message: Message, client: Client) -> None:
         def fire() -> None:
             self._pending.discard(handle)
             self.run(message, client)
         handle = asyncio.get_running_loop().call_later(delay, fire)
         self._pending.add(handle)
 
-    def run(self, message: Message, client: Any) -> None:
+    def run(self, message: Message, client: Client) -> None:
         """One command: route, check, double-trigger guard, call, reply."""
         controller, address = self.controller, message.address
         controller.count("osc.received")
@@ -171,14 +171,14 @@ class OscServer:
         self.reply(client, address, "ok", data)
 
     # -- answers --------------------------------------------------------------------
-    def reply(self, client: Any, address: str | None, status: str, data: Any) -> None:
+    def reply(self, client: Client, address: str | None, status: str, data: Any) -> None:
         if isinstance(data, str | None):
             packet = _cached_reply(address, status, data)
         else:
             packet = _reply_packet(address, status, data)
         client.reply(packet)
 
-    def reject(self, client: Any, reason: str, message: str, address: str | None = None) -> None:
+    def reject(self, client: Client, reason: str, message: str, address: str | None = None) -> None:
         """Counts, logs (rate-limited) and answers a bad packet or message."""
         self.complain(reason, f"{client.label}: {message}")
         self.reply(client, address, "error", message)
