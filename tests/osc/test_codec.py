@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from showctl.osc import slip
 from showctl.osc.codec import PacketError, decode, encode_bundle, encode_message
@@ -71,3 +73,16 @@ def test_truncated_and_alien_bundle_elements_are_refused() -> None:
         deep = encode_bundle(0, [deep])
     with pytest.raises(PacketError, match="nested"):
         decode(deep)
+
+
+@given(st.lists(st.binary(min_size=1, max_size=64), max_size=12), st.data())
+def test_slip_round_trip_property(packets: list[bytes], data: st.DataObject) -> None:
+    stream = b"".join(slip.encode(p) for p in packets)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=8)))
+    decoder = slip.SlipDecoder(1024)
+    got: list[bytes] = []
+    for start, end in zip([0, *cuts], [*cuts, len(stream)], strict=True):
+        found, errors = decoder.feed(stream[start:end])
+        assert not errors
+        got += found
+    assert got == packets

@@ -91,3 +91,20 @@ def test_json_log_lines() -> None:
     line = json.loads(JsonLines().format(record))
     assert line["level"] == "warning" and line["message"] == "cue 2"
     assert line["logger"] == "showctl" and isinstance(line["time"], float)
+
+
+async def test_a_paused_show_is_cued_and_waits_for_go(tmp_path: Path) -> None:
+    async with rig_with(tmp_path, FakeClock(wall=WALL), on_restart="resume") as rig:
+        state = RunState(rig.controller)
+        state.start()
+        rig.controller.start("small", by="test")
+        await rig.clock.advance(0.5 + 2.25)
+        rig.controller.pause(by="test")
+        await rig.clock.advance(0.1)
+        assert state.read()["state"] == "paused"
+    async with rig_with(tmp_path, FakeClock(wall=WALL + 30), on_restart="resume") as rig:
+        state = RunState(rig.controller)
+        state.start()
+        assert "cued at 2.250 s, waiting for GO" in (state.recover() or "")
+        assert rig.controller.state == "loaded"
+        assert rig.controller.status()["time"] == pytest.approx(2.25, abs=0.001)
