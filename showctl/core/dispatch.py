@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from showctl.core.clock import Clock
+from showctl.core.clock import SPIN, Clock
 from showctl.outputs.sender import Address, UdpSender
 
 log = logging.getLogger(__name__)
@@ -44,9 +44,10 @@ class Source(Protocol):
         ...
 
 
-GUARD = 0.003
-"""Extra early wake-up before each burst: a busy loop (a 2.5 ms JSON burst for 50
-dashboard clients) can hold the timer callback past the clock's own 2 ms spin margin."""
+GUARD = 0.9 * SPIN
+"""Extra early wake-up before each burst: a busy loop (a ~2 ms JSON burst for 50
+dashboard clients) can hold the timer callback past the clock's own spin margin. Kept
+below SPIN so that the second wait spins at once instead of yielding to the loop again."""
 
 
 class Dispatcher:
