@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from typing import Any
 
 from showctl.core import events
@@ -80,7 +81,7 @@ class Controller:
         self._log(f"{by}: resume")
 
     def stop(self, fade: float | None = None, *, by: str) -> None:
-        if fade is not None and (fade != fade or fade < 0):
+        if fade is not None and not (math.isfinite(fade) and fade >= 0):
             raise BadArgument(f"fade {fade} must be zero or more seconds")
         self.engine.stop(self._config.venue.safe_look.fade if fade is None else float(fade))
         self._log(f"{by}: stop")

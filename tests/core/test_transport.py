@@ -179,8 +179,9 @@ async def test_unknown_show_cue_and_bad_arguments_are_refused_with_reasons(room)
         c.seek(1000.0, by="t")
     with pytest.raises(CommandError, match="neither a cue id nor a time"):
         c.seek("soon", by="t")
-    with pytest.raises(CommandError, match="fade"):
-        c.stop(-1, by="t")
+    for fade in (-1, float("inf"), float("nan")):
+        with pytest.raises(CommandError, match="fade"):
+            c.stop(fade, by="t")
     assert c.state == "loaded"
 
 
