@@ -99,3 +99,21 @@ async def test_stop_cancels_timed_messages(rig: Rig) -> None:
     await rig.server.stop()
     await asyncio.sleep(0.4)  # past the timetag: proves the cancelled message never runs
     assert not rig.controller.schedule_held
+
+
+async def test_a_silent_device_goes_offline_and_subscribers_hear_it(rig: Rig) -> None:
+    sub = await rig.udp()
+    await sub.ask("/showctl/subscribe", 1)
+    sub.send("/showctl/heartbeat", "lights")
+    address, body = await sub.next()  # the event goes out before the reply
+    assert address == "/showctl/event/device" and body["online"] is True
+    assert (await sub.next())[0] == "/showctl/reply/showctl/heartbeat"
+    await rig.clock.advance(4.0)
+    await sub.ask("/showctl/heartbeat", "lights")  # still alive: no event
+    await rig.clock.advance(4.0)
+    await sub.ask("/showctl/status")
+    assert sub.inbox.empty()
+    await rig.clock.advance(2.0)  # 6 s of silence, over the 5 s timeout
+    address, body = await sub.next()
+    assert address == "/showctl/event/device"
+    assert body["device"] == "lights" and body["online"] is False
