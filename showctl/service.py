@@ -63,6 +63,9 @@ class Service:
     async def stop(self) -> None:
         """The show ends safely before anything closes; then every face, newest first."""
         ctl = self.controller
+        if self.schedule in self._started:  # no scheduled start may slip in from here on
+            self._started.remove(self.schedule)
+            await self.schedule.stop()
         if ctl.state != "idle":
             log.warning("shutting down during %s: stopping it (black, safe look)", ctl.state)
             ctl.panic(by="shutdown")
@@ -91,7 +94,10 @@ class Service:
         log.info("simulated devices at exit: %s", screens)
 
     def reload(self) -> None:
+        """SIGHUP: every file now; the scheduler replans at once rather than at its poll."""
         errors = self.controller.reload()
+        if not errors and self.schedule in self._started:
+            errors = self.schedule.reload()
         for line in errors:
             log.error("reload: %s", line)
 
