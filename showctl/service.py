@@ -102,6 +102,8 @@ class Service:
             log.error("reload: %s", line)
 
     def _log_event(self, event: events.Event) -> None:
+        if event.kind == events.RUN and event.data.get("event") in ("skip", "miss"):
+            return  # the scheduler logs these itself, with the scheduled time
         if event.kind in LOGGED:  # formatted after the burst that caused it
             asyncio.get_running_loop().call_soon(log.info, "%s", describe(event))
 
