@@ -4,6 +4,7 @@ on a FakeClock: what each device got, and at which (fake) instant."""
 from __future__ import annotations
 
 import asyncio
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,10 +90,23 @@ def add_devices(venue_path: Path, *devices: dict[str, Any],
     venue_path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-async def open_room(root: Path, *, shows: list[dict] | None = None,
-                    extra_devices: tuple[dict[str, Any], ...] = (),
-                    venue_extra: dict | None = None,
-                    patch: dict[str, dict[str, Any]] | None = None) -> Room:
+async def open_room(root: Path, **options: Any) -> Room:
+    """Retries with fresh ports when one was taken meanwhile (free_port cannot reserve:
+    other processes on this machine pick ephemeral ports too)."""
+    for attempt in range(3):
+        try:
+            return await _open_room(root / f"room{attempt}", **options)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _open_room(root: Path, *, shows: list[dict] | None = None,
+                     extra_devices: tuple[dict[str, Any], ...] = (),
+                     venue_extra: dict | None = None,
+                     patch: dict[str, dict[str, Any]] | None = None) -> Room:
+    root.mkdir(parents=True)
     path = write_config(root, shows=shows, venue_extra=venue_extra)
     add_devices(path, *extra_devices, patch=patch)
     config = load_config(path)
@@ -100,10 +114,14 @@ async def open_room(root: Path, *, shows: list[dict] | None = None,
     controller = Controller(config, clock)
     loop = asyncio.get_running_loop()
     room = Room(clock, controller, {})
-    for device in config.venue.devices:
-        transport, proto = await loop.create_datagram_endpoint(
-            lambda: Receiver(clock), local_addr=(device.host, device.port))
-        room.rx[device.id] = proto
-        room.transports.append(transport)
+    try:
+        for device in config.venue.devices:
+            transport, proto = await loop.create_datagram_endpoint(
+                lambda: Receiver(clock), local_addr=(device.host, device.port))
+            room.rx[device.id] = proto
+            room.transports.append(transport)
+    except OSError:
+        await room.close()
+        raise
     controller.bus.subscribe(lambda e: room.events.append((clock.monotonic(), e.kind, e.data)))
     return room
