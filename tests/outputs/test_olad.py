@@ -1,0 +1,108 @@
+"""The `ola` profile against a real OLA daemon: the controller's fade frames go into
+olad's OSC input port (universe 3); olad's OSC output port on the same universe sends
+the merged universe back to us. olad runs with every plugin but OSC disabled, no HTTP,
+its RPC on a free loopback port; it refuses root, so under root it runs as nobody."""
+
+import asyncio
+import os
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+from pythonosc.osc_message import OscMessage
+
+from showctl.core.clock import SystemClock
+from showctl.core.controller import Controller
+from showctl.files.loader import load_config
+from showctl.outputs.encode import encode_message
+from tests.core.room import add_devices
+from tests.support import free_port, write_config
+
+PLUGINS = ("artnet", "dummy", "e131", "espnet", "ftdidmx", "gpio", "karate", "kinet",
+           "milinst", "opendmx", "openpixelcontrol", "pathport", "renard", "sandnet",
+           "shownet", "spi", "stageprofi", "uartdmx", "usbdmx", "usbserial", "usbpro",
+           "dmx4linux", "nanoleaf")
+SHOW = {"id": "dim", "preroll": 0.1, "cues": [
+    {"id": "1", "at": 0, "name": "Up", "levels": {"channels": {1: 255, 2: 128}, "fade": 0.3}},
+    {"id": "2", "at": 0.6, "name": "Half", "levels": {"channels": {1: 100}, "fade": 0}},
+]}
+needs = pytest.mark.skipif(
+    shutil.which("olad") is None or (os.geteuid() == 0 and shutil.which("setpriv") is None),
+    reason="needs olad (and setpriv when run as root)")
+
+
+class Universe(asyncio.DatagramProtocol):
+    def __init__(self):
+        self.frames: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def datagram_received(self, data, addr):
+        msg = OscMessage(data)
+        if msg.address == "/dmx/universe/3":
+            self.frames.put_nowait(bytes(msg.params[0]))
+
+
+def ola_config(folder: Path, osc_in: int, osc_out: int) -> None:
+    for plugin in PLUGINS:
+        (folder / f"ola-{plugin}.conf").write_text("enabled = false\n")
+    (folder / "ola-osc.conf").write_text(
+        f"enabled = true\nudp_listen_port = {osc_in}\ninput_ports = 1\noutput_ports = 1\n"
+        f"port_0_address = /dmx/universe/%d\n"
+        f"port_0_targets = 127.0.0.1:{osc_out}/dmx/universe/%d\nport_0_output_format = blob\n")
+    (folder / "ola-port.conf").write_text("14-1-I-0 = 3\n14-1-O-0 = 3\n")
+    for path in (folder, *folder.iterdir()):
+        path.chmod(0o777 if path.is_dir() else 0o666)
+
+
+async def until_forwarding(universe: Universe, osc_in: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _ in range(40):
+            probe.sendto(encode_message("/dmx/universe/3", (bytes(512),)), ("127.0.0.1", osc_in))
+            try:
+                await asyncio.wait_for(universe.frames.get(), 0.25)
+                return
+            except TimeoutError:
+                continue
+    raise AssertionError("olad did not forward a probe frame")
+
+
+@needs
+async def test_fades_reach_a_real_olad_universe_with_their_exact_targets(tmp_path):
+    osc_in, osc_out, rpc = free_port(), free_port(), free_port(socket.SOCK_STREAM)
+    folder = Path(tempfile.mkdtemp(prefix="showctl-ola-"))
+    ola_config(folder, osc_in, osc_out)
+    venue_path = write_config(tmp_path, shows=[SHOW])
+    add_devices(venue_path, {"id": "dimmers", "kind": "lighting", "profile": "ola",
+                             "universe": 3, "port": osc_in})
+    drop = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    cmd = [*(drop if os.geteuid() == 0 else []), "olad", "-c", str(folder), "--no-http",
+           "-r", str(rpc), "-l", "1"]
+    olad = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.DEVNULL,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    loop = asyncio.get_running_loop()
+    transport, universe = await loop.create_datagram_endpoint(
+        Universe, local_addr=("127.0.0.1", osc_out))
+    controller = Controller(load_config(venue_path), SystemClock())
+    try:
+        await until_forwarding(universe, osc_in)
+        ended = loop.create_future()
+        controller.bus.subscribe(lambda e: e.kind == "run" and e.data["event"] == "end"
+                                 and not ended.done() and ended.set_result(None))
+        controller.start("dim", by="test")
+        await asyncio.wait_for(ended, 10)
+        seen = []
+        while not seen or seen[-1][:2] != bytes([100, 128]):
+            seen.append(await asyncio.wait_for(universe.frames.get(), 5))
+        top = [f[:2] for f in seen].index(bytes([255, 128]))  # the fade's end, exactly
+        rising = [f[0] for f in seen[: top + 1]]
+        assert rising == sorted(rising), "levels only rise during the fade"
+        assert len(set(rising)) >= 5, "intermediate fade frames went through olad"
+        assert all(f[1] == round(f[0] * 128 / 255) or abs(f[1] - f[0] * 128 / 255) <= 1
+                   for f in seen[: top + 1]), "both channels fade together, linearly"
+    finally:
+        await controller.close()
+        transport.close()
+        olad.terminate()
+        await asyncio.wait_for(olad.wait(), 10)
+        shutil.rmtree(folder, ignore_errors=True)
