@@ -111,3 +111,41 @@ async def test_go_from_a_seek_in_loaded_state_starts_mid_show(room):
     await clock.advance(5.0)
     assert room.kinds("cue")[-1]["cue"] == "5"
     assert [e["cue"] for e in room.kinds("cue")] == ["5"]
+
+
+async def test_seek_while_prerolling_moves_the_start_point(room):
+    c, clock = room.controller, room.clock
+    c.load("seeky", by="test")
+    c.go(by="test")  # t=0 at MONO0 + 0.5
+    c.seek(31.0, by="test")
+    await clock.advance(0)
+    assert c.state == "prerolling" and c.status()["time"] == 30.5
+    assert last(room, "screen1").messages == [("/showctl/player/load", ("two_1.mp4", 101.0))]
+    await clock.advance(0.5)
+    assert c.state == "running"
+    assert last(room, "screen1").messages == [("/showctl/player/play", ("two_1.mp4", 101.0))]
+    await clock.advance(9.0)
+    assert [e["cue"] for e in room.kinds("cue")] == ["4"]
+
+
+async def test_seek_while_holding_cues_up_and_go_plays_from_there(tmp_path):
+    from tests.core.shows import HOLD_SHOW
+
+    room = await open_room(tmp_path, shows=[HOLD_SHOW])
+    try:
+        c, clock = room.controller, room.clock
+        c.start("holdy", by="test", at=MONO0)
+        await clock.advance(10.0)
+        assert c.state == "holding"
+        c.seek(15.0, by="test")
+        await clock.advance(0)
+        assert c.state == "holding" and c.status()["time"] == 15.0
+        assert last(room, "screen2").messages == [("/showctl/player/load", ("b_2.mp4", 8.0))]
+        went = clock.monotonic()
+        c.go(by="test")
+        await clock.advance(0)
+        assert last(room, "screen2").messages == [("/showctl/player/resume", ())]
+        await clock.advance(5.0)
+        assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == went + 5.0
+    finally:
+        await room.close()

@@ -221,3 +221,20 @@ async def test_pause_during_a_hold_returns_to_the_hold(room):
     await clock.advance(2.0)
     assert room.rx["screen4"].without_clock()[-1].messages == [("/showctl/player/resume", ())]
     assert room.kinds("cue")[-1]["cue"] == "3" and room.events[-1][0] == went + 2.0
+
+
+@pytest.mark.parametrize("state", ["loaded", "prerolling", "running", "holding", "paused"])
+async def test_stop_from_every_state_with_a_show(room, state):
+    c, clock = room.controller, room.clock
+    await reach(room, state)
+    room.clear()
+    c.stop(1.0, by="test")
+    await clock.advance(0)
+    assert c.state == "stopping"
+    assert room.rx["screen5"].addresses() == [("/showctl/player/black", (1.0,))]
+    await clock.advance(1.0)
+    assert c.state == "idle" and c.show is None
+    ran = state != "loaded"
+    assert [r["outcome"] for r in room.kinds("run")] == (["stopped"] if ran else [])
+    await clock.advance(30.0)
+    assert not room.kinds("cue")
