@@ -24,15 +24,27 @@ class UserError(Exception):
         self.exit_code = exit_code
 
 
+DEFAULTS = {"config": "config/venue.yaml", "debug": False}
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: an option given before the command must survive the command's own parser.
+    parser.add_argument(
+        "--config", default=argparse.SUPPRESS, help="venue file (default: config/venue.yaml)"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="show tracebacks and debug logs",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config", default="config/venue.yaml", help="venue file (default: config/venue.yaml)"
-    )
-    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    _add_common(common)
     parser = argparse.ArgumentParser(
         prog="showctl", description="Headless show controller for immersive rooms."
     )
+    _add_common(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -48,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for name, value in DEFAULTS.items():
+        if not hasattr(args, name):
+            setattr(args, name, value)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
