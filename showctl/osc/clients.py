@@ -1,9 +1,11 @@
 """Who is talking to the OSC input: per-client reply port, passcode state and
 subscription, the double-trigger memory and the passcode failure limit.
 
-A UDP client is its source address and port (a new port is a new client); a TCP
-client is its connection. Every table here is bounded: a flood of spoofed sources
-can evict old UDP clients but never grow memory.
+A UDP client is its source address and port; a TCP client is its connection. The reply
+port and the passcode state of UDP clients are also remembered per source host: senders
+such as `oscsend` or a control-system box use a fresh source port for every message, and
+their next message must still find its replies and its connection. Every table here is
+bounded: a flood of spoofed sources can evict old entries but never grow memory.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Clients:
     _recent: OrderedDict[tuple[Any, ...], float] = field(default_factory=OrderedDict)
     _failures: dict[str, deque[float]] = field(default_factory=dict)
     _locked: dict[str, float] = field(default_factory=dict)
+    _hosts: OrderedDict[str, tuple[int | None, bool]] = field(default_factory=OrderedDict)
     subscribers: dict[tuple[Any, ...], Client] = field(default_factory=dict)
 
     # -- the table ------------------------------------------------------------------
@@ -62,8 +65,9 @@ class Clients:
         now = self.clock.monotonic()
         client = self._udp.get(key)
         if client is None:
-            client = self._udp[key] = Client(key, host, port, send, now,
-                                             connected=self.passcode is None)
+            reply_port, connected = self._hosts.get(host, (None, False))
+            client = self._udp[key] = Client(key, host, port, send, now, reply_port,
+                                             connected=connected or self.passcode is None)
             if len(self._udp) > MAX_UDP_CLIENTS:
                 _, old = self._udp.popitem(last=False)
                 self.subscribers.pop(old.key, None)
@@ -79,6 +83,18 @@ class Clients:
                         connected=self.passcode is None)
         self._tcp[key] = client
         return client
+
+    def set_reply_port(self, client: Client, port: int | None) -> None:
+        client.reply_port = port
+        self._remember_host(client)
+
+    def _remember_host(self, client: Client) -> None:
+        if client.key[0] != "udp":
+            return  # a TCP connection answers on itself
+        self._hosts[client.host] = (client.reply_port, client.connected)
+        self._hosts.move_to_end(client.host)
+        if len(self._hosts) > MAX_UDP_CLIENTS:
+            self._hosts.popitem(last=False)
 
     def forget(self, client: Client) -> None:
         self._tcp.pop(client.key, None)
@@ -128,6 +144,7 @@ class Clients:
         if self.passcode is None or hmac.compare_digest(passcode.encode(),
                                                         self.passcode.encode()):
             client.connected = True
+            self._remember_host(client)
             return
         failures = self._failures.setdefault(host, deque())
         failures.append(now)

@@ -95,10 +95,10 @@ def _subscribe(c: Call) -> dict[str, bool]:
 
 def _replyport(c: Call) -> dict[str, int]:
     port = c.args[0]
-    if not 1 <= port <= 65535:
-        raise BadArgument(f"reply port {port} is not between 1 and 65535")
-    c.client.reply_port = port
-    return {"replyport": port}
+    if not 0 <= port <= 65535:
+        raise BadArgument(f"reply port {port} is not between 1 and 65535 (0: the source port)")
+    c.clients.set_reply_port(c.client, port or None)
+    return {"replyport": port or c.client.port}
 
 
 def _connect(c: Call) -> str:

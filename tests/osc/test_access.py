@@ -55,10 +55,20 @@ async def test_passcode_is_asked_first(tmp_path: Path, transport: str) -> None:
                          "data": "wrong passcode"}
         assert (await c.ask("/showctl/connect", "s3same"))["status"] == "ok"
         assert (await c.ask("/showctl/schedule/hold"))["data"] == {"held": True}
-        # another client (another port, or another connection) must connect too
-        other = await (rig.udp() if transport == "udp" else rig.tcp())
+        # another host (UDP) or another connection (TCP) must connect too
+        other = await (rig.udp("127.0.0.2") if transport == "udp" else rig.tcp())
         assert (await other.ask("/showctl/schedule/release"))["status"] == "error"
         assert rig.controller.schedule_held
+
+
+async def test_a_udp_host_stays_connected_across_source_ports(tmp_path: Path) -> None:
+    # oscsend and control-system boxes send each message from a fresh source port
+    async with rig_with(tmp_path, osc={"allow": ["127.0.0.0/8"], "passcode": "s3same"}) as rig:
+        first = await rig.udp()
+        assert (await first.ask("/showctl/connect", "s3same"))["status"] == "ok"
+        later = await rig.udp()
+        assert later.port != first.port
+        assert (await later.ask("/showctl/schedule/hold"))["data"] == {"held": True}
 
 
 async def test_repeated_wrong_passcodes_lock_the_host_out(tmp_path: Path) -> None:

@@ -103,6 +103,9 @@ async def test_replyport_sends_replies_elsewhere(rig: Rig) -> None:
     address, body = await listener.next()
     assert address == "/showctl/reply/showctl/status" and body["data"]["state"] == "idle"
     assert sender.inbox.empty()
+    # 0: back to the source port, from this very reply on
+    assert (await sender.ask("/showctl/replyport", 0))["data"] == {"replyport": sender.port}
+    assert (await sender.ask("/showctl/status"))["status"] == "ok"
 
 
 async def test_double_trigger_runs_once(rig: Rig) -> None:

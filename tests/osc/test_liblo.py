@@ -73,3 +73,14 @@ async def drive(rig: Rig) -> None:
         if dump.returncode is None:
             dump.terminate()
         await asyncio.wait_for(dump.wait(), 5)
+
+
+async def test_oscsend_replyport_holds_for_the_next_oscsend(tmp_path: Path) -> None:
+    # every oscsend run has a new source port: the reply port belongs to the sending host
+    async with rig_with(tmp_path) as rig:
+        listener = await rig.udp()
+        await oscsend(rig.port, "/showctl/replyport", "i", str(listener.port))
+        assert (await listener.next())[1]["data"] == {"replyport": listener.port}
+        await oscsend(rig.port, "/showctl/schedule/hold")
+        assert await listener.next() == ("/showctl/reply/showctl/schedule/hold", {
+            "address": "/showctl/schedule/hold", "status": "ok", "data": {"held": True}})
