@@ -159,7 +159,7 @@ class OscServer:
             data = route.run(Call(controller, self.clients, client, message.args,
                                   f"osc:{client.label}", param))
         except CommandError as exc:
-            controller.count("osc.refused")
+            self.complain("refused", f"{client.label}: {address}: {exc}")
             self.reply(client, address, "error", str(exc))
             return
         except Exception:

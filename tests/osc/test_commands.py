@@ -66,7 +66,9 @@ async def test_schedule_heartbeat_connect(rig: Rig, transport: str) -> None:
 
 
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
-async def test_refused_and_wrong_commands_are_answered(rig: Rig, transport: str) -> None:
+async def test_refused_and_wrong_commands_are_answered(rig: Rig, transport: str,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("WARNING", logger="showctl.osc")
     c = await connect(rig, transport)
     cases = [
         (("/showctl/go",), "cannot go while idle"),
@@ -91,6 +93,7 @@ async def test_refused_and_wrong_commands_are_answered(rig: Rig, transport: str)
     counters = rig.controller.status()["counters"]
     assert counters["osc.unknown"] == 2 and counters["osc.bad_args"] == 4
     assert counters["osc.refused"] == 6  # the core said no
+    assert "/showctl/go: cannot go while idle" in caplog.text  # and the log says so
 
 
 async def test_replyport_sends_replies_elsewhere(rig: Rig) -> None:
