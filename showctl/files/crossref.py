@@ -5,7 +5,7 @@ must exist in the venue, schedule entries that collide. Each error points at its
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from showctl.files.errors import FileError
 from showctl.files.schedule_checks import check_schedule
@@ -30,35 +30,37 @@ def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError
 
 
 def check_cues(
-    cues: list[tuple[int, Cue]], doc: Document, venue: Venue | None
+    cues: list[tuple[int, Cue]], doc: Document, venue: Venue | None,
+    partial: Mapping[int, Collection[str]] | None = None,
 ) -> list[FileError]:
-    """Cues with their index in the file's list: all of them, or the valid ones of a file
-    that has other errors (so that every error shows up in one pass)."""
+    """Cues with their index in the file's list: all of them, or those of a file with
+    other errors as far as they are valid (`partial`: by index, the fields a cue lost)."""
     errors: list[FileError] = []
     room = _Room(venue) if venue is not None else None
     first_id: dict[str, int] = {}
     previous: tuple[Cue, int] | None = None
     for i, cue in cues:
-        if cue.id in first_id:
-            line = doc.where(("cues", first_id[cue.id]))[0]
-            errors.append(
-                doc.error(("cues", i, "id"), f"duplicate cue id {cue.id!r} (first on line {line})")
-            )
-        else:
-            first_id[cue.id] = i
-        if previous and cue.at < previous[0].at:
-            before, j = previous
-            errors.append(
-                doc.error(
+        lost = partial.get(i, ()) if partial else ()  # a field it lost is not checked
+        if "id" not in lost:
+            if cue.id in first_id:
+                line = doc.where(("cues", first_id[cue.id]))[0]
+                errors.append(doc.error(
+                    ("cues", i, "id"), f"duplicate cue id {cue.id!r} (first on line {line})"
+                ))
+            else:
+                first_id[cue.id] = i
+        if "at" not in lost:
+            if previous and cue.at < previous[0].at:
+                before, j = previous
+                errors.append(doc.error(
                     ("cues", i, "at"),
                     f"at {format_time(cue.at)} is before cue {before.id!r} at "
                     f"{format_time(before.at)} (line {doc.where(('cues', j))[0]}): "
                     "cues must be in time order",
-                )
-            )
-        previous = (cue, i)
+                ))
+            previous = (cue, i)
         if room is not None:
-            errors += _check_cue_devices(cue, ("cues", i), doc, room)
+            errors += _check_cue_devices(cue, ("cues", i), doc, room, bool(lost))
     return errors
 
 
@@ -89,10 +91,12 @@ class _Room:
         return self._resolved[item]
 
 
-def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list[FileError]:
+def _check_cue_devices(
+    cue: Cue, loc: tuple, doc: Document, room: _Room, partial: bool
+) -> list[FileError]:
     errors: list[FileError] = []
     if cue.screens is not None:
-        errors += _check_screens(cue, loc, doc, room)
+        errors += _check_screens(cue, loc, doc, room, partial)
     lighting = room.lighting
     for name in ("lights", "levels"):
         action = getattr(cue, name)
@@ -129,7 +133,9 @@ def _check_cue_devices(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list
     return errors
 
 
-def _check_screens(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list[FileError]:
+def _check_screens(
+    cue: Cue, loc: tuple, doc: Document, room: _Room, partial: bool
+) -> list[FileError]:
     selector = cue.screens
     items = [selector] if isinstance(selector, str | int) else list(selector or ())
     listed = not isinstance(selector, str | int)
@@ -156,7 +162,7 @@ def _check_screens(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list[Fil
             errors.append(
                 doc.error(where, f"group {item!r} holds {', '.join(others)}: not a screen")
             )
-    if not any(getattr(cue, a) for a in SCREEN_ACTIONS):
+    if not partial and not any(getattr(cue, a) for a in SCREEN_ACTIONS):
         errors.append(
             doc.error((*loc, "screens"), "screens: given but the cue has no play, stop, "
                       "black or pause for them", key=True)

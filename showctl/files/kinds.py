@@ -101,16 +101,32 @@ def load_show(path: Path, venue: Venue | None) -> Loaded[Show]:
         out.errors += crossref.check_show(show, out.doc, venue)
         out.model = show
     elif isinstance(cues := out.raw.get("cues"), list):
-        valid = [(i, cue) for i, item in enumerate(cues) if (cue := _cue(item)) is not None]
-        out.errors += crossref.check_cues(valid, out.doc, venue)
+        salvaged, partial = _salvage(cues)
+        out.errors += crossref.check_cues(salvaged, out.doc, venue, partial)
     return out
 
 
-def _cue(item: Any) -> Cue | None:
-    try:
-        return Cue.model_validate(item)
-    except ValidationError:
-        return None
+def _salvage(cues: list[Any]) -> tuple[list[tuple[int, Cue]], dict[int, set[str]]]:
+    """Each cue as far as it is valid, so that one pass shows every error: a cue with bad
+    fields is re-read without them (a bad `id` or `at` replaced by a stand-in that the
+    checks skip). Returns the cues and, by index, the fields each one lost."""
+    salvaged: list[tuple[int, Cue]] = []
+    partial: dict[int, set[str]] = {}
+    for i, item in enumerate(cues):
+        if not isinstance(item, dict):
+            continue
+        try:
+            cue = Cue.model_validate(item)
+        except ValidationError as exc:
+            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+            rest = {k: v for k, v in item.items() if k not in bad}
+            try:
+                cue = Cue.model_validate({"id": "?", "at": 0, **rest})
+            except ValidationError:
+                continue
+            partial[i] = bad | ({"id", "at"} - item.keys())
+        salvaged.append((i, cue))
+    return salvaged, partial
 
 
 def load_schedule(path: Path, show_ids: Collection[str] | None) -> Loaded[Schedule]:

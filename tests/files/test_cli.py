@@ -32,8 +32,9 @@ def test_errors_exit_1_with_path_line_col_lines(tmp_path):
     show = tmp_path / "shows" / "show.yaml"
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
+        f"{show}:4:10: duplicate cue id '1' (first on line 3)",
         f"{show}:4:22: unknown key `scrn`: did you mean `screens`?",
-        "1 error in 1 of 3 files",
+        "2 errors in 1 of 3 files",
     ]
     assert done.stderr == ""
 

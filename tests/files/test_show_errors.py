@@ -231,3 +231,36 @@ def test_shape_and_cross_file_errors_come_in_one_pass(tmp_path):
         "show.yaml:5:19: at 0:04.000 is before cue '1' at 0:05.000 (line 3): "
         "cues must be in time order",
     ]
+
+
+def test_a_cue_with_a_bad_field_is_still_checked_for_the_rest(tmp_path):
+    # one pass shows every error: the bad `at` and `form` do not hide the missing
+    # screen, the duplicate id or the cue out of order after it
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - id: "1"
+            at: 0
+            screens: [1, 2, 12]
+            play: {media: a.mp4, form: 3}
+          - id: "1"
+            at: "1:60"
+            screens: all
+            black: {}
+          - id: "3"
+            at: 30
+            screens: backk
+            black: {}
+          - id: "4"
+            at: 10
+            screens: all
+            black: {}
+        """) == [
+        "show.yaml:5:21: screen 12 does not exist (screens: 1-9)",
+        "show.yaml:6:26: unknown key `form`: did you mean `from`?",
+        "show.yaml:7:9: duplicate cue id '1' (first on line 3)",
+        "show.yaml:8:9: at: '1:60': seconds must be below 60",
+        "show.yaml:13:14: 'backk' is not a screen, a group or `all`",
+        "show.yaml:16:9: at 0:10.000 is before cue '3' at 0:30.000 (line 11): "
+        "cues must be in time order",
+    ]
