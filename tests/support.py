@@ -2,26 +2,53 @@
 
 from __future__ import annotations
 
+import random
 import socket
 from pathlib import Path
 
 import yaml
 
 
+def _outside_ephemeral_range() -> range:
+    """Ports the kernel never hands out for `bind(0)` or outgoing sockets."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        low, high = (int(n) for n in text.split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(10000, low) if low > 12000 else range(high + 1, 65536)
+
+
+_PORTS = _outside_ephemeral_range()
+_handed_out: set[int] = set()
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """A port free for both UDP and TCP on 127.0.0.1 (the OSC input uses both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, kind) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        other = socket.SOCK_STREAM if kind == socket.SOCK_DGRAM else socket.SOCK_DGRAM
-        try:
-            with socket.socket(socket.AF_INET, other) as s:
-                s.bind(("127.0.0.1", port))
-        except OSError:
+    """A port free for both UDP and TCP on 127.0.0.1 (the OSC input uses both).
+
+    A port found by binding to 0 is released before the code under test binds it, and
+    any socket bound to 0 meanwhile may be given it: a rare, flaky "address in use".
+    Ports outside the ephemeral range, never handed out twice in a process and drawn at
+    random (so that separate processes seldom meet), cannot be taken that way.
+    """
+    del kind  # kept for callers that say which one they need: both are checked
+    for _ in range(500):
+        port = random.choice(_PORTS)
+        if port in _handed_out or not _bindable(port):
             continue
+        _handed_out.add(port)
         return port
     raise RuntimeError("no free port")
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
 
 
 SMALL_SHOW = {
