@@ -3,6 +3,9 @@
 
 `monotonic()` drives deadlines (never chained relative sleeps); `time()` is the wall
 clock, used only to turn deadlines into OSC timetags and schedule times into starts.
+Two waits: `sleep_until` for everything, `arrive_at` for the one task that must act at
+an instant (the dispatcher). Only `arrive_at` spins: a housekeeping timer that spun would
+hold the loop for ~2 ms every time it woke, and a cue due meanwhile would leave late.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import itertools
 import time as _time
 from typing import Protocol
 
+SPIN = 0.002
+"""How early SystemClock wakes to spin: `loop.call_at` is 1-2.5 ms late at p99 here."""
+
 
 class Clock(Protocol):
     def monotonic(self) -> float: ...
@@ -20,16 +26,16 @@ class Clock(Protocol):
     def time(self) -> float: ...
 
     async def sleep_until(self, deadline: float) -> None:
-        """Return at monotonic `deadline` (precisely, for SystemClock)."""
+        """Return at or after monotonic `deadline` (as loop timers do: 1-2.5 ms late)."""
+        ...
+
+    async def arrive_at(self, deadline: float, *, early: float = SPIN) -> None:
+        """Return at monotonic `deadline` precisely: wake `early` before it, then spin."""
         ...
 
 
-SPIN = 0.002
-"""How early SystemClock wakes to spin: `loop.call_at` is 1-2.5 ms late at p99 here."""
-
-
 class SystemClock:
-    """The real clock: sleeps on the loop until ~2 ms before, then spins to the instant."""
+    """The real clock; `arrive_at` sleeps on the loop until ~2 ms before, then spins."""
 
     def monotonic(self) -> float:
         return _time.monotonic()
@@ -38,9 +44,11 @@ class SystemClock:
         return _time.time()
 
     async def sleep_until(self, deadline: float) -> None:
-        early = deadline - SPIN - _time.monotonic()
-        if early > 0:
-            await asyncio.sleep(early)
+        while (left := deadline - _time.monotonic()) > 0:
+            await asyncio.sleep(left)
+
+    async def arrive_at(self, deadline: float, *, early: float = SPIN) -> None:
+        await self.sleep_until(deadline - early)
         while _time.monotonic() < deadline:
             pass
 
@@ -72,6 +80,9 @@ class FakeClock:
         future = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (deadline, next(self._seq), future))
         await future
+
+    async def arrive_at(self, deadline: float, *, early: float = SPIN) -> None:
+        await self.sleep_until(deadline)
 
     async def advance(self, seconds: float) -> None:
         await self.advance_to(self._now + seconds)
