@@ -191,8 +191,8 @@ class Controller:
             "venue": venue.venue,
             "timezone": venue.timezone,
             "state": engine.state,
-            "show": {"id": plan.show.id, "title": plan.show.title, "length": plan.length}
-            if plan else None,
+            "show": {"id": plan.show.id, "title": plan.show.title, "length": plan.length,
+                     "load": engine.loads} if plan else None,
             "time": time,
             "remaining": round(max(0.0, plan.length - time), 3) if plan else None,
             "current_cue": _cue_json(current),

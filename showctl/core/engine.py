@@ -29,6 +29,7 @@ class Engine:
         self.dispatcher = Dispatcher(clock, UdpSender())
         self.state = "idle"
         self.plan: Plan | None = None
+        self.loads = 0  # counts loads: a face can tell a reloaded show from the one it drew
         self.current: PlannedCue | None = None
         self.next_index = 0
         self.started_by: str | None = None
@@ -76,6 +77,7 @@ class Engine:
         except KeyError as exc:
             raise CommandError(f"show {show.id!r} names unknown device {exc}") from None
         self.plan, self.current, self.next_index = plan, None, 0
+        self.loads += 1
         self._frozen, self._loaded_at = 0.0, self.clock.monotonic()
         self.out.send_now(plan.preloads())
         self._set_state("loaded")

@@ -19,7 +19,7 @@ async def test_status_has_the_documented_shape(room):
     await clock.advance(0.5 + 1.25)
     s = c.status()
     assert s["state"] == "running" and s["started_by"] == "operator:ann"
-    assert s["show"] == {"id": "small", "title": "Small test show", "length": 3.5}
+    assert s["show"] == {"id": "small", "title": "Small test show", "length": 3.5, "load": 1}
     assert s["time"] == 1.25 and s["remaining"] == 2.25
     assert s["current_cue"] == {"id": "2", "name": "Panorama", "at": 1.0}
     assert s["next_cue"] == {"id": "3", "name": "Front", "at": 2.0}

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import yaml
 from playwright.async_api import Page, async_playwright, expect
 
 from tests.support import free_port
 from tests.web.conftest import PASSWORDS
-from tests.web.rig import CHROMIUM_ARGS, open_rig
+from tests.web.rig import CHROMIUM_ARGS, RING_SHOW, open_rig
 
 WAIT = 8000  # ms: generous, the machine is shared
 
@@ -24,7 +28,9 @@ async def page():
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
                                            args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1280, "height": 860})
+        # a tablet set to another time zone than the venue's (Europe/Paris)
+        context = await browser.new_context(viewport={"width": 1280, "height": 860},
+                                            timezone_id="America/New_York")
         tab = await context.new_page()
         tab.set_default_timeout(WAIT)
         yield tab
@@ -149,3 +155,30 @@ async def test_a_silent_screen_is_shown_offline(tmp_path, page):
         await expect(page.locator("#online")).to_contain_text("0/9 screens online")
     finally:
         await room.close()
+
+
+async def test_a_show_loaded_again_after_its_file_changed_is_drawn_anew(rig, page):
+    await log_in(page, rig.url, "operator")
+    await page.click("[data-cmd=load]")
+    await expect(page.locator("#timeline .marker")).to_have_count(4)
+    changed = {**RING_SHOW, "cues": [*RING_SHOW["cues"][:3],
+                                     {"id": "3.5", "at": 30, "name": "Added", "screens": "all",
+                                      "black": {"fade": 0}}, RING_SHOW["cues"][3]]}
+    (rig.root / "shows" / "ring.yaml").write_text(yaml.safe_dump(changed, sort_keys=False))
+    assert rig.controller.reload() == []
+    await page.click("[data-cmd=load]")
+    await expect(page.locator("#timeline .marker")).to_have_count(5)
+    await expect(page.locator("#cue-list")).to_contain_text("Added")
+
+
+async def test_event_times_are_the_venues_not_the_tablets(rig, page):
+    await log_in(page, rig.url, "operator")
+    before = dt.datetime.now(ZoneInfo("Europe/Paris"))
+    rig.controller.hold_schedule(by="test")
+    line = page.locator("#log li", has_text="schedule held")
+    await expect(line).to_have_count(1)
+    after = dt.datetime.now(ZoneInfo("Europe/Paris"))
+    shown = (await line.text_content()).split()[0]
+    assert before.strftime("%H:%M:%S") <= shown <= after.strftime("%H:%M:%S"), shown
+    await page.reload()  # the last events come again, before the status and its time zone
+    await expect(page.locator("#log li", has_text="schedule held")).to_contain_text(shown)

@@ -45,7 +45,9 @@ function showTime() {
 function logLine(text, level = "info", wall = Date.now() / 1000) {
   const li = document.createElement("li");
   li.className = level;
-  li.textContent = `${new Date(wall * 1000).toLocaleTimeString([], { hour12: false })}  ${text}`;
+  // the venue's clock, like the schedule's times, whatever the tablet's own time zone
+  const clock = { hour12: false, timeZone: status?.timezone || undefined };
+  li.textContent = `${new Date(wall * 1000).toLocaleTimeString([], clock)}  ${text}`;
   $("log").prepend(li);
   while ($("log").children.length > 40) $("log").lastChild.remove();
 }
@@ -81,7 +83,7 @@ function render() {
     li.textContent = `${String(e.at).slice(11, 16) || e.at}  ${e.show}  ${e.status || ""}`;
     return li;
   }));
-  showTimeline($("timeline"), $("cue-list"), s.show?.id, pick)
+  showTimeline($("timeline"), $("cue-list"), s.show, pick)
     .then(() => markCues($("cue-list"), s.current_cue, s.next_cue, s.time))
     .catch((e) => logLine(e.message, "error"));
   enableButtons();
@@ -117,11 +119,16 @@ function tick() {
     : "No more starts today";
 }
 
+let early = [];  // the last events, sent before the first status (and its time zone)
+
 function onMessage(msg) {
   if (msg.type === "status") {
     status = msg.data;
     receivedAt = performance.now();
     render();
+    early.splice(0).forEach(onMessage);
+  } else if (msg.type === "event" && !status) {
+    early.push(msg);
   } else if (msg.type === "event") {
     const d = msg.data;
     if (msg.kind === "log") logLine(d.message, d.level, msg.wall);
@@ -140,6 +147,7 @@ function connect() {
     $("offline").hidden = true;
     document.body.classList.remove("disconnected");
     $("log").replaceChildren();  // the server sends the last events again
+    status = null;
   };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = () => {

@@ -13,26 +13,28 @@ function pick(cue) {
   onPickCue(cue);
 }
 
-let shown = { id: null, ready: Promise.resolve() };  // the show drawn, or being fetched
+let shown = { key: null, ready: Promise.resolve() };  // the load drawn, or being fetched
 
-// Draws the show's cues once per show, however many statuses arrive meanwhile.
-export function showTimeline(box, list, showId, onPick) {
+// Draws the loaded show's cues once per load (a show loaded again after its file changed
+// is drawn anew), however many statuses arrive meanwhile.
+export function showTimeline(box, list, show, onPick) {
   onPickCue = onPick;
-  if (shown.id !== (showId ?? null)) {
-    shown = { id: showId ?? null, ready: draw(box, list, showId ?? null) };
-    shown.ready.catch(() => { shown = { id: null, ready: Promise.resolve() }; });
+  const key = show ? `${show.load} ${show.id}` : null;
+  if (shown.key !== key) {
+    shown = { key, ready: draw(box, list, show?.id ?? null, key) };
+    shown.ready.catch(() => { shown = { key: null, ready: Promise.resolve() }; });
   }
   return shown.ready;
 }
 
-async function draw(box, list, showId) {
+async function draw(box, list, showId, key) {
   box.querySelectorAll(".marker").forEach((m) => m.remove());
   list.replaceChildren();
   sheet = null;
   pick(null);
   if (!showId) return;
   const got = await get(`/api/shows/${encodeURIComponent(showId)}`);
-  if (shown.id !== showId) return;  // another show was loaded meanwhile
+  if (shown.key !== key) return;  // another show was loaded meanwhile
   sheet = got;
   const length = sheet.length || 1;
   for (const cue of sheet.cues) {
