@@ -1,6 +1,8 @@
 """`showctl cues`, `showctl play` and `showctl simulate` as a user runs them."""
 
 import asyncio
+import os
+import pty
 import signal
 import sys
 
@@ -109,6 +111,42 @@ async def test_ctrl_c_stops_safely_and_exits_1(tmp_path):
     assert "long: stopped" in err.decode() and "Traceback" not in err.decode()
     assert b"/showctl/player/black" in boxes["screen3"].got[-1]
     assert b"house-up" in boxes["lights"].got[-1]
+
+
+async def test_play_on_a_terminal_redraws_one_progress_line(tmp_path):
+    # cue 2 stays current for 1.2 s: several redraws (every 0.2 s), even on a slow machine
+    slow = {**QUICK, "cues": [*QUICK["cues"][:2], {**QUICK["cues"][2], "at": 1.5}]}
+    venue = write_config(tmp_path, shows=[slow])
+    _, transports = await listen(venue)
+    master, slave = pty.openpty()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "showctl", "play", "quick", "--config", str(venue),
+        stdout=asyncio.subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+
+    def read_all() -> bytes:
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the process is gone and with it the terminal's far end
+                return out
+            if not chunk:
+                return out
+            out += chunk
+
+    try:
+        text = (await asyncio.wait_for(asyncio.to_thread(read_all), 30)).decode()
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+    finally:
+        os.close(master)
+        for t in transports:
+            t.close()
+    frames = [f.strip() for f in text.split("\r") if f.strip()]
+    # redrawn in place: state, elapsed / total and the current cue's name
+    assert any(f.startswith("running") and "/ 0:01.500" in f and "2 Pano" in f for f in frames)
+    assert "cue 2 Pano" not in text  # no line per cue on a terminal
+    assert frames[-1] == "quick: completed"
 
 
 @pytest.mark.parametrize("bad", ["soon", "9:00"])
