@@ -83,11 +83,11 @@ class Service:
     async def _sim_settles(self) -> None:
         """In-process devices get the safe look on the loop's next turns: let them."""
         assert self.sim is not None
+        screens = [d for d in self.sim.devices.values() if d.kind == "screen"]
         try:
             async with asyncio.timeout(0.5):
-                while any(d.state not in ("black", "idle", "stopped")
-                          for d in self.sim.devices.values() if d.kind == "screen"):
-                    await asyncio.sleep(0.005)
+                await self.sim.settle(lambda: all(d.state in ("black", "idle", "stopped")
+                                                  for d in screens))
         except TimeoutError:
             pass
         screens = ", ".join(f"{d.id} {d.state}" for d in self.sim.devices.values())

@@ -65,6 +65,7 @@ class Simulator:
         self._addresses = {d.id: (d.host, d.port) for d in wanted}
         self._transports: dict[str, asyncio.DatagramTransport] = {}
         self._heartbeat: asyncio.Task[None] | None = None
+        self._acted = asyncio.Event()
         self.errors = 0
 
     async def start(self) -> None:
@@ -108,6 +109,7 @@ class Simulator:
     def _act(self, device: SimDevice, timetag: float | None, address: str,
              args: tuple[Any, ...]) -> None:
         known = device.apply(address, args)
+        self._acted.set()
         when = "" if timetag is None else f" [at timetag {(time.time() - timetag) * 1e3:+.1f} ms]"
         note = "" if known else " (unknown address: ignored)"
         self.report(device.id, format_message((address, args)) + when + note)
@@ -119,6 +121,12 @@ class Simulator:
                 transport.sendto(encode_message("/showctl/heartbeat", (device_id,)),
                                  self.controller_addr)
             await asyncio.sleep(HEARTBEAT)
+
+    async def settle(self, done: Callable[[], bool]) -> None:
+        """Returns once `done()` holds, checked after each command a device acts on."""
+        while not done():
+            self._acted.clear()
+            await self._acted.wait()
 
     def status(self) -> list[dict[str, Any]]:
         return [d.as_json() for d in self.devices.values()]

@@ -92,6 +92,19 @@ async def test_player_state_follows_commands(sim_env):
     assert sim.devices["lights"].lights == "house-up"
 
 
+async def test_settle_returns_once_the_devices_are_as_asked(sim_env):
+    venue, sim, _, _, sender = sim_env
+    screens = [sim.devices[f"screen{n}"] for n in range(1, 10)]
+    all_playing = asyncio.ensure_future(sim.settle(
+        lambda: all(s.state == "playing" for s in screens)))
+    for n in range(1, 9):
+        send(sender, venue, f"screen{n}", encode_message("/showctl/player/play", ("a.mp4", 0.0)))
+    done, _ = await asyncio.wait({all_playing}, timeout=0.3)
+    assert not done  # screen9 has not been told yet
+    send(sender, venue, "screen9", encode_message("/showctl/player/play", ("a.mp4", 0.0)))
+    await asyncio.wait_for(all_playing, 2.0)
+
+
 async def test_garbage_and_unknown_addresses_are_reported_not_fatal(sim_env):
     venue, sim, _, lines, sender = sim_env
     send(sender, venue, "screen1", b"\x00garbage")
