@@ -33,6 +33,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.stamps import recv_stamped, stamped_socket
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
@@ -47,7 +48,6 @@ PLAN = (("A no clients", 0, False), (f"B {CLIENTS} clients, showctl hub", CLIENT
         (f"C {CLIENTS} clients, naive hub", CLIENTS, True))
 TOKEN = "bench-viewer-token"
 NTP_EPOCH = 2208988800
-SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 DEADLINE = re.compile(r'"deadline_wall":([0-9.e+]+)')
 
 
@@ -55,20 +55,15 @@ def receive_bundles(ports: list[int], conn) -> None:
     """Child: kernel arrival minus timetag (s) of every bundle, until told to stop."""
     sel = selectors.DefaultSelector()
     for port in ports:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        sock.bind(("127.0.0.1", port))
-        sel.register(sock, selectors.EVENT_READ)
+        sel.register(stamped_socket(port), selectors.EVENT_READ)
     errors: list[float] = []
     conn.send("ready")
     while True:
-        for key, _ in sel.select(0.05):
-            data, anc, _, _ = key.fileobj.recvmsg(4096, socket.CMSG_SPACE(16))
-            stamp = time.time()
-            for level, kind, payload in anc:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-                    sec, nsec = struct.unpack("qq", payload[:16])
-                    stamp = sec + nsec / 1e9
+        # poll, never block in select: a receiver woken per datagram slows the sender's
+        # sendto (cross-core wake-ups), as bench/timing.py found; the stamps need no wake-up
+        time.sleep(0.005)
+        for key, _ in sel.select(0):
+            data, stamp = recv_stamped(key.fileobj)
             if data.startswith(b"#bundle\0"):
                 sec, frac = struct.unpack(">II", data[8:16])
                 if sec or frac > 1:

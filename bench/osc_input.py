@@ -13,7 +13,6 @@ import asyncio
 import json
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from pythonosc.dispatcher import Dispatcher  # noqa: E402
 from pythonosc.osc_server import AsyncIOOSCUDPServer  # noqa: E402
 
+from bench.stamps import recv_stamped, stamped_socket  # noqa: E402
 from showctl.core.clock import SystemClock  # noqa: E402
 from showctl.core.controller import Controller  # noqa: E402
 from showctl.files.loader import load_config  # noqa: E402
@@ -78,27 +78,17 @@ def fire(port: int, screen_port: int) -> None:
     print(json.dumps(lat), flush=True)
 
 
-SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
-
-
 def watch(screen_port: int, seconds: float) -> None:
     """A screen: each bundle's arrival minus its timetag (seconds), until quiet. Arrival
     is the kernel's receive time: this process waiting for a CPU behind the flood's
     sender must not count as the controller being late."""
-    screen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    screen.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-    screen.bind(("127.0.0.1", screen_port))
+    screen = stamped_socket(screen_port)
     screen.settimeout(seconds)
     print("ready", flush=True)
     late = []
     try:
         while True:
-            data, ancillary, _, _ = screen.recvmsg(65536, socket.CMSG_SPACE(16))
-            now = time.time()
-            for level, kind, payload in ancillary:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-                    sec, nsec = struct.unpack("qq", payload[:16])
-                    now = sec + nsec / 1e9
+            data, now = recv_stamped(screen)
             late += [now - m.timetag for m in decode(data)
                      if m.timetag and m.address == "/showctl/player/play"]
     except TimeoutError:

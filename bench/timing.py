@@ -21,7 +21,6 @@ import re
 import selectors
 import socket
 import statistics
-import struct
 import sys
 import time
 from pathlib import Path
@@ -30,13 +29,13 @@ from pythonosc.udp_client import SimpleUDPClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.stamps import recv_stamped, stamped_socket
 from showctl.core import events
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import Config
 from showctl.model import Cue, Device, Play, Schedule, Show, Venue
 
-SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
 CUE_MEDIA = re.compile(rb"/play\x00.*c(\d+)_", re.S)  # plays only, not preroll loads
 CUES, SCREENS = 500, 9
 
@@ -45,11 +44,7 @@ def receive(ports: list[int], conn) -> None:
     """Child process: nine sockets; returns (screen, cue, kernel wall time) on request."""
     sel = selectors.DefaultSelector()
     for n, port in enumerate(ports):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        sock.bind(("127.0.0.1", port))
-        sel.register(sock, selectors.EVENT_READ, n)
+        sel.register(stamped_socket(port), selectors.EVENT_READ, n)
     got: list[tuple[int, int, float]] = []
     conn.send("ready")
     while True:
@@ -57,12 +52,7 @@ def receive(ports: list[int], conn) -> None:
         # sender's sendto (cross-core wake-ups); kernel timestamps do not need it awake
         time.sleep(0.005)
         for key, _ in sel.select(0):
-            data, anc, _, _ = key.fileobj.recvmsg(2048, socket.CMSG_SPACE(16))
-            stamp = time.time()
-            for level, kind, payload in anc:
-                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-                    sec, nsec = struct.unpack("qq", payload[:16])
-                    stamp = sec + nsec / 1e9
+            data, stamp = recv_stamped(key.fileobj)
             if match := CUE_MEDIA.search(data):
                 got.append((key.data, int(match[1]), stamp))
         if conn.poll():
