@@ -18,6 +18,10 @@ from showctl.timecode import TimeFormatError, parse_time
 
 log = logging.getLogger(__name__)
 
+MAX_FADE = 600.0
+"""Longest stop fade a face may ask for: ten minutes is a slow house fade; more is a typo
+that would leave the room in `stopping`, refusing every command but panic."""
+
 
 class Controller:
     def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None):
@@ -81,8 +85,8 @@ class Controller:
         self._log(f"{by}: resume")
 
     def stop(self, fade: float | None = None, *, by: str) -> None:
-        if fade is not None and not (math.isfinite(fade) and fade >= 0):
-            raise BadArgument(f"fade {fade} must be zero or more seconds")
+        if fade is not None and not (math.isfinite(fade) and 0 <= fade <= MAX_FADE):
+            raise BadArgument(f"fade {fade:g} must be 0 to {MAX_FADE:g} seconds")
         self.engine.stop(self._config.venue.safe_look.fade if fade is None else float(fade))
         self._log(f"{by}: stop")
 

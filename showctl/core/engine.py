@@ -134,9 +134,10 @@ class Engine:
             raise CommandError(f"cannot stop while {self.state}")
         if fade < 0:
             raise CommandError("fade must not be negative")
+        was_loaded = self.state == "loaded"
         self._halt()
         self.out.send_now(self.out.safe_actions(fade))
-        if fade <= 0:
+        if fade <= 0 or was_loaded:  # nothing ran: unload now, a new show may load at once
             self._finish("stopped")
             return
         self._set_state("stopping")

@@ -116,6 +116,30 @@ async def test_stop_without_fade_uses_the_venue_safe_look_fade(room):
     assert room.rx["screen1"].addresses() == [("/showctl/player/black", (3.0,))]
 
 
+async def test_stop_from_loaded_unloads_at_once_with_the_safe_look(room):
+    c = room.controller
+    await reach(room, "loaded")
+    room.clear()
+    c.stop(3.0, by="test")
+    assert c.state == "idle" and c.status()["show"] is None
+    await room.clock.advance(0)
+    assert room.rx["screen1"].addresses() == [("/showctl/player/black", (3.0,))]
+    assert not room.kinds("run")  # nothing ran, so no run ended
+    c.load("holdy", by="test")  # a show can be loaded again right away
+    assert c.state == "loaded"
+
+
+@pytest.mark.parametrize("fade", [-1.0, 600.5, 1e9, float("inf"), float("nan")])
+async def test_a_stop_fade_outside_0_to_600_s_is_refused_and_changes_nothing(room, fade):
+    c = room.controller
+    await reach(room, "running")
+    room.clear()
+    with pytest.raises(CommandError, match="0 to 600 seconds"):
+        c.stop(fade, by="test")
+    await room.clock.advance(0)
+    assert c.state == "running" and not room.rx["screen1"].addresses()
+
+
 @pytest.mark.parametrize(
     "state", ["idle", "loaded", "prerolling", "running", "holding", "paused", "stopping"])
 async def test_panic_from_every_state_ends_black_safe_look_idle(room, state):
@@ -223,8 +247,8 @@ async def test_pause_during_a_hold_returns_to_the_hold(room):
     assert room.kinds("cue")[-1]["cue"] == "3" and room.events[-1][0] == went + 2.0
 
 
-@pytest.mark.parametrize("state", ["loaded", "prerolling", "running", "holding", "paused"])
-async def test_stop_from_every_state_with_a_show(room, state):
+@pytest.mark.parametrize("state", ["prerolling", "running", "holding", "paused"])
+async def test_stop_from_every_running_state(room, state):
     c, clock = room.controller, room.clock
     await reach(room, state)
     room.clear()
@@ -234,7 +258,6 @@ async def test_stop_from_every_state_with_a_show(room, state):
     assert room.rx["screen5"].addresses() == [("/showctl/player/black", (1.0,))]
     await clock.advance(1.0)
     assert c.state == "idle" and c.show is None
-    ran = state != "loaded"
-    assert [r["outcome"] for r in room.kinds("run")] == (["stopped"] if ran else [])
+    assert [r["outcome"] for r in room.kinds("run")] == ["stopped"]
     await clock.advance(30.0)
     assert not room.kinds("cue")
