@@ -63,9 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, value in DEFAULTS.items():
         if not hasattr(args, name):
             setattr(args, name, value)
-    logging.basicConfig(
+    logging.basicConfig(  # the same readable lines as `showctl run` (which may pick JSON)
         level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s.%(msecs)03d %(levelname)-7s %(message)s", datefmt="%H:%M:%S",
     )
     try:
         return int(args.handler(args) or 0)

@@ -24,16 +24,24 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def read_password() -> str:
     if not sys.stdin.isatty():
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("New password: ")
-    if getpass.getpass("Again: ") != first:
+        return _long_enough(sys.stdin.readline().rstrip("\r\n"))
+    try:
+        first = _long_enough(getpass.getpass("New password: "))
+        again = getpass.getpass("Again: ")
+    except EOFError:  # Ctrl-D at a prompt
+        raise UserError("no password given: nothing printed") from None
+    if again != first:
         raise UserError("the two passwords differ: nothing printed")
     return first
 
 
-def run(args: argparse.Namespace) -> int:
-    password = read_password()
+def _long_enough(password: str) -> str:
+    """Checked before the second prompt: no point typing a too-short password twice."""
     if len(password) < MIN_LENGTH:
         raise UserError(f"the password needs at least {MIN_LENGTH} characters")
-    print(hash_password(password))
+    return password
+
+
+def run(args: argparse.Namespace) -> int:
+    print(hash_password(read_password()))
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
 import signal
 import sys
 from typing import TextIO
@@ -36,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.debug:  # the progress line tells what the controller's info lines would
+        logging.getLogger("showctl").setLevel(logging.WARNING)
     config = load_config(args.config)
     show = find_show(config, args.show)
     config = dataclasses.replace(config, shows={**config.shows, show.id: show})

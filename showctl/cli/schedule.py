@@ -61,5 +61,7 @@ def format_days(days: list[Day]) -> list[str]:
 def _parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"--from {text!r} is not a date: write YYYY-MM-DD") from None
+    except ValueError as exc:
+        shaped = len(text) == 10 and text[4] == text[7] == "-"
+        why = str(exc) if shaped else "write YYYY-MM-DD"  # e.g. "day is out of range for month"
+        raise UserError(f"--from {text!r} is not a date: {why}") from None

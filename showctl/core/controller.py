@@ -61,7 +61,7 @@ class Controller:
         found = self._show(show)
         self._apply_pending_venue()
         self.engine.load(found)
-        self._log(f"{by} loaded {found.id}")
+        self._log(f"{by}: load {found.id}")
 
     def start(self, show: str, *, by: str, at: float | None = None) -> None:
         found = self._show(show)
@@ -70,7 +70,7 @@ class Controller:
         self._apply_pending_venue()
         self.engine.load(found)
         self.engine.go(by, at)
-        self._log(f"{by} started {found.id}")
+        self._log(f"{by}: start {found.id}")
 
     def go(self, *, by: str, at: float | None = None) -> None:
         self.engine.go(by, at)
