@@ -1,7 +1,8 @@
 """`showctl play SHOW [--from TIME]`: one show in the foreground with a progress line.
 
 Exit 0 when the show completes; Ctrl-C or SIGTERM stops it safely (screens black, the
-venue's safe look) and exits 1; a second Ctrl-C cuts to black at once (panic).
+venue's safe look) and exits 1; a second Ctrl-C cuts to black at once (panic). At a hold
+cue, Enter is GO (a line on stdin, so a script can release it too).
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
+import shutil
 import signal
+import stat
 import sys
 from typing import TextIO
 
@@ -29,10 +33,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "play", parents=[common], help="play one show in the foreground",
         description="Play one show once, with a progress line; no scheduler, no web. "
-        "Ctrl-C stops it safely (black, safe look) and exits 1.")
+        "At a hold cue, press Enter to go on. Ctrl-C stops it safely (black, safe look) "
+        "and exits 1.")
     parser.add_argument("show", metavar="SHOW", help="show id or show file")
-    parser.add_argument("--from", dest="start", metavar="TIME",
-                        help="start mid-show at this show time or cue id")
+    parser.add_argument("--from", dest="start", metavar="CUE|TIME",
+                        help="start mid-show at this cue (a cue id wins: --from 3 is cue 3) "
+                        "or show time (M:SS, H:MM:SS or seconds such as 95.5)")
     parser.set_defaults(handler=run)
 
 
@@ -70,6 +76,8 @@ async def play(config: Config, show: Show, start: float | str | None, out: TextI
             finished.set_result(event.data["outcome"])
         elif event.kind == events.CUE:
             progress.cue(event.data)
+        elif event.kind == events.STATE and event.data["state"] == "holding":
+            progress.say(f"holding at cue {progress.name}: press Enter to go on")
 
     def interrupt() -> None:
         if controller.state == "stopping":
@@ -78,10 +86,23 @@ async def play(config: Config, show: Show, start: float | str | None, out: TextI
             progress.say("stopping safely (Ctrl-C again: cut to black now)")
             controller.stop(by="cli")
 
+    def on_line() -> None:
+        try:
+            line = os.read(sys.stdin.fileno(), 1024)
+        except OSError:
+            line = b""
+        if not line:  # end of input: no more GO from there
+            loop.remove_reader(sys.stdin.fileno())
+        elif controller.state == "holding":
+            controller.go(by="cli")
+
     controller.bus.subscribe(on_event)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, interrupt)
+    reading = _readable(sys.stdin)
+    if reading:
+        loop.add_reader(sys.stdin.fileno(), on_line)
     try:
         controller.load(show.id, by="cli")
         if start is not None:
@@ -94,9 +115,20 @@ async def play(config: Config, show: Show, start: float | str | None, out: TextI
         progress.say(f"{show.id}: {outcome}")
         return 0 if outcome == "completed" else 1
     finally:
+        if reading:
+            loop.remove_reader(sys.stdin.fileno())
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await controller.close()
+
+
+def _readable(stream: TextIO) -> bool:
+    """stdin can carry GO lines: a terminal or a pipe (not closed, not a regular file)."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stream.isatty() or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 class Progress:
@@ -116,11 +148,17 @@ class Progress:
         if not self.live:
             return
         status = self.controller.status()
+        hint = "  (Enter: GO)" if status["state"] == "holding" else ""
         line = (f"{status['state']:<10} {format_time(status['time'])} / "
                 f"{format_time(self.show.length)}  {self.name}")
-        self.out.write("\r" + line[:100].ljust(100))
+        width = self._width()
+        self.out.write("\r" + (line[:width - len(hint)] + hint).ljust(width))
         self.out.flush()
 
     def say(self, line: str) -> None:
-        self.out.write(("\r" + " " * 100 + "\r" if self.live else "") + line + "\n")
+        self.out.write(("\r" + " " * self._width() + "\r" if self.live else "") + line + "\n")
         self.out.flush()
+
+    def _width(self) -> int:
+        """One column short of the terminal: a full line would wrap on some terminals."""
+        return shutil.get_terminal_size((80, 24)).columns - 1

@@ -100,6 +100,8 @@ class Engine:
         self.bus.publish(events.RUN, show=self.plan.show.id, by=by, event="start",
                          outcome=None, reason=None)
         index = self.plan.index_after(start) if start > 0 else 0
+        if index and self.plan.cues[index - 1].cue.hold and self.plan.cues[index - 1].at == start:
+            index -= 1  # loaded at a hold cue: GO arrives at that hold, it does not skip it
         extra = catch_up(self.plan, start, list(self.streams)) if start > 0 else []
         self._run_from(self._t_start, start, index, extra)
         if self._t_start > now:

@@ -149,6 +149,32 @@ async def test_play_on_a_terminal_redraws_one_progress_line(tmp_path):
     assert frames[-1] == "quick: completed"
 
 
+async def test_play_waits_at_a_hold_until_enter(tmp_path):
+    held = {**QUICK, "id": "held", "cues": [
+        *QUICK["cues"][:2], {"id": "H", "at": 0.4, "name": "Guide", "hold": True},
+        {**QUICK["cues"][2], "at": 0.5}]}
+    venue = write_config(tmp_path, shows=[held])
+    _, transports = await listen(venue)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "showctl", "play", "held", "--config", str(venue),
+        stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        while b"press Enter" not in (line := await asyncio.wait_for(proc.stderr.readline(), 30)):
+            assert line, "play ended before the hold"
+            assert b"cue 3" not in line
+        assert line.decode().strip() == "holding at cue H Guide: press Enter to go on"
+        proc.stdin.write(b"\n")
+        await proc.stdin.drain()
+        rest = (await asyncio.wait_for(proc.stderr.read(), 30)).decode()
+        assert await proc.wait() == 0
+        assert "0:00.500 cue 3 End" in rest and rest.rstrip().endswith("held: completed")
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        for t in transports:
+            t.close()
+
+
 @pytest.mark.parametrize("bad", ["soon", "9:00"])
 def test_play_refuses_a_bad_start(tmp_path, capsys, bad):
     venue = write_config(tmp_path, shows=[QUICK])

@@ -108,6 +108,19 @@ async def test_stop_fades_screens_to_black_lights_to_safe_look_then_idle(room):
     assert not room.kinds("cue"), "nothing of the stopped show may play on"
 
 
+async def test_go_from_a_hold_cue_arrives_at_that_hold(room):
+    c, clock = room.controller, room.clock
+    c.load("holdy", by="test")
+    c.seek("2", by="test")
+    c.go(by="test")
+    await clock.advance(1.0)  # preroll
+    assert c.state == "holding" and c.status()["time"] == 10.0
+    assert [e["cue"] for e in room.kinds("cue")] == ["2"]
+    c.go(by="test")
+    await clock.advance(2.0)
+    assert c.state == "running" and [e["cue"] for e in room.kinds("cue")] == ["2", "3"]
+
+
 async def test_stop_without_fade_uses_the_venue_safe_look_fade(room):
     await reach(room, "running")
     room.clear()
