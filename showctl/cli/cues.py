@@ -6,6 +6,7 @@ import argparse
 
 from showctl.files.loader import find_show, load_config
 from showctl.outputs.sheet import cue_sheet
+from showctl.timecode import format_time
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -21,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     show = find_show(config, args.show)
-    print(f"{show.id}: {show.title}  (length {show.length:g} s, preroll {show.preroll:g} s)")
+    title = f"{show.id}: {show.title}" if show.title else show.id
+    print(f"{title}  (length {format_time(show.length)}, preroll {show.preroll:g} s)")
     print(render(cue_sheet(show, config.venue)))
     return 0
 

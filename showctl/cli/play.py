@@ -60,7 +60,7 @@ def _start(show: Show, text: str | None) -> float | str | None:
     try:
         start = parse_time(text)
     except TimeFormatError as exc:
-        raise UserError(f"--from: {exc}") from None
+        raise UserError(f"--from: {show.id} has no cue {text!r}, and {exc}") from None
     if start > show.length:
         raise UserError(f"--from {text}: the show is only {format_time(show.length)} long")
     return start

@@ -6,6 +6,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+NEEDS_PLAYER = {"load": 2, "play": 2, "pause": 0, "resume": 0, "stop": 0, "black": 0,
+                "seek": 1, "clock": 1}
+NEEDS = {**{f"/showctl/player/{name}": n for name, n in NEEDS_PLAYER.items()},
+         "/showctl/lights/cue": 1}
+"""How many arguments each address needs at least (SPEC 3.2)."""
+
 
 @dataclass
 class SimDevice:
@@ -28,14 +34,17 @@ class SimDevice:
         moving = time.monotonic() - self._since if self.state == "playing" else 0.0
         return self._position + moving
 
-    def apply(self, address: str, args: tuple[Any, ...]) -> bool:
-        """Acts on one message; False when this device does not know the address."""
+    def apply(self, address: str, args: tuple[Any, ...]) -> str | None:
+        """Acts on one message; None when it did, else why it was ignored."""
         self.commands += 1
         now = time.monotonic()
         position = self.position
         name = address.rsplit("/", 1)[-1]
-        if address.startswith("/showctl/player/"):
-            if name in ("load", "play") and len(args) >= 2:
+        needs = NEEDS.get(address, 0)
+        if len(args) < needs:
+            return f"needs {needs} argument{'s' * (needs > 1)}, got {len(args)}: ignored"
+        if address.startswith("/showctl/player/") and name in NEEDS_PLAYER:
+            if name in ("load", "play"):
                 self.media, position = str(args[0]), float(args[1])
                 self.state = "loaded" if name == "load" else "playing"
             elif name == "pause" and self.state == "playing":
@@ -45,20 +54,18 @@ class SimDevice:
             elif name in ("stop", "black"):
                 self.state, self.media, position = ("stopped" if name == "stop" else "black",
                                                     None, 0.0)
-            elif name == "seek" and args:
+            elif name == "seek":
                 position = float(args[0])
-            elif name == "clock" and args:
+            elif name == "clock":
                 self.show_time = float(args[0])
-            elif name not in ("pause", "resume"):
-                return False
-        elif address == "/showctl/lights/cue" and args:
+        elif address == "/showctl/lights/cue":
             self.lights = str(args[0])
         elif address.startswith("/dmx/universe/") and args and isinstance(args[0], bytes):
             self.levels = {n + 1: v for n, v in enumerate(args[0]) if v}
         else:
-            return False
+            return "unknown address: ignored"
         self._position, self._since = position, now
-        return True
+        return None
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "state": self.state, "media": self.media,

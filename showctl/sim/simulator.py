@@ -42,8 +42,8 @@ def parse(data: bytes) -> list[tuple[float | None, str, tuple[Any, ...]]]:
             return out
         msg = OscMessage(data)
         return [(None, msg.address, tuple(msg.params))]
-    except Exception as exc:  # python-osc raises several types on garbage
-        raise ValueError(f"not OSC ({len(data)} bytes): {exc}") from None
+    except Exception:  # python-osc raises several types on garbage, none of them telling
+        raise ValueError(f"not an OSC message or bundle ({len(data)} bytes)") from None
 
 
 class _Endpoint(asyncio.DatagramProtocol):
@@ -108,11 +108,13 @@ class Simulator:
 
     def _act(self, device: SimDevice, timetag: float | None, address: str,
              args: tuple[Any, ...]) -> None:
-        known = device.apply(address, args)
+        ignored = device.apply(address, args)
         self._acted.set()
         when = "" if timetag is None else f" [at timetag {(time.time() - timetag) * 1e3:+.1f} ms]"
-        note = "" if known else " (unknown address: ignored)"
-        self.report(device.id, format_message((address, args)) + when + note)
+        note = f" ({ignored})" if ignored else ""
+        # OSC floats are 32-bit: 77.4 arrives as 77.4000015258789; print what was meant
+        shown = tuple(float(f"{a:.7g}") if isinstance(a, float) else a for a in args)
+        self.report(device.id, format_message((address, shown)) + when + note)
 
     async def _beat(self) -> None:
         assert self.controller_addr is not None
