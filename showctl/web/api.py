@@ -12,9 +12,11 @@ import math
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from showctl.core.errors import BadArgument, NotFound
-from showctl.model import Show
+from showctl.core.plan import compile_plan
+from showctl.model import Cue, Show
 from showctl.web.security import requires, who
 
 CONTROLLER = web.AppKey("controller", object)
@@ -49,16 +51,27 @@ def show_summary(show: Show) -> dict[str, Any]:
 
 
 def cue_sheet(show: Show, venue: Any) -> dict[str, Any]:
-    cues = []
-    for cue in show.cues:
-        entry = cue.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-        entry.update(id=cue.id, at=cue.at, name=cue.name)
-        try:
-            entry["devices"] = list(venue.resolve_screens(cue.screens))
-        except KeyError:
-            entry["devices"] = []
-        cues.append(entry)
+    """The show's cues as written, in JSON: every time a number of seconds, each action
+    with all its fields (a fade of 0 included), `hold` always, and `devices`: every device
+    the cue acts on (screens, lighting, raw OSC targets), as `showctl cues` lists them."""
+    plan = compile_plan(show, venue)
+    cues = [cue_json(planned.cue, planned.devices) for planned in plan.cues]
     return {**show_summary(show), "preroll": show.preroll, "cues": cues}
+
+
+def cue_json(cue: Cue, devices: tuple[str, ...]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": cue.id, "at": cue.at, "name": cue.name, "hold": cue.hold}
+    for field, info in Cue.model_fields.items():
+        value = getattr(cue, field)
+        if field in entry or value == info.default:
+            continue
+        if isinstance(value, BaseModel):  # python mode: Seconds stay numbers
+            value = value.model_dump(by_alias=True, exclude_none=True)
+        elif isinstance(value, tuple) and value and isinstance(value[0], BaseModel):
+            value = [v.model_dump(by_alias=True, exclude_none=True) for v in value]
+        entry[info.alias or field] = value
+    entry["devices"] = list(devices)
+    return entry
 
 
 @routes.get("/api/status")

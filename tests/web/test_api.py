@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from showctl.core.clock import FakeClock
+from showctl.core.controller import Controller
+from showctl.files.loader import load_config
 from showctl.history import History
 from showctl.web import make_app
-from tests.web.conftest import bearer
+from tests.support import write_config
+from tests.web.conftest import bearer, web_section
 
 OP = bearer("operator")
 
@@ -34,11 +38,52 @@ async def test_shows_and_their_cue_sheets(client):
     assert shows == [{"id": "small", "title": "Small test show", "length": 3.5, "cues": 4}]
     sheet = await (await client.get("/api/shows/small", headers=OP)).json()
     assert [c["id"] for c in sheet["cues"]] == ["1", "2", "3", "4"]
-    assert sheet["cues"][1]["play"] == {"media": "pano_{screen}.mp4"}
+    assert sheet["cues"][1]["play"] == {"media": "pano_{screen}.mp4", "from": 0.0}
     assert sheet["cues"][1]["devices"] == [f"screen{i}" for i in range(1, 10)]
     assert sheet["cues"][2]["devices"] == ["screen1", "screen9"]
     res = await client.get("/api/shows/nope", headers=OP)
     assert res.status == 404 and "nope" in (await res.json())["error"]
+
+
+CUE_SHEET_SHOW = {
+    "id": "sheet", "title": "Every kind of cue", "preroll": "0:02",
+    "cues": [
+        {"id": "1", "at": 0, "name": "Guide spot", "lights": {"cue": "guide-spot", "fade": 3}},
+        {"id": "2", "at": "0:03.5", "name": "Sky", "screens": "front",
+         "play": {"media": "sky_{screen}.mp4", "from": "0:01.25"}},
+        {"id": "3", "at": "1:10", "name": "HOLD - guide speaks", "hold": True},
+        {"id": "4", "at": 71, "name": "Strike", "lights": {"cue": "lightning", "fade": 0}},
+        {"id": "5", "at": 72, "name": "Haze", "lights": {"cue": "haze", "fade": "0:02"},
+         "osc": {"device": "screen3", "address": "/fx/haze", "args": [1, "on"]}},
+        {"id": "6", "at": 80, "name": "Out", "screens": [1, 2], "black": {}},
+    ],
+}
+
+
+async def test_cue_sheet_is_each_cue_as_written_in_seconds(aiohttp_client, tmp_path):
+    path = write_config(tmp_path, shows=[CUE_SHEET_SHOW], venue_extra={"web": web_section()})
+    controller = Controller(load_config(path), FakeClock())
+    try:
+        client = await aiohttp_client(make_app(controller))
+        sheet = await (await client.get("/api/shows/sheet", headers=OP)).json()
+    finally:
+        await controller.close()
+    assert sheet["preroll"] == 2.0 and sheet["length"] == 80.0
+    assert sheet["cues"] == [
+        {"id": "1", "at": 0.0, "name": "Guide spot", "hold": False,
+         "lights": {"cue": "guide-spot", "fade": 3.0}, "devices": ["lights"]},
+        {"id": "2", "at": 3.5, "name": "Sky", "hold": False, "screens": "front",
+         "play": {"media": "sky_{screen}.mp4", "from": 1.25}, "devices": ["screen1", "screen9"]},
+        {"id": "3", "at": 70.0, "name": "HOLD - guide speaks", "hold": True, "devices": []},
+        {"id": "4", "at": 71.0, "name": "Strike", "hold": False,
+         "lights": {"cue": "lightning", "fade": 0.0}, "devices": ["lights"]},
+        {"id": "5", "at": 72.0, "name": "Haze", "hold": False,
+         "lights": {"cue": "haze", "fade": 2.0},
+         "osc": [{"device": "screen3", "address": "/fx/haze", "args": [1, "on"]}],
+         "devices": ["lights", "screen3"]},
+        {"id": "6", "at": 80.0, "name": "Out", "hold": False, "screens": [1, 2],
+         "black": {"fade": 0.0}, "devices": ["screen1", "screen2"]},
+    ]
 
 
 async def test_a_whole_show_through_the_api(client, controller):
