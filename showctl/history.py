@@ -4,6 +4,13 @@ start that did not happen (skipped, with the reason, or missed), in SQLite.
 Bus listeners are called inside the engine's task, so the listener only queues the
 event; a writer task commits the queue on the loop's next turn. `recent()` flushes
 first, so a reader always sees what happened.
+
+A run's `start` is the wall instant its timeline began to move, the end of the preroll:
+show time 0, which for a scheduled run is its scheduled instant (a run resumed after a
+restart starts where it resumed). A run stopped during its preroll keeps the instant it
+was started. A scheduled run also carries the `scheduled` instant it belongs
+to (`ScheduleRunner` says so with `scheduled()`), so a restarted controller knows which
+starts were already decided.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from showctl.core.clock import Clock
-from showctl.core.events import RUN, Event, EventBus
+from showctl.core.events import RUN, STATE, Event, EventBus
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,8 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_start ON runs (start);
 """
 _COLUMNS = ("id", "kind", "show", "by", "start", "end", "outcome", "reason", "scheduled")
+_SCHEDULED = "scheduled"  # queued note: the newest scheduled run belongs to a start
+_OPEN_RUN = ("SELECT max(id) FROM runs WHERE kind = 'run' AND show = ? AND end IS NULL")
 
 
 class History:
@@ -80,14 +89,24 @@ class History:
         ).fetchall()
         return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
 
-    def last_scheduled(self) -> float | None:
-        """The latest scheduled instant the schedule acted on (ran, skipped or missed)."""
+    def decided(self, since: float) -> list[dict[str, Any]]:
+        """The schedule's rows (runs, skips, misses) from wall `since` on, oldest first.
+
+        Rows written before runs carried their `scheduled` instant have it None (their
+        `start` is then the preload instant)."""
         db = self._connection()
         self._flush()
-        row = db.execute(
-            "SELECT max(coalesce(scheduled, start)) FROM runs WHERE by = 'schedule'"
-        ).fetchone()
-        return row[0]
+        rows = db.execute(
+            "SELECT * FROM runs WHERE by = 'schedule' AND coalesce(scheduled, start) >= ? "
+            "ORDER BY coalesce(scheduled, start), id", (since,),
+        ).fetchall()
+        return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+
+    def scheduled(self, show: str, at: float) -> None:
+        """The run of `show` the schedule just started belongs to the start at wall `at`."""
+        self._queue.append((self._clock.time(),
+                            Event(_SCHEDULED, {"show": show, "scheduled": at})))
+        self._wake.set()
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
@@ -95,7 +114,8 @@ class History:
         return self._db
 
     def _on_event(self, event: Event) -> None:
-        if event.kind == RUN:
+        if event.kind == RUN or (event.kind == STATE and event.data.get("state") == "running"
+                                 and event.data.get("previous") in ("prerolling", "loaded")):
             self._queue.append((self._clock.time(), event))
             self._wake.set()
 
@@ -121,15 +141,19 @@ class History:
         kind = data.get("event")
         show = str(data.get("show") or "")
         scheduled = _epoch(data.get("scheduled"))
-        if kind == "start":
+        if event.kind == STATE:  # the preroll is over, the timeline moves: the run starts
+            db.execute(f"UPDATE runs SET start = ? WHERE id = ({_OPEN_RUN})", (wall, show))
+        elif event.kind == _SCHEDULED:
+            db.execute(f"UPDATE runs SET scheduled = ? WHERE id = ({_OPEN_RUN} AND by = ?)",
+                       (scheduled, show, "schedule"))
+        elif kind == "start":
             db.execute(
                 "INSERT INTO runs (kind, show, by, start, scheduled) VALUES ('run', ?, ?, ?, ?)",
                 (show, data.get("by"), wall, scheduled),
             )
         elif kind == "end":
             db.execute(
-                "UPDATE runs SET end = ?, outcome = ? WHERE id = (SELECT max(id) FROM runs "
-                "WHERE kind = 'run' AND show = ? AND end IS NULL)",
+                f"UPDATE runs SET end = ?, outcome = ? WHERE id = ({_OPEN_RUN})",
                 (wall, data.get("outcome"), show),
             )
         elif kind in ("skip", "miss"):

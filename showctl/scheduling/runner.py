@@ -30,6 +30,14 @@ from showctl.scheduling.watch import ScheduleWatch
 log = logging.getLogger(__name__)
 
 BY = "schedule"
+STATUS = {"run": "done", "skip": "skipped", "miss": "missed"}
+"""A history row's kind (or a run event's) -> the start's status in `today`."""
+
+
+def when(at: datetime) -> str:
+    """A start as log lines show it: the venue's local time with its zone ("16:47 CET"),
+    since the log's own timestamps may be the host's time (UTC on many servers)."""
+    return f"{at:%Y-%m-%d %H:%M %Z}"
 
 
 class ScheduleRunner:
@@ -56,6 +64,7 @@ class ScheduleRunner:
     # -- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
         self._scheduler.start(paused=True)  # a job store: our loop does the firing
+        self._restore_decided()
         self._record_missed_since_last_run()
         self._replan()
         self._tasks = [
@@ -118,16 +127,42 @@ class ScheduleRunner:
             ],
         })
 
+    def _restore_decided(self) -> None:
+        """What the history says the schedule decided since yesterday (a restart): those
+        starts are not decided again, and today's statuses show them as they were."""
+        if self.history is None:
+            return
+        now, preload = self._now(), self._schedule.policy.preload
+        since = datetime.combine(now.date() - timedelta(days=1), datetime.min.time(), self._tz)
+        planned = starts(self._schedule, self._tz, since.date(), 2)
+        for row in self.history.decided(since.timestamp()):
+            at = row["scheduled"]
+            if at is None:  # an older run row: started at its start's preload instant
+                at = next((s.at.timestamp() for s in planned if s.show == row["show"]
+                           and 0 <= s.at.timestamp() - row["start"] <= preload + 1), None)
+            if at is not None:
+                key = (datetime.fromtimestamp(at, self._tz), row["show"])
+                self._status.setdefault(key, STATUS[row["kind"]])
+
     def _record_missed_since_last_run(self) -> None:
-        """Today's starts that passed while the controller was down (beyond the grace)."""
+        """Today's starts that passed while the controller was down (beyond the grace):
+        those after the last start the schedule decided, each in the history, one log line."""
         now, policy = self._now(), self._schedule.policy
-        since = datetime.combine(now.date(), datetime.min.time(), self._tz).timestamp()
-        last = self.history.last_scheduled() if self.history else None
-        if last is not None:  # a run's start is recorded up to `preload` before its time
-            since = max(since, last + policy.preload + 1)
-        for start in starts(self._schedule, self._tz, now.date(), 1):
-            if since <= start.at.timestamp() < now.timestamp() - policy.missed_grace:
-                self._finish(start.at, start.show, "miss", "the controller was not running")
+        since = datetime.combine(now.date(), datetime.min.time(), self._tz)
+        decided = [at for at, _ in self._status]
+        last = max(decided, default=None)
+        missed = [start for start in starts(self._schedule, self._tz, now.date(), 1)
+                  if since <= start.at and (last is None or start.at > last)
+                  and (start.at, start.show) not in self._status
+                  and start.at.timestamp() < now.timestamp() - policy.missed_grace]
+        reason = "the controller was not running"
+        for start in missed:
+            self._finish(start.at, start.show, "miss", reason, quiet=True)
+        if len(missed) == 1:
+            self._say(f"scheduled {missed[0].show} at {when(missed[0].at)} missed: {reason}")
+        elif missed:
+            self._say(f"{len(missed)} starts today before {when(now)} were missed: {reason} "
+                      f"({missed[0].at:%H:%M} ... {missed[-1].at:%H:%M})")
 
     # -- the loop -----------------------------------------------------------------------
     async def _loop(self) -> None:
@@ -148,7 +183,8 @@ class ScheduleRunner:
                 try:
                     await job.func(*job.args)
                 except Exception as exc:  # a start must never stop the schedule
-                    log.exception("scheduled start of %s failed", job.name)
+                    log.exception("scheduled start of %s at %s failed", job.name,
+                                  when(job.next_run_time))
                     self._finish(job.next_run_time, job.name, "skip", f"internal error: {exc}")
                 self._advance(job.name)
             self._publish()
@@ -212,6 +248,8 @@ class ScheduleRunner:
         except CommandError as exc:
             return self._finish(at, show, "skip", str(exc))
         self._status[(at, show)] = "done"
+        if self.history is not None:
+            self.history.scheduled(show, at.timestamp())
         self._prerolling = (at, show) if self.controller.state == "prerolling" else None
 
     def _next_preload(self, at: datetime) -> datetime:
@@ -220,17 +258,20 @@ class ScheduleRunner:
         limit = later.at if later else at + timedelta(days=1)
         return limit - timedelta(seconds=self._schedule.policy.preload)
 
-    def _finish(self, at: datetime, show: str, kind: str, reason: str) -> None:
-        """Records a start that did not happen: a run event for the history, a log line."""
-        self._status[(at, show)] = "skipped" if kind == "skip" else "missed"
-        verb = "skipped" if kind == "skip" else "missed"
-        message = f"scheduled {show} at {at:%Y-%m-%d %H:%M} {verb}: {reason}"
+    def _finish(self, at: datetime, show: str, kind: str, reason: str, *,
+                quiet: bool = False) -> None:
+        """Records a start that did not happen: a run event for the history, a log line
+        (unless `quiet`: the caller says it once for several)."""
+        self._status[(at, show)] = STATUS[kind]
+        self.controller.bus.publish(RUN, self.clock.time(), show=show, by=BY, event=kind,
+                                    outcome=None, reason=reason, scheduled=at.isoformat())
+        if not quiet:
+            self._say(f"scheduled {show} at {when(at)} {STATUS[kind]}: {reason}")
+
+    def _say(self, message: str) -> None:
+        """A warning in the log and on the dashboard."""
         log.warning("%s", message)
-        bus = self.controller.bus
-        wall = self.clock.time()
-        bus.publish(RUN, wall, show=show, by=BY, event=kind, outcome=None, reason=reason,
-                    scheduled=at.isoformat())
-        bus.publish(LOG, wall, level="warning", message=message)
+        self.controller.bus.publish(LOG, self.clock.time(), level="warning", message=message)
 
     def _on_event(self, event: Event) -> None:
         if event.kind == STATE:

@@ -40,9 +40,11 @@ async def test_runs_skips_and_who_started_them_are_recorded(tmp_path):
     ]
     skip, scheduled_run, manual = everything
     assert skip["scheduled"] == wall("10:30:00")
-    assert scheduled_run["start"] == wall("09:59:50")  # loaded at its preload instant
+    # a run starts when its t=0 comes: the scheduled instant, not the preload 10 s before
+    assert (scheduled_run["start"], scheduled_run["scheduled"]) == (wall("10:00:00"),) * 2
     assert scheduled_run["end"] == wall("10:00:03") + 0.5  # last cue at 3 s, 0.5 s fade
-    assert (manual["start"], manual["end"]) == (wall("09:00:00"), wall("09:00:02"))
+    assert (manual["start"], manual["end"]) == (wall("09:00:00") + 0.5, wall("09:00:02"))
+    assert manual["scheduled"] is None
     assert since_930 == everything[:2] and newest == everything[:1]
     assert kept == everything
     assert setup.history.path.parent == tmp_path / "var"
@@ -56,3 +58,4 @@ async def test_a_miss_reported_again_after_a_restart_is_kept_once(tmp_path):
         rows = setup.history.recent()
         await setup.close()
     assert [(r["kind"], r["scheduled"]) for r in rows] == [("miss", wall("09:00:00"))]
+
