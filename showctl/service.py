@@ -52,6 +52,7 @@ class Service:
             await self._start(face)
         self.run_state.start()
         self.run_state.recover()
+        self.schedule.hold.restore()  # held before the restart: held before any input opens
         for face in (self.osc, self.web, self.schedule):
             await self._start(face)
 

@@ -24,6 +24,7 @@ from showctl.core.errors import CommandError
 from showctl.core.events import LOG, RUN, SCHEDULE, STATE, Event
 from showctl.history import History
 from showctl.scheduling.calendar import next_start, starts
+from showctl.scheduling.hold import HoldFile
 from showctl.scheduling.trigger import CalendarTrigger, scheduled_shows
 from showctl.scheduling.watch import ScheduleWatch
 
@@ -59,11 +60,13 @@ class ScheduleRunner:
         self._changed = asyncio.Event()
         self._idle = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self.hold = HoldFile(controller, clock)
         self._unsubscribe = controller.bus.subscribe(self._on_event)
 
     # -- lifecycle ----------------------------------------------------------------------
     async def start(self) -> None:
         self._scheduler.start(paused=True)  # a job store: our loop does the firing
+        self.hold.restore()
         self._restore_decided()
         self._record_missed_since_last_run()
         self._replan()
@@ -74,6 +77,7 @@ class ScheduleRunner:
 
     async def stop(self) -> None:
         self._unsubscribe()
+        self.hold.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -142,6 +142,41 @@ async def test_a_skip_is_logged_with_the_venue_zone(tmp_path, caplog):
     assert lines == ["scheduled long at 2026-11-24 16:47 CET skipped: long still running"]
 
 
+async def test_a_held_schedule_stays_held_after_a_restart(tmp_path, caplog):
+    schedule = {"shows": [{"show": "small", "times": ["10:00", "11:00"]}]}
+    first = await open_schedule(tmp_path, schedule, local(9, 0), history=True)
+    first.controller.hold_schedule(by="operator:alice")
+    await sigterm(first)
+    caplog.set_level(logging.WARNING)
+    again = await open_schedule(tmp_path, schedule, local(9, 30), history=True)
+    held = again.controller.status()["schedule"]["held"]
+    await again.clock.advance(3600)  # 10:30: 10:00 came while held
+    again.controller.release_schedule(by="operator:alice")
+    await sigterm(again)
+    third = await open_schedule(tmp_path, schedule, local(10, 40), history=True)
+    held_third = third.controller.status()["schedule"]["held"]
+    await third.clock.advance(3600)
+    await third.close()
+    assert held is True
+    assert [(r["scheduled"][11:16], r["reason"]) for r in again.runs("skip")] == [
+        ("10:00", "the schedule is held")]
+    assert again.firsts() == []
+    assert any("the schedule is HELD (held since 2026-11-24 09:00 CET, before the restart)"
+               in r.getMessage() for r in caplog.records)
+    assert held_third is False and third.firsts() == ["2026-11-24T11:00:00+01:00 small"]
+
+
+async def test_a_start_within_its_grace_is_skipped_when_the_schedule_comes_back_held(tmp_path):
+    first = await open_schedule(tmp_path, TWO_CLOSE, local(16, 40))
+    first.controller.hold_schedule(by="operator:alice")
+    await sigterm(first)
+    again = await open_schedule(tmp_path, TWO_CLOSE, local(16, 45, 20))
+    await again.clock.advance(5)
+    await again.close()
+    assert again.firsts() == []
+    assert [r["reason"] for r in again.runs("skip")] == ["the schedule is held"]
+
+
 async def test_runs_recorded_before_they_carried_their_start_are_still_known(tmp_path):
     """A history written by an older showctl: a scheduled run row has no `scheduled`, and
     its `start` is the preload instant."""
