@@ -10,7 +10,8 @@ show time 0, which for a scheduled run is its scheduled instant (a run resumed a
 restart starts where it resumed). A run stopped during its preroll keeps the instant it
 was started. A scheduled run also carries the `scheduled` instant it belongs
 to (`ScheduleRunner` says so with `scheduled()`), so a restarted controller knows which
-starts were already decided.
+starts were already decided. A run still open when the history opens was cut short by
+the previous process: it is closed as `interrupted`, ending at that opening.
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ CREATE TABLE IF NOT EXISTS runs (
     by TEXT,
     start REAL NOT NULL,           -- wall seconds: the run's start, or when it was skipped
     end REAL,
-    outcome TEXT,                  -- completed | stopped | panic | ... (runs)
+    outcome TEXT,                  -- completed | stopped | panic | interrupted (runs)
     reason TEXT,                   -- why a start was skipped or missed
     scheduled REAL                 -- the scheduled instant, for scheduled starts
 );
 CREATE INDEX IF NOT EXISTS runs_start ON runs (start);
 """
 _COLUMNS = ("id", "kind", "show", "by", "start", "end", "outcome", "reason", "scheduled")
+INTERRUPTED = "interrupted"
+"""The outcome of a run the previous process never ended (killed, power cut)."""
 _SCHEDULED = "scheduled"  # queued note: the newest scheduled run belongs to a start
 _OPEN_RUN = ("SELECT max(id) FROM runs WHERE kind = 'run' AND show = ? AND end IS NULL")
 
@@ -65,6 +68,7 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path)
         self._db.executescript(_SCHEMA)
+        self._close_interrupted()
         self._unsubscribe = self._bus.subscribe(self._on_event)
         self._writer = asyncio.create_task(self._write_loop(), name="history-writer")
 
@@ -112,6 +116,19 @@ class History:
         if self._db is None:
             raise RuntimeError("History is not started")
         return self._db
+
+    def _close_interrupted(self) -> None:
+        db = self._connection()
+        with db:
+            open_runs = db.execute(
+                "SELECT show, by, start FROM runs WHERE kind = 'run' AND end IS NULL").fetchall()
+            db.execute("UPDATE runs SET end = ?, outcome = ? WHERE kind = 'run' AND end IS NULL",
+                       (self._clock.time(), INTERRUPTED))
+        for show, by, start in open_runs:
+            log.warning("history: the run of %s by %s started %s never ended (the controller "
+                        "stopped during it): recorded as %s", show, by,
+                        datetime.fromtimestamp(start).astimezone().isoformat(" ", "seconds"),
+                        INTERRUPTED)
 
     def _on_event(self, event: Event) -> None:
         if event.kind == RUN or (event.kind == STATE and event.data.get("state") == "running"

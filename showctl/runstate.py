@@ -63,10 +63,22 @@ class RunState:
             log.error("cannot record the run state in %s: %s", self.path, exc)
 
     def recover(self) -> str | None:
-        """Acts on a show left running by a previous process; returns what was done."""
+        """Acts on a show left running by a previous process; returns what was done.
+
+        Afterwards the file says what the controller does now (idle after the safe state:
+        a panic from idle changes no state, so no event would rewrite it), so the next
+        start does not recover the same show again."""
         record = self.read()
         if not record or record.get("state") in (None, "idle") or not record.get("show"):
             return None
+        try:
+            return self._recover(record)
+        finally:
+            status = self.controller.status()
+            self._write({"show": (status["show"] or {}).get("id"), "state": status["state"],
+                         "time": status["time"]}, self.controller.clock.time())
+
+    def _recover(self, record: dict[str, Any]) -> str:
         show, state, ctl = str(record["show"]), record["state"], self.controller
         policy = ctl.config.venue.on_restart
         try:

@@ -59,3 +59,21 @@ async def test_a_miss_reported_again_after_a_restart_is_kept_once(tmp_path):
         await setup.close()
     assert [(r["kind"], r["scheduled"]) for r in rows] == [("miss", wall("09:00:00"))]
 
+
+async def test_a_run_left_open_by_a_killed_controller_is_closed_as_interrupted(tmp_path):
+    schedule = {"shows": []}
+    setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 0), history=True)
+    setup.controller.start("small", by="operator:alice")
+    await setup.clock.advance(1)
+    await setup.history.stop()  # kill -9: the run's end is never recorded
+    await setup.runner.stop()
+    await setup.controller.close()
+
+    clock = setup.clock
+    clock.set_wall(wall("09:05:00"))
+    reopened = History(setup.history.path, EventBus(), clock)
+    await reopened.start()
+    [row] = reopened.recent()
+    await reopened.stop()
+    assert (row["outcome"], row["end"]) == ("interrupted", wall("09:05:00"))
+    assert row["start"] == wall("09:00:00") + 0.5

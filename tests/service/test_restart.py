@@ -108,3 +108,22 @@ async def test_a_paused_show_is_cued_and_waits_for_go(tmp_path: Path) -> None:
         assert "cued at 2.250 s, waiting for GO" in (state.recover() or "")
         assert rig.controller.state == "loaded"
         assert rig.controller.status()["time"] == pytest.approx(2.25, abs=0.001)
+
+
+@pytest.mark.parametrize("policy", ["safe", "resume"])
+async def test_after_a_recovery_to_safe_the_next_restart_has_nothing_to_recover(
+        tmp_path: Path, policy: str) -> None:
+    await crash_during_show(tmp_path, policy)
+    late = 2.0 if policy == "safe" else 60.0  # resume: the show would have ended by then
+    async with rig_with(tmp_path, FakeClock(wall=WALL + late), on_restart=policy) as rig:
+        state = RunState(rig.controller)
+        state.start()
+        assert "safe look" in (state.recover() or "")
+        await rig.clock.advance(0.1)
+        assert state.read()["state"] == "idle"
+        state.stop()
+    async with rig_with(tmp_path, FakeClock(wall=WALL + 120), on_restart="resume") as rig:
+        state = RunState(rig.controller)
+        state.start()
+        assert state.recover() is None  # a show dead for two restarts is not resumed
+        assert rig.controller.state == "idle"
