@@ -11,15 +11,19 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+from showctl.cli import UserError
 from showctl.core import events
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import Config, load_config
 from showctl.history import History
+from showctl.model import Venue
 from showctl.osc import OscServer
 from showctl.runstate import RunState
 from showctl.scheduling.runner import ScheduleRunner
@@ -44,17 +48,35 @@ class Service:
         self.web = WebServer(self.controller, self.history, demo=simulate)
         self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
         self._started: list[Any] = []
+        self.ready = False  # every face started
         self.controller.bus.subscribe(self._log_event)
 
     async def start(self) -> None:
-        """Devices first, then the record keepers, then the inputs, the scheduler last."""
-        for face in (self.sim, self.history):
-            await self._start(face)
+        """Devices first, then the record keepers, then the inputs, the scheduler last.
+
+        What the user can fix (a busy port, a state_dir that cannot be written) raises
+        `UserError` with one line saying what and where."""
+        venue = self.controller.config.venue
+        prepare_state_dir(venue)
+        if self.sim is not None:
+            try:
+                await self._start(self.sim)
+            except OSError as exc:
+                hint = "another program (showctl simulate?) uses that device port: stop it" \
+                    if "in use" in str(exc) else "the simulated devices listen where the " \
+                    "venue's devices are: give them addresses of this machine"
+                raise UserError(f"{exc}; {hint}, or run without --simulate") from None
+        try:
+            await self._start(self.history)
+        except sqlite3.Error as exc:
+            raise UserError(f"cannot open the history {self.history.path} in state_dir: "
+                            f"{exc}") from None
         self.run_state.start()
         self.run_state.recover()
         self.schedule.hold.restore()  # held before the restart: held before any input opens
         for face in (self.osc, self.web, self.schedule):
             await self._start(face)
+        self.ready = True
 
     async def _start(self, face: Any) -> None:
         if face is not None:
@@ -70,7 +92,7 @@ class Service:
         if ctl.state != "idle":
             log.warning("shutting down during %s: stopping it (black, safe look)", ctl.state)
             ctl.panic(by="shutdown")
-        if self.sim is not None:
+        if self.sim is not None and self.ready:
             await self._sim_settles()
         try:
             async with asyncio.timeout(SHUTDOWN_BUDGET):
@@ -107,6 +129,26 @@ class Service:
             return  # the scheduler logs these itself, with the scheduled time
         if event.kind in LOGGED:  # formatted after the burst that caused it
             asyncio.get_running_loop().call_soon(log.info, "%s", describe(event))
+
+
+def prepare_state_dir(venue: Venue) -> Path:
+    """The state folder, created if missing; `UserError` naming it when it cannot be."""
+    path = Path(venue.state_dir)
+    where = f"set state_dir in {venue.source}" if venue.source else "set the venue's state_dir"
+    fix = f"create it, writable by the user showctl runs as, or {where} to a folder it can write"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UserError(f"state_dir {path} is a file, not a folder: remove it, or {where} "
+                        "to a folder") from None
+    except OSError as exc:
+        raise UserError(f"state_dir {path} cannot be created ({exc.strerror or exc}): "
+                        f"{fix}") from None
+    if not path.is_dir():
+        raise UserError(f"state_dir {path} is not a folder: {where} to a folder")
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(f"state_dir {path} is not writable: {fix}")
+    return path
 
 
 def describe(event: events.Event) -> str:
