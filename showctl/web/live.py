@@ -45,6 +45,7 @@ class Client:
         self._status: str | None = None
         self._wake = asyncio.Event()
         self.dropped = 0
+        self.closing = False  # the server is closing it: a failed write is not a drop
 
     def offer_event(self, text: str) -> None:
         if len(self._events) >= CLIENT_QUEUE:
@@ -57,17 +58,24 @@ class Client:
         self._status = text  # only the latest snapshot matters
         self._wake.set()
 
+    def close_soon(self) -> None:
+        """The server is closing: the writer ends after the message it is sending."""
+        self.closing = True
+        self._wake.set()
+
     async def run(self) -> None:
         try:
-            while not self.ws.closed:
+            while not self.ws.closed and not self.closing:
                 await self._wake.wait()
                 self._wake.clear()
-                while self._events:
+                while self._events and not self.closing:
                     await asyncio.wait_for(self.ws.send_str(self._events.popleft()), SEND_TIMEOUT)
-                if self._status is not None:
+                if self._status is not None and not self.closing:
                     text, self._status = self._status, None
                     await asyncio.wait_for(self.ws.send_str(text), SEND_TIMEOUT)
         except (ConnectionError, TimeoutError, RuntimeError) as exc:
+            if self.closing:
+                return
             log.info("dashboard client dropped: %s", exc or type(exc).__name__)
             await self.ws.close()
 
@@ -95,11 +103,18 @@ class Hub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # the writers end first, so none writes to a socket being closed under it (the
+        # flag, not only cancel(): Python 3.11's wait_for can swallow a cancellation)
+        writers = list(self._clients.values())
+        for client in self._clients:
+            client.close_soon()
+        if writers:
+            await asyncio.wait(writers, timeout=2.0)
         closing = [asyncio.ensure_future(c.ws.close(code=1001, message=b"server shutting down"))
                    for c in self._clients]
         if closing:  # clients that do not answer the close in time are cut off
             await asyncio.wait(closing, timeout=2.0)
-        for task in [*closing, *self._clients.values()]:
+        for task in [*closing, *writers]:
             task.cancel()
 
     def status_message(self) -> str:

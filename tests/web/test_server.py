@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 
@@ -10,6 +11,7 @@ import pytest
 
 from showctl.cli import UserError
 from showctl.web import WebServer
+from tests.web.conftest import bearer
 
 
 async def test_serves_on_the_venue_address_and_prints_a_one_time_link(controller, capsys):
@@ -50,3 +52,18 @@ async def test_a_busy_port_is_one_clear_error(controller):
         squatter.listen()
         with pytest.raises(UserError, match=f"cannot serve the dashboard on {host}:{port}"):
             await WebServer(controller).start()
+
+
+async def test_closing_the_pages_at_shutdown_is_not_logged_as_a_drop(controller, caplog):
+    server = WebServer(controller)
+    await server.start()
+    async with aiohttp.ClientSession() as session:
+        pages = [await session.ws_connect(f"{server.url}/ws", headers=bearer("viewer"))
+                 for _ in range(5)]
+        for ws in pages:
+            assert (await ws.receive_json())["type"] in ("event", "status")
+        for n in range(200):  # the writers are busy when the server stops
+            controller.bus.publish("log", level="info", message=f"line {n}")
+        with caplog.at_level(logging.DEBUG, logger="showctl.web"):
+            await server.stop()
+    assert not [r for r in caplog.records if "dropped" in r.getMessage()], caplog.text
