@@ -31,14 +31,15 @@ def make_app(
     """The aiohttp application (also what aiohttp's test client serves).
 
     Sessions are kept in `<state_dir>/web-sessions.json`, so a restarted controller
-    keeps its operators logged in. `accounts` defaults to the venue's users and tokens.
+    keeps its operators logged in. `accounts` defaults to the users and tokens of the
+    controller's current config (so a reload applies them at the next request).
     """
     venue = controller.config.venue
     app = web.Application(middlewares=[errors_middleware, auth_middleware],
                           client_max_size=64 * 1024)
     app[api.CONTROLLER] = controller
     app[api.HISTORY] = history
-    app[ACCOUNTS] = accounts or Accounts(venue.web)
+    app[ACCOUNTS] = accounts or Accounts(lambda: controller.config.venue.web)
     app[SESSIONS] = Sessions(Path(venue.state_dir) / SESSION_FILE)
     app[pages.LIMITER] = LoginLimiter()
     app[pages.HUB] = Hub(controller)
@@ -68,15 +69,18 @@ class WebServer:
 
     def __init__(self, controller: Any, history: Any = None, *, demo: bool = False) -> None:
         self._controller = controller
-        self._accounts = Accounts(controller.config.venue.web)
+        self._accounts = Accounts(lambda: controller.config.venue.web)
         self.app = make_app(controller, history, accounts=self._accounts)
         self._demo = demo
         self._runner: web.AppRunner | None = None
+        self._serving: tuple[str, int] | None = None
+        self._told: tuple[str, int] | None = None
+        self._unsubscribe: Any = None
         self.demo_link: str | None = None
 
     @property
     def url(self) -> str:
-        host, port = self._controller.config.venue.web.listen
+        host, port = self._serving or self._controller.config.venue.web.listen
         return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
 
     async def start(self) -> None:
@@ -89,12 +93,26 @@ class WebServer:
             await self._runner.cleanup()
             self._runner = None
             raise UserError(f"cannot serve the dashboard on {host}:{port}: {exc}") from exc
+        self._serving = self._told = (host, port)
         log.info("dashboard on %s", self.url)
+        self._unsubscribe = self._controller.bus.subscribe(self._listen_changed)
         if self._demo:
             self.demo_link = f"{self.url}/login/once/{self._accounts.one_time_link()}"
             print(f"Dashboard: {self.demo_link}  (one-time operator login)", flush=True)
 
+    def _listen_changed(self, event: Any) -> None:
+        """Users and tokens follow a reload; the address served changes only on restart."""
+        listen = self._controller.config.venue.web.listen
+        if listen != self._told and self._serving is not None:
+            self._told = listen
+            host, port = self._serving
+            log.warning("web.listen is now %s:%s in the venue file, but the dashboard stays on "
+                        "%s:%s until showctl restarts", *listen, host, port)
+
     async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

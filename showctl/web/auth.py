@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from showctl.model.venue import Web
+from showctl.model.venue import ApiToken, User, Web
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ class Session:
     role: str
     csrf: str
     expires: float
+    link: bool = False  # made by a one-time link: not a user of the venue file
 
 
 class Sessions:
@@ -95,9 +96,10 @@ class Sessions:
         self._table: dict[str, Session] = {}
         self._load()
 
-    def create(self, name: str, role: str) -> tuple[str, Session]:
+    def create(self, name: str, role: str, *, link: bool = False) -> tuple[str, Session]:
         token = secrets.token_urlsafe(32)
-        session = Session(name, role, secrets.token_urlsafe(24), self._now() + SESSION_TTL)
+        session = Session(name, role, secrets.token_urlsafe(24), self._now() + SESSION_TTL,
+                          link)
         self._table[token_hash(token)] = session
         self._save()
         return token, session
@@ -171,14 +173,28 @@ class LoginLimiter:
 
 
 class Accounts:
-    """The venue's users and API tokens, and one-time demo login links."""
+    """The venue's users and API tokens, and one-time demo login links.
 
-    def __init__(self, web: Web) -> None:
-        self._users = {u.name: u for u in web.users}
-        self._tokens = {t.token_hash.lower(): t for t in web.tokens}
+    `web` is the venue's `web` section, or a function giving the current one: then users
+    and tokens follow the controller's config after a reload (SIGHUP) at the next request.
+    """
+
+    def __init__(self, web: Web | Callable[[], Web]) -> None:
+        self._source: Callable[[], Web] = (lambda: web) if isinstance(web, Web) else web
+        self._seen: Web | None = None
+        self._users: dict[str, User] = {}
+        self._tokens: dict[str, ApiToken] = {}
         self._once: dict[str, str] = {}  # sha256(link token) -> role
 
+    def _current(self) -> None:
+        web = self._source()
+        if web is not self._seen:  # a reload made a new config: index it once
+            self._users = {u.name: u for u in web.users}
+            self._tokens = {t.token_hash.lower(): t for t in web.tokens}
+            self._seen = web
+
     def check_password(self, name: str, password: str) -> Identity | None:
+        self._current()
         user = self._users.get(name)
         if user is None:
             verify_password(_DUMMY_HASH, password)  # same cost: do not reveal who exists
@@ -188,8 +204,15 @@ class Accounts:
         return None
 
     def check_token(self, token: str) -> Identity | None:
+        self._current()
         entry = self._tokens.get(token_hash(token))
         return Identity(entry.name, entry.role, "token") if entry else None
+
+    def role_of(self, name: str) -> str | None:
+        """A user's role in the current config; None once they are no longer in it."""
+        self._current()
+        user = self._users.get(name)
+        return user.role if user else None
 
     def one_time_link(self, role: str = "operator") -> str:
         token = secrets.token_urlsafe(24)

@@ -10,7 +10,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 from showctl.web.api import CONTROLLER
-from showctl.web.auth import Identity, LoginLimiter
+from showctl.web.auth import SESSION_TTL, Identity, LoginLimiter
 from showctl.web.live import Client, Hub
 from showctl.web.security import ACCOUNTS, COOKIE, SESSIONS, json_error, same_origin
 
@@ -30,11 +30,13 @@ def _login_page(message: str = "", status: int = 200) -> web.Response:
                         content_type="text/html")
 
 
-def _start_session(request: web.Request, identity: Identity) -> web.Response:
-    token, _ = request.app[SESSIONS].create(identity.name, identity.role)
+def _start_session(request: web.Request, identity: Identity, *, link: bool = False
+                   ) -> web.Response:
+    token, _ = request.app[SESSIONS].create(identity.name, identity.role, link=link)
     response = web.Response(status=303, headers={"Location": "/"})
+    # Max-Age: the session outlives closing the browser, as long as the server keeps it
     response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
-                        secure=request.secure)
+                        secure=request.secure, max_age=int(SESSION_TTL))
     log.info("dashboard login: %s (%s) from %s", identity.name, identity.role,
              request.remote)
     return response
@@ -81,7 +83,7 @@ async def login_once(request: web.Request) -> web.StreamResponse:
     role = request.app[ACCOUNTS].use_link(request.match_info["token"])
     if role is None:
         return _login_page("That one-time link was already used or is unknown.", 403)
-    return _start_session(request, Identity("demo", role, "session"))
+    return _start_session(request, Identity("demo", role, "session"), link=True)
 
 
 @routes.post("/logout")

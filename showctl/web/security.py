@@ -62,14 +62,27 @@ def same_origin(request: web.Request) -> bool:
     return parts.scheme == request.scheme and parts.netloc == request.host
 
 
-def identify(request: web.Request) -> Identity | None:
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Bearer "):
-        return request.app[ACCOUNTS].check_token(auth[len("Bearer ") :].strip())
-    session = request.app[SESSIONS].get(request.cookies.get(COOKIE))
+def identify(request: web.Request) -> tuple[Identity | None, str]:
+    """Who is asking, or None and why not.
+
+    A bearer token (the scheme is case-insensitive, RFC 7235), else the session cookie.
+    A session's role is the user's role in the current config (reloads apply at once);
+    the session of a user no longer in it has ended.
+    """
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer":
+        identity = request.app[ACCOUNTS].check_token(credentials.strip())
+        return identity, "" if identity else "invalid token"
+    sessions, token = request.app[SESSIONS], request.cookies.get(COOKIE)
+    session = sessions.get(token)
     if session is None:
-        return None
-    return Identity(session.name, session.role, "session", session.csrf)
+        return None, "not logged in"
+    role = session.role if session.link else request.app[ACCOUNTS].role_of(session.name)
+    if role is None:
+        sessions.drop(token)
+        log.info("dashboard session of %r ended: no longer a user in venue.yaml", session.name)
+        return None, "not logged in"
+    return Identity(session.name, role, "session", session.csrf), ""
 
 
 def _is_public(path: str) -> bool:
@@ -103,10 +116,13 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if _is_public(request.path):
         return await handler(request)
-    identity = identify(request)
+    identity, why = identify(request)
     if identity is None:
         if _wants_json(request.path):
-            return json_error(401, "not logged in")
+            response = json_error(401, why)
+            if why == "invalid token":  # RFC 6750
+                response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+            return response
         raise web.HTTPSeeOther("/login")
     if identity.via == "session":
         if request.path == "/ws" and not same_origin(request):

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from http.cookies import SimpleCookie
 
-from showctl.web import make_app
+import aiohttp
+import yaml
+
+from showctl.web import WebServer, make_app
 from showctl.web.auth import (
     SESSION_TTL,
     Accounts,
     LoginLimiter,
     Sessions,
     hash_password,
+    token_hash,
     verify_password,
 )
 from tests.web.conftest import PASSWORDS, bearer, login, origin
@@ -51,6 +56,7 @@ async def test_login_sets_a_strict_httponly_cookie(client):
     assert res.status == 303 and res.headers["Location"] == "/"
     cookie = SimpleCookie(res.headers["Set-Cookie"])["showctl_session"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["max-age"] == str(int(SESSION_TTL))  # not a browser-session cookie
     me = await (await client.get("/api/me")).json()
     assert me["name"] == "operator" and me["role"] == "operator" and len(me["csrf"]) > 20
     assert "showctl" in await (await client.get("/")).text()
@@ -160,8 +166,17 @@ async def test_bearer_tokens_for_integrations(client):
     assert res.status == 200 and (await res.json())["status"]["state"] == "loaded"
     assert (await client.post("/api/transport/go", headers=bearer("viewer"))).status == 403
     assert (await client.get("/api/status", headers=bearer("viewer"))).status == 200
-    bad = {"Authorization": "Bearer not-a-token"}
-    assert (await client.get("/api/status", headers=bad)).status == 401
+    bad = await client.get("/api/status", headers={"Authorization": "Bearer not-a-token"})
+    assert bad.status == 401 and (await bad.json()) == {"error": "invalid token"}
+    assert bad.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+async def test_the_bearer_scheme_is_case_insensitive(client):
+    token = bearer("operator")["Authorization"].split()[1]
+    for scheme in ("bearer", "BEARER", "bEaReR"):
+        res = await client.get("/api/me", headers={"Authorization": f"{scheme} {token}"})
+        assert res.status == 200, scheme
+        assert (await res.json())["name"] == "operator-bot"
 
 
 async def test_logout_ends_the_session(client):
@@ -204,3 +219,58 @@ async def test_one_time_demo_link_logs_in_once(aiohttp_client, controller):
     client.session.cookie_jar.clear()
     assert (await client.get(f"/login/once/{token}", allow_redirects=False)).status == 403
     assert (await client.get("/api/me")).status == 401
+
+
+async def test_users_and_tokens_follow_a_reload(client, controller, venue_path):
+    """SIGHUP (controller.reload) applies web.users and web.tokens at the next request."""
+    new_token = "tok-added-after-start"
+    token = {"Authorization": f"Bearer {new_token}"}
+    assert (await client.get("/api/status", headers=token)).status == 401
+    await login(client, "operator")
+    venue = yaml.safe_load(venue_path.read_text())
+    venue["web"]["tokens"].append({"name": "added", "role": "operator",
+                                   "token_hash": token_hash(new_token)})
+    venue["web"]["users"] = [u for u in venue["web"]["users"] if u["name"] != "operator"]
+    venue["web"]["users"].append({"name": "carol", "role": "viewer",
+                                  "password_hash": hash_password("carol-password")})
+    venue["web"]["users"] = [{**u, "role": "viewer"} if u["name"] == "admin" else u
+                             for u in venue["web"]["users"]]
+    venue_path.write_text(yaml.safe_dump(venue))
+    assert controller.reload() == []
+    res = await client.post("/api/schedule/hold", headers=token)
+    assert res.status == 200, await res.text()
+    assert (await client.get("/api/me")).status == 401  # operator left: their session ended
+    res = await client.post("/login", data={"name": "carol", "password": "carol-password"},
+                            headers={"Origin": origin(client)}, allow_redirects=False)
+    assert res.status == 303
+    assert (await (await client.get("/api/me")).json())["role"] == "viewer"
+    headers = await login(client, "admin")  # now a viewer: the current config's role
+    res = await client.post("/api/schedule/release", headers=headers)
+    assert res.status == 403
+
+
+async def test_a_demo_link_session_survives_a_reload(aiohttp_client, controller):
+    accounts = Accounts(lambda: controller.config.venue.web)
+    client = await aiohttp_client(make_app(controller, accounts=accounts))
+    await client.get(f"/login/once/{accounts.one_time_link()}", allow_redirects=False)
+    assert controller.reload() == []
+    assert (await (await client.get("/api/me")).json())["role"] == "operator"
+
+
+async def test_a_new_web_listen_is_logged_as_needing_a_restart(controller, venue_path, caplog):
+    server = WebServer(controller)
+    await server.start()
+    try:
+        venue = yaml.safe_load(venue_path.read_text())
+        venue["web"]["listen"] = "127.0.0.1:1"
+        venue_path.write_text(yaml.safe_dump(venue))
+        with caplog.at_level(logging.WARNING, logger="showctl.web"):
+            assert controller.reload() == []
+        host, port = server.url.removeprefix("http://").split(":")
+        assert f"web.listen is now 127.0.0.1:1 in the venue file, but the dashboard stays " \
+               f"on {host}:{port} until showctl restarts" in caplog.text
+        async with aiohttp.ClientSession() as session, \
+                session.get(f"{server.url}/healthz") as res:
+            assert res.status == 200  # still served where it was
+    finally:
+        await server.stop()
