@@ -118,10 +118,10 @@ class Service:
 
     def reload(self) -> None:
         """SIGHUP: every file now; the scheduler replans at once rather than at its poll."""
-        errors = self.controller.reload()
-        if not errors and self.schedule in self._started:
-            errors = self.schedule.reload()
-        for line in errors:
+        if self.schedule in self._started:
+            self.schedule.reload()  # reads every file once, logs any errors, replans
+            return
+        for line in self.controller.reload():
             log.error("reload: %s", line)
 
     def _log_event(self, event: events.Event) -> None:

@@ -85,6 +85,7 @@ async def test_sigterm_during_a_show_ends_black_and_exits_0(tmp_path: Path) -> N
         for n in range(1, 10):
             assert f"screen{n} black" in at_exit
         assert "shutting down during running" in log and "Traceback" not in log
+        assert log.count("files reloaded") == 1  # SIGHUP reads the files once
         messages = []
         while True:
             try:
