@@ -26,7 +26,15 @@ def did_you_mean(name: object, known: Iterable[str]) -> str:
 
 
 def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError]:
-    return check_cues(list(enumerate(show.cues)), doc, venue)
+    errors = check_cues(list(enumerate(show.cues)), doc, venue)
+    if show.duration is not None:
+        i, last = max(enumerate(show.cues), key=lambda ic: (ic[1].at, ic[0]))
+        if show.duration < last.at:
+            errors.append(doc.error(("duration",), (
+                f"duration {format_time(show.duration)} ends before cue {last.id!r} at "
+                f"{format_time(last.at)} (line {doc.where(('cues', i))[0]}): "
+                "that cue would never run")))
+    return errors
 
 
 def check_cues(

@@ -264,3 +264,22 @@ def test_a_cue_with_a_bad_field_is_still_checked_for_the_rest(tmp_path):
         "show.yaml:16:9: at 0:10.000 is before cue '3' at 0:30.000 (line 11): "
         "cues must be in time order",
     ]
+
+
+def test_a_duration_before_the_last_cue_is_refused_at_the_duration(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        duration: "0:01"
+        cues:
+          - {id: "1", at: 0, hold: true}
+          - {id: "2", at: 5, hold: true}
+        """) == [
+        "show.yaml:2:11: duration 0:01.000 ends before cue '2' at 0:05.000 (line 5): "
+        "that cue would never run",
+    ]
+    assert errors(tmp_path, show="""\
+        id: s
+        duration: 5
+        cues:
+          - {id: "1", at: 5, hold: true}
+        """) == []
