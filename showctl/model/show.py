@@ -3,18 +3,40 @@ a moment on the timeline carrying actions; `hold` stops the timeline until GO.""
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from showctl.model.types import DmxChannel, DmxLevel, Frozen, Seconds
 
 ScreenSelector = str | int | tuple[int | str, ...]
+PLACEHOLDERS = ("screen",)
+"""What `{...}` a media name may hold: `{screen}` becomes each screen's index."""
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class Play(Frozen):
     media: str = Field(min_length=1, description="`{screen}` becomes the screen's index")
     from_: Seconds = Field(default=0.0, alias="from", description="position in the media")
+
+    @field_validator("media")
+    @classmethod
+    def _known_placeholders(cls, media: str) -> str:
+        for name in _PLACEHOLDER.findall(media):
+            if name in PLACEHOLDERS:
+                continue
+            close = difflib.get_close_matches(name.partition(":")[0], PLACEHOLDERS, n=1,
+                                              cutoff=0.6)
+            if ":" in name and close:
+                hint = f": write {{{close[0]}}}, which becomes the plain number (1, 2 ... 9)"
+            elif close:
+                hint = f": did you mean {{{close[0]}}}?"
+            else:
+                hint = f" (only {', '.join('{' + p + '}' for p in PLACEHOLDERS)})"
+            raise ValueError(f"unknown placeholder {{{name}}}{hint}")
+        return media
 
 
 class Stop(Frozen):

@@ -283,3 +283,19 @@ def test_a_duration_before_the_last_cue_is_refused_at_the_duration(tmp_path):
         cues:
           - {id: "1", at: 5, hold: true}
         """) == []
+
+
+def test_unknown_media_placeholders_are_refused_at_the_media(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - {id: "1", at: 0, screens: all, play: {media: "a_{scren}.mp4"}}
+          - {id: "2", at: 1, screens: all, play: {media: "b_{screen:02d}.mp4"}}
+          - {id: "3", at: 2, screens: all, play: {media: "c_{name}.mp4"}}
+          - {id: "4", at: 3, screens: all, play: {media: "d_{screen}.mp4"}}
+        """) == [
+        "show.yaml:3:50: media: unknown placeholder {scren}: did you mean {screen}?",
+        "show.yaml:4:50: media: unknown placeholder {screen:02d}: write {screen}, which "
+        "becomes the plain number (1, 2 ... 9)",
+        "show.yaml:5:50: media: unknown placeholder {name} (only {screen})",
+    ]
