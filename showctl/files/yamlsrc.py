@@ -65,8 +65,43 @@ def parse(text: str, path: Path) -> Document:
     return doc
 
 
+class WrittenInt(int):
+    """An int that remembers how it was written: `str()` gives the text back, so a field
+    that wants text gets `0o7`, not `7` (pydantic's number-to-text coercion uses str)."""
+
+    text: str
+
+    def __new__(cls, value: int, text: str | None = None) -> WrittenInt:
+        number = super().__new__(cls, value)
+        number.text = str(value) if text is None else text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+class WrittenFloat(float):
+    """A float that remembers how it was written: `7.10` stays "7.10" as text."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str | None = None) -> WrittenFloat:
+        number = super().__new__(cls, value)
+        number.text = repr(float(value)) if text is None else text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
 def scalar(value: str) -> Any:
-    """A plain scalar by the YAML 1.2 core schema: only these become non-strings."""
+    """A plain scalar by the YAML 1.2 core schema: only these become non-strings.
+
+    Numbers keep their text (`str(7.10)` is "7.10"), for the fields that want text."""
     if value and value[0] not in _SPECIAL_START:
         return value  # the common case, a word: no pattern can match
     if value in _NULL:
@@ -76,13 +111,13 @@ def scalar(value: str) -> Any:
     if value in _FALSE:
         return False
     if _INT.match(value):
-        return int(value)
+        return WrittenInt(int(value), value)
     if _OCT.match(value):
-        return int(value[2:], 8)
+        return WrittenInt(int(value[2:], 8), value)
     if _HEX.match(value):
-        return int(value[2:], 16)
+        return WrittenInt(int(value[2:], 16), value)
     if _FLOAT.match(value):
-        return float(value)
+        return WrittenFloat(float(value), value)
     if _INF.match(value):
         return float("-inf") if value.startswith("-") else float("inf")
     if _NAN.match(value):

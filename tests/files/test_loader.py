@@ -163,3 +163,21 @@ def test_the_docs_name_every_key_of_the_three_files():
         and not re.search(rf"\b{field.alias or name}:", docs)
     ]
     assert missing == []
+
+
+def test_unquoted_numbers_in_text_fields_stay_as_written(tmp_path):
+    venue_path = venue_with(tmp_path, show="""\
+        id: s
+        title: 2026
+        cues:
+          - {id: 7.10, at: 0, lights: {cue: 7.10}}
+          - {id: 7.1, at: 1.50, lights: {cue: 0o7, fade: 1.50}, name: 1e3}
+          - {id: 0x1F, at: 2, hold: true}
+        """)
+    show = load_config(venue_path).shows["s"]
+    assert show.title == "2026"
+    assert [c.id for c in show.cues] == ["7.10", "7.1", "0x1F"]
+    assert [c.lights.cue for c in show.cues[:2]] == ["7.10", "0o7"]
+    assert show.cues[1].name == "1e3"
+    assert show.cues[1].at == 1.5 and type(show.cues[1].at) is float
+    assert show.cues[1].lights.fade == 1.5 and type(show.cues[1].lights.fade) is float
