@@ -47,6 +47,7 @@ _BOUNDS = {
     "less_than": "less than",
 }
 _FIELD_EXPECTED = {"screens": "`all`, a group, a screen number or a list of them"}
+_ITEM_EXPECTED = {"screens": "a screen number, a screen id or a group"}
 
 
 def validate(model: type[M], doc: Document) -> tuple[M | None, list[FileError]]:
@@ -63,9 +64,12 @@ def validate(model: type[M], doc: Document) -> tuple[M | None, list[FileError]]:
 
 def _errors(model: type[BaseModel], doc: Document, raw: list[Any]) -> list[FileError]:
     raw = [e for e in raw if not _follows_from_others(e, raw)]
+    located = [(err, *_data_loc(err["loc"], doc)) for err in raw]
+    inner = {loc[:n] for _, loc, _ in located for n in range(len(loc))}
     found: dict[tuple[int, int], tuple[str, FileError]] = {}
-    for err in raw:
-        loc, key = _data_loc(err["loc"], doc)
+    for err, loc, key in located:
+        if err["type"] in _EXPECTED and isinstance(err.get("input"), list) and loc in inner:
+            continue  # a union's "not a list" when the list's own items are the problem
         if err["type"] == "extra_forbidden":
             message, key = _unknown_key(model, loc), True
         elif err["type"] == "missing":
@@ -74,6 +78,9 @@ def _errors(model: type[BaseModel], doc: Document, raw: list[Any]) -> list[FileE
             message = f"key {_show(loc[-1])}: {_message(err).rpartition(', got ')[0]}"
         elif err["type"] in _EXPECTED and loc and loc[-1] in _FIELD_EXPECTED:
             message = f"expected {_FIELD_EXPECTED[loc[-1]]}, got {_show(err.get('input'))}"
+        elif (err["type"] in _EXPECTED and len(loc) > 1 and isinstance(loc[-1], int)
+              and loc[-2] in _ITEM_EXPECTED):
+            message = f"expected {_ITEM_EXPECTED[loc[-2]]}, got {_show(err.get('input'))}"
         else:
             message = _message(err)
         error = doc.error(loc, _prefix(loc, message, key, err), key=key)

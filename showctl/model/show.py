@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from showctl.model.types import DmxChannel, DmxLevel, Frozen, Seconds
+from showctl.model.types import DmxChannel, DmxLevel, Flag, Frozen, Seconds, Whole
 
-ScreenSelector = str | int | tuple[int | str, ...]
+ScreenSelector = str | Whole | tuple[Whole | str, ...]
 PLACEHOLDERS = ("screen",)
 """What `{...}` a media name may hold: `{screen}` becomes each screen's index."""
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -78,14 +78,14 @@ class Cue(Frozen):
     )
     play: Play | None = Field(default=None, description="screens play a media file")
     stop: Stop | None = Field(default=None, description="screens stop their player")
-    pause: bool = Field(default=False, description="screens pause on the current frame")
+    pause: Flag = Field(default=False, description="screens pause on the current frame")
     black: Black | None = Field(default=None, description="screens fade to black")
     lights: Lights | None = Field(default=None, description="recall a lighting console cue")
     levels: Levels | None = Field(default=None, description="set DMX channels directly")
     osc: tuple[OscAction, ...] = Field(
         default=(), description="raw OSC messages to devices: one, or a list"
     )
-    hold: bool = Field(default=False, description="the timeline stops here until GO")
+    hold: Flag = Field(default=False, description="the timeline stops here until GO")
     notes: str = Field(default="", description="for the operator; not sent anywhere")
 
     @model_validator(mode="before")

@@ -83,8 +83,14 @@ HostPort = Annotated[
     PlainSerializer(lambda hp: f"{hp[0]}:{hp[1]}", return_type=str, when_used="json"),
 ]
 
-DmxChannel = Annotated[int, Field(ge=1, le=512)]
+Flag = Annotated[bool, Field(strict=True)]
+"""`true` or `false` only: not `yes`, `on`, `1` or "true" (YAML 1.2, as the schema says)."""
+
+Whole = Annotated[int, Field(strict=True)]
+"""A whole number, never a boolean (`true` is not screen 1) nor text."""
+
+DmxChannel = Annotated[Whole, Field(ge=1, le=512)]
 """A DMX channel number within a universe."""
 
-DmxLevel = Annotated[int, Field(ge=0, le=255)]
+DmxLevel = Annotated[Whole, Field(ge=0, le=255)]
 """A DMX level."""

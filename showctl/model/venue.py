@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from showctl.model.types import DmxChannel, DmxLevel, Frozen, HostPort, Seconds
+from showctl.model.types import DmxChannel, DmxLevel, Frozen, HostPort, Seconds, Whole
 
 DeviceKind = Literal["screen", "lighting", "audio", "osc"]
 Role = Literal["viewer", "operator", "admin"]
@@ -19,12 +19,12 @@ class Device(Frozen):
     id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     kind: DeviceKind
     host: str = "127.0.0.1"
-    port: int = Field(ge=1, le=65535)
+    port: Whole = Field(ge=1, le=65535)
     profile: str = "showctl"
     latency: Seconds = 0.0
-    index: int | None = Field(default=None, ge=1, description="screen number, 1-based")
+    index: Whole | None = Field(default=None, ge=1, description="screen number, 1-based")
     angle: float | None = Field(default=None, ge=0, lt=360, description="degrees, clockwise")
-    universe: int = Field(default=0, ge=0, description="DMX universe (ola profile)")
+    universe: Whole = Field(default=0, ge=0, description="DMX universe (ola profile)")
 
     @model_validator(mode="after")
     def _screens_have_an_index(self) -> Device:

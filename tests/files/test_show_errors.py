@@ -299,3 +299,33 @@ def test_unknown_media_placeholders_are_refused_at_the_media(tmp_path):
         "becomes the plain number (1, 2 ... 9)",
         "show.yaml:5:50: media: unknown placeholder {name} (only {screen})",
     ]
+
+
+def test_booleans_are_true_or_false_and_a_boolean_is_not_a_screen(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - {id: "1", at: 0, hold: yes}
+          - {id: "2", at: 1, screens: all, pause: on}
+          - {id: "3", at: 2, hold: "true"}
+          - {id: "4", at: 3, hold: 1}
+          - {id: "5", at: 4, screens: [true, 2], black: {}}
+          - {id: "6", at: 5, screens: true, black: {}}
+          - {id: "7", at: 6, hold: true, screens: [1], pause: false, black: {}}
+        """) == [
+        "show.yaml:3:28: hold: expected true or false, got 'yes'",
+        "show.yaml:4:43: pause: expected true or false, got 'on'",
+        "show.yaml:5:28: hold: expected true or false, got 'true'",
+        "show.yaml:6:28: hold: expected true or false, got 1",
+        "show.yaml:7:32: screens: expected a screen number, a screen id or a group, got True",
+        "show.yaml:8:31: screens: expected `all`, a group, a screen number or a list of "
+        "them, got True",
+    ]
+
+
+def test_a_boolean_is_not_a_screen_index(tmp_path):
+    assert "config/venue.yaml" not in str(errors(tmp_path, devices=[
+        {"id": "screen10", "kind": "screen", "index": True, "port": 9120}]))
+    assert errors(tmp_path, devices=[
+        {"id": "screen10", "kind": "screen", "index": True, "port": 9120}])[0].endswith(
+        "index: expected a whole number, got True")
