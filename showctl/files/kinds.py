@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,17 +53,40 @@ def read(path: Path) -> tuple[Document | None, list[FileError]]:
     return doc, list(doc.errors)
 
 
+_KEYS: dict[Kind, set[str]] = {
+    "show": {"id", "title", "preroll", "duration", "cues", "cue"},
+    "venue": {"venue", "devices", "groups", "timezone", "state_dir", "osc", "web", "safe_look",
+              "on_restart", "device", "schedule"},
+    "schedule": {"shows", "closed", "special", "policy", "show"},
+}
+
+
 def identify(path: Path) -> Kind:
-    """What a file is, by its content: `cues:` → show; `devices:`/`venue:` → venue."""
+    """What a file is, by its keys: the kind whose keys it has most of (`cues`, `title`,
+    `preroll` → show; `devices`, `venue` → venue; `closed`, `special` → schedule), a
+    misspelt key counting for the kind it resembles. A tie or no clue: a file in a folder
+    named `shows` is a show, any other a schedule."""
     doc, _ = read(path)
     data = doc.data if doc and isinstance(doc.data, dict) else {}
+    votes = dict.fromkeys(_KEYS, 0.0)
+    for key in map(str, data):
+        exact = [kind for kind, keys in _KEYS.items() if key in keys]
+        if exact:
+            for kind in exact:
+                votes[kind] += 1 / len(exact)
+            continue
+        for kind, keys in _KEYS.items():
+            if difflib.get_close_matches(key, keys, n=1, cutoff=0.75):
+                votes[kind] += 0.5
     if "cues" in data:
+        votes["show"] += 2  # a timeline is what makes a show
+    best = max(votes.values())
+    leaders = [kind for kind, n in votes.items() if n == best]
+    if len(leaders) == 1 and best > 0:
+        return leaders[0]
+    if path.parent.name == "shows" and "show" in leaders:
         return "show"
-    if "devices" in data or "venue" in data:
-        return "venue"
-    if "shows" in data or "closed" in data or "special" in data or "policy" in data:
-        return "schedule"
-    return "show" if path.parent.name == "shows" else "schedule"
+    return "schedule" if "schedule" in leaders else leaders[0]
 
 
 def load_venue(path: Path) -> Loaded[Venue]:

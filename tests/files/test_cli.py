@@ -102,3 +102,34 @@ def test_schema_is_json_with_the_cue_properties():
 def test_the_committed_schema_file_is_current():
     done = run("schema")
     assert (ROOT / "docs" / "show.schema.json").read_text() == done.stdout
+
+
+def test_a_show_with_a_misspelt_cues_key_is_checked_as_a_show(tmp_path, capsys):
+    venue = venue_with(tmp_path)
+    misc = tmp_path / "x" / "misc.yaml"
+    misc.parent.mkdir()
+    misc.write_text("id: misc\ntitle: T\ncue:\n  - {id: '1', at: 0}\n")
+    assert main(["validate", "--config", str(venue), str(misc)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{misc}:1:1: missing `cues`",
+        f"{misc}:3:1: unknown key `cue`: did you mean `cues`?",
+        "2 errors in 1 of 1 file",
+    ]
+
+
+def test_files_are_told_apart_by_their_keys(tmp_path):
+    from showctl.files.kinds import identify
+
+    cases = {
+        "id: a\ntitle: T\ncue: []\n": "show",
+        "preroll: 2\ncuse: []\n": "show",
+        "venue: v\ndevice: []\n": "venue",
+        "devises: []\ntimezone: UTC\n": "venue",
+        "shows: []\nclosed: []\n": "schedule",
+        "polcy: {}\n": "schedule",
+        "": "schedule",
+    }
+    for n, (text, kind) in enumerate(cases.items()):
+        path = tmp_path / f"f{n}.yaml"
+        path.write_text(text)
+        assert (text, identify(path)) == (text, kind)
