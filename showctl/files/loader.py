@@ -87,6 +87,7 @@ def _load_shows(
     if not shows_dir.is_dir():
         message = f"the shows folder {shows_dir} does not exist"
         return shows, paths, known, [loaded.doc.error(("shows",), message)]
+    same_id: dict[str, list[Loaded[Show]]] = {}
     for path in show_files(shows_dir):
         show = load_show(path, venue)
         errors += show.errors
@@ -95,14 +96,27 @@ def _load_shows(
             known.add(str(written_id))
         if show.model is None or show.errors:
             continue
-        if show.model.id in shows:
-            assert show.doc is not None
-            errors.append(show.doc.error(("id",), f"show id {show.model.id!r} is also used by "
-                                         f"{paths[show.model.id]}"))
+        same_id.setdefault(show.model.id, []).append(show)
+    for show_id, files in same_id.items():
+        if len(files) > 1:
+            errors += _shared_id(show_id, files)
             continue
-        shows[show.model.id] = show.model
-        paths[show.model.id] = show.path
+        [only] = files
+        assert only.model is not None
+        shows[show_id], paths[show_id] = only.model, only.path
     return shows, paths, known, errors
+
+
+def _shared_id(show_id: str, files: list[Loaded[Show]]) -> list[FileError]:
+    """One error on each file that claims `show_id`, naming all the others."""
+    errors = []
+    for show in files:
+        assert show.doc is not None
+        others = [f"{o.path.name} (line {o.doc.where(('id',))[0]})" for o in files
+                  if o is not show and o.doc is not None]
+        errors.append(show.doc.error(("id",), f"show id {show_id!r} is also used by "
+                                     f"{', '.join(others)}: each show needs its own id"))
+    return errors
 
 
 def find_show(config: Config, name: str) -> Show:

@@ -96,9 +96,12 @@ def test_two_files_with_one_show_id(tmp_path):
     (tmp_path / "shows" / "small.yaml").write_text("id: small\ncues: [{id: '1', at: 0}]\n")
     with pytest.raises(InvalidFiles) as caught:
         load_config(path)
-    [error] = caught.value.errors
-    assert (error.path.name, error.line, error.column) == ("small.yaml", 1, 5)
-    assert "also used by" in error.message and "show.yaml" in error.message
+    assert [(e.path.name, e.line, e.column, e.message) for e in caught.value.errors] == [
+        ("show.yaml", 1, 5, "show id 'small' is also used by small.yaml (line 1): "
+         "each show needs its own id"),
+        ("small.yaml", 1, 5, "show id 'small' is also used by show.yaml (line 1): "
+         "each show needs its own id"),
+    ]
 
 
 def test_a_missing_shows_folder_points_at_the_venue_key(tmp_path):
