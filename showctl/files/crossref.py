@@ -86,6 +86,8 @@ class _Room:
             "levels": [d.id for d in venue.lighting if _supports(d.profile, "dmx")],
         }
         self.numbers = sorted(d.index for d in venue.screens if d.index is not None)
+        # screens sharing an index: the venue reports it; numbers are then not checked
+        self.numbering_broken = len(set(self.numbers)) != len(self.numbers)
         self.selectable = ["all", *venue.groups, *(d.id for d in venue.screens)]
         self._resolved: dict[int | str, tuple[str, ...] | None] = {}
 
@@ -153,16 +155,17 @@ def _check_screens(
         chosen = room.resolve(item)
         if chosen is None:
             if isinstance(item, int):
-                numbers = room.numbers
-                span = f"{numbers[0]}-{numbers[-1]}" if numbers else "none"
-                errors.append(doc.error(where, f"screen {item} does not exist (screens: {span})"))
+                if not room.numbering_broken:
+                    errors.append(doc.error(where, f"screen {item} does not exist (screens: "
+                                            f"{_spans(room.numbers)})"))
             else:
                 errors.append(
                     doc.error(where, f"{item!r} is not a screen, a group or `all`"
                               + did_you_mean(item, room.selectable))
                 )
             continue
-        others = [d for d in chosen if room.kinds.get(d) != "screen"]
+        # a group member the venue lacks is the venue's error, reported there once
+        others = [d for d in chosen if room.kinds.get(d, "screen") != "screen"]
         if others == [item]:
             errors.append(
                 doc.error(where, f"{item!r} is a {room.kinds[item]} device, not a screen"))
@@ -206,6 +209,17 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
                 errors.append(doc.error(("groups", name, j), f"the venue has no device "
                                         f"{member!r}" + did_you_mean(member, ids)))
     return errors
+
+
+def _spans(numbers: list[int]) -> str:
+    """`1-4, 6, 8-9`: the screen numbers a venue has."""
+    spans: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in spans) or "none"
 
 
 def _supports(profile: str, kind: str) -> bool:

@@ -144,3 +144,41 @@ def test_a_fixed_time_that_every_already_gives(tmp_path):
             times: ["09:00", "11:00", "11:15"]
             every: {from: "10:00", until: "12:00", interval: 30m}
         """) == ["schedule.yaml:3:22: 11:00 is already a start of `every`"]
+
+
+def test_a_venue_problem_is_reported_once_at_the_venue_not_in_every_show(tmp_path):
+    venue = """\
+        venue: room
+        devices:
+          - {id: screen1, kind: screen, index: 1, port: 9101}
+          - {id: screen2, kind: screen, index: 1, port: 9102}
+          - {id: screen3, kind: screen, index: 3, port: 9103}
+        groups:
+          right: [screen3, screen10]
+        """
+    show = """\
+        id: s
+        cues:
+          - {id: "1", at: 0, screens: [2, 3], black: {}}
+          - {id: "2", at: 1, screens: right, black: {}}
+          - {id: "3", at: 2, screens: [right], black: {}}
+        """
+    assert errors(tmp_path, venue=venue, show=show) == [
+        "venue.yaml:4:40: duplicate screen index 1 (first on line 3)",
+        "venue.yaml:7:20: the venue has no device 'screen10': did you mean 'screen1'?",
+    ]
+
+
+def test_a_missing_screen_number_lists_the_numbers_there_are(tmp_path):
+    venue = """\
+        venue: room
+        devices:
+          - {id: screen1, kind: screen, index: 1, port: 9101}
+          - {id: screen2, kind: screen, index: 12, port: 9102}
+          - {id: screen3, kind: screen, index: 3, port: 9103}
+          - {id: screen4, kind: screen, index: 4, port: 9104}
+        """
+    show = 'id: s\ncues: [{id: "1", at: 0, screens: [2], black: {}}]\n'
+    assert errors(tmp_path, venue=venue, show=show) == [
+        "show.yaml:2:35: screen 2 does not exist (screens: 1, 3-4, 12)",
+    ]
