@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,7 +75,7 @@ async def test_operator_plays_a_show_on_the_ring(rig, page):
     await expect(screen1).to_have_attribute("data-state", "playing")
     await expect(screen1.locator(".screen-media")).to_have_text("front")
     await expect(screen5.locator(".screen-media")).to_have_text("pano")
-    await expect(screen5.locator("title")).to_contain_text("pano_5.mp4 (playing, online)")
+    await expect(screen5.locator("title")).to_contain_text("pano_5.mp4 — playing, online")
     await expect(page.locator("#current-cue")).to_contain_text("Front")
     await expect(page.locator("#next-cue")).to_contain_text("End")
     await expect(page.locator("[data-cmd=resume]")).to_be_disabled()
@@ -182,3 +184,59 @@ async def test_event_times_are_the_venues_not_the_tablets(rig, page):
     assert before.strftime("%H:%M:%S") <= shown <= after.strftime("%H:%M:%S"), shown
     await page.reload()  # the last events come again, before the status and its time zone
     await expect(page.locator("#log li", has_text="schedule held")).to_contain_text(shown)
+
+
+LABEL_SHOW = {
+    "id": "labels", "title": "Long media names", "preroll": 0.3,
+    "cues": [
+        {"id": "1", "at": 0, "name": "Dawn", "screens": [1, 2, 3],
+         "play": {"media": "reel/01-channel-dawn_{screen}.mp4"}},
+        {"id": "2", "at": 0, "name": "Word", "screens": [4, 5, 6],
+         "play": {"media": "reel/02-supercalifragilisticexpialidocious_{screen}.mp4"}},
+        {"id": "3", "at": 0, "name": "Day", "screens": [7, 8, 9],
+         "play": {"media": "reel/03-the-longest-day-of-the-whole-year_{screen}.mp4"}},
+        {"id": "4", "at": 60, "name": "End", "screens": "all", "black": {"fade": 1}},
+    ],
+}
+
+# Each media name's box (SVG units, the ring's centre at 0,0), and the rings it must keep
+# between: clear of the audience circle, inside the content colour band.
+LABEL_BOXES = """() => [...document.querySelectorAll('#ring g.screen')].map((g) => {
+    const b = g.querySelector('.screen-media').getBBox();
+    const band = g.querySelector('.content');
+    return {device: g.dataset.device, x: b.x, y: b.y, w: b.width, h: b.height,
+            text: g.querySelector('.screen-media').textContent,
+            title: g.querySelector('title').textContent,
+            band: band ? Number(band.getAttribute('d').split(' ')[4])
+                - Number(getComputedStyle(band).strokeWidth.replace('px', '')) / 2 : null,
+            audience: Number(document.querySelector('#ring .audience').getAttribute('r'))};
+})"""
+
+
+@pytest.mark.parametrize("size", [(1280, 860), (768, 1024)])
+async def test_media_names_fit_their_screens_segment(tmp_path, page, size):
+    room = await open_rig(tmp_path, shows=[LABEL_SHOW])
+    try:
+        await page.set_viewport_size({"width": size[0], "height": size[1]})
+        await log_in(page, room.url, "viewer")
+        room.controller.start("labels", by="test")
+        await expect(page.locator("#ring g.screen[data-state=playing]")).to_have_count(9)
+        boxes = await page.evaluate(LABEL_BOXES)
+    finally:
+        await room.close()
+    for b in boxes:
+        assert f"{b['device'].removeprefix('screen')}.mp4" in b["title"] and "reel/0" in b["title"]
+        corners = [(x, y) for x in (b["x"], b["x"] + b["w"]) for y in (b["y"], b["y"] + b["h"])]
+        assert max(math.hypot(x, y) for x, y in corners) <= b["band"], b  # inside the band
+        nearest = math.hypot(max(abs(b["x"] + b["w"] / 2) - b["w"] / 2, 0),
+                             max(abs(b["y"] + b["h"] / 2) - b["h"] / 2, 0))
+        assert nearest >= b["audience"], b  # clear of the audience circle
+    for one, other in itertools.combinations(boxes, 2):  # no two names overlap
+        apart = (one["x"] + one["w"] <= other["x"] or other["x"] + other["w"] <= one["x"]
+                 or one["y"] + one["h"] <= other["y"] or other["y"] + other["h"] <= one["y"])
+        assert apart, (one, other)
+    texts = {b["device"]: b["text"] for b in boxes}
+    assert [texts[f"screen{n}"] for n in (1, 2, 3)] == ["channel-dawn"] * 3  # whole
+    for n in range(4, 10):  # too long: cut with an ellipsis, the whole name in the tooltip
+        assert texts[f"screen{n}"].endswith("…") and len(texts[f"screen{n}"]) > 4, texts
+
