@@ -19,30 +19,39 @@ class TimeFormatError(ValueError):
     """A time that an operator wrote wrongly; the message says how to write it."""
 
 
+MAX_TIME = 24 * 3600.0
+"""No show time, fade or delay is longer than a day: a bigger number is a typo."""
+
+_HOW = "write seconds (83.5), M:SS(.fff) or H:MM:SS(.fff)"
+_LOOSE_CLOCK = re.compile(r"^(-?)(?:(\d+):)?(\d+):(\d+)(?:\.(\d*))?$")
+
+
 def parse_time(value: object) -> float:
     """Seconds from `83.5`, `"1:23.5"` or `"0:19:00"`; rounded to the millisecond."""
+    if value is None:
+        raise TimeFormatError(f"a time is needed: {_HOW}")
     if isinstance(value, bool):
-        raise TimeFormatError(f"{value!r} is not a time")
+        raise TimeFormatError(f"{str(value).lower()} is not a time: {_HOW}")
     if isinstance(value, int | float):
         seconds = float(value)
     elif isinstance(value, str):
         text = value.strip()
         seconds = float(text) if _NUMBER.match(text) else _parse_clock_string(text)
     else:
-        raise TimeFormatError(f"{value!r} is not a time")
+        raise TimeFormatError(f"{value!r} is not a time: {_HOW}")
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
         raise TimeFormatError(f"{value!r} is not a finite time")
     if seconds < 0:
         raise TimeFormatError(f"time {value!r} is negative")
+    if seconds > MAX_TIME:
+        raise TimeFormatError(f"time {value!r} is more than 24 hours")
     return round(seconds, 3)
 
 
 def _parse_clock_string(text: str) -> float:
     match = _CLOCK.match(text)
     if not match:
-        raise TimeFormatError(
-            f"{text!r} is not a time: write seconds (83.5), M:SS(.fff) or H:MM:SS(.fff)"
-        )
+        raise TimeFormatError(_why_not_a_time(text))
     hours, minutes, seconds, millis = match.groups()
     if int(seconds) >= 60:
         raise TimeFormatError(f"{text!r}: seconds must be below 60")
@@ -50,6 +59,24 @@ def _parse_clock_string(text: str) -> float:
         raise TimeFormatError(f"{text!r}: minutes must be below 60 in H:MM:SS")
     fraction = int(millis.ljust(3, "0")) / 1000 if millis else 0.0
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + fraction
+
+
+def _why_not_a_time(text: str) -> str:
+    """What is wrong with a written time, as precisely as can be said."""
+    loose = _LOOSE_CLOCK.match(text)
+    if not loose:
+        return f"{text!r} is not a time: {_HOW}"
+    sign, _, _, seconds, decimals = loose.groups()
+    if sign:
+        return f"time {text!r} is negative"
+    if decimals is not None and len(decimals) > 3:
+        return (f"{text!r} has more than 3 decimals: times are to the millisecond "
+                f"(.{decimals[:3]})")
+    if decimals == "":
+        return f"{text!r} is not a time: digits must follow the '.'"
+    if len(seconds) != 2:
+        return f"{text!r} is not a time: seconds need two digits ({int(seconds):02d})"
+    return f"{text!r} is not a time: {_HOW}"
 
 
 def format_time(seconds: float) -> str:

@@ -33,7 +33,8 @@ def test_wrong_types_point_at_the_value(tmp_path):
             black: 3
             hold: maybe
         """) == [
-        "show.yaml:2:10: preroll: [1] is not a time",
+        "show.yaml:2:10: preroll: [1] is not a time: write seconds (83.5), M:SS(.fff) or "
+        "H:MM:SS(.fff)",
         "show.yaml:6:14: screens: expected `all`, a group, a screen number or a list of them, "
         "got a mapping",
         "show.yaml:7:12: black: expected a mapping (key: value lines), got 3",
@@ -50,15 +51,24 @@ def test_bad_time_strings(tmp_path):
           - {id: "3", at: -4}
           - {id: "4", at: "1:23.4567"}
           - {id: "5", at: soon}
+          - {id: "6", at: }
+          - {id: "7", at: true}
+          - {id: "8", at: 99999999999999999999999}
+          - {id: "9", at: "1:5"}
         """) == [
         "show.yaml:3:19: at: '1:60': seconds must be below 60",
-        "show.yaml:4:19: at: '1:2:3' is not a time: write seconds (83.5), M:SS(.fff) or "
-        "H:MM:SS(.fff)",
+        "show.yaml:4:19: at: '1:2:3' is not a time: seconds need two digits (03)",
         "show.yaml:5:19: at: time -4 is negative",
-        "show.yaml:6:19: at: '1:23.4567' is not a time: write seconds (83.5), M:SS(.fff) or "
-        "H:MM:SS(.fff)",
+        "show.yaml:6:19: at: '1:23.4567' has more than 3 decimals: times are to the "
+        "millisecond (.456)",
         "show.yaml:7:19: at: 'soon' is not a time: write seconds (83.5), M:SS(.fff) or "
         "H:MM:SS(.fff)",
+        "show.yaml:8:19: at: a time is needed: write seconds (83.5), M:SS(.fff) or "
+        "H:MM:SS(.fff)",
+        "show.yaml:9:19: at: true is not a time: write seconds (83.5), M:SS(.fff) or "
+        "H:MM:SS(.fff)",
+        "show.yaml:10:19: at: time 99999999999999999999999 is more than 24 hours",
+        "show.yaml:11:19: at: '1:5' is not a time: seconds need two digits (05)",
     ]
 
 
