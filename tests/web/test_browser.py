@@ -129,17 +129,34 @@ async def test_a_viewer_sees_but_cannot_press(rig, page):
 
 
 async def test_reconnects_after_a_restart(rig, page):
+    await page.clock.install()  # the page's time flows, and the test can move it on
     await log_in(page, rig.url, "operator")
-    banner = page.locator("#offline")
+    banner, state = page.locator("#offline"), page.locator("#state")
+    elapsed = page.locator("#elapsed")
     await expect(banner).to_be_hidden()
+    rig.controller.start("ring", by="test")
+    await expect(state).to_have_text("running")
     await rig.web.stop()
+    # disconnected: nothing shown is live, nothing can be pressed
     await expect(banner).to_be_visible()
-    rig.controller.load("ring", by="test")
+    await expect(state).to_have_text("offline")
+    await expect(state).to_have_attribute("title", "last known: running")
+    for button in await page.locator("[data-cmd]").all():
+        await expect(button).to_be_disabled()
+    await expect(page.locator("#fade")).to_be_disabled()
+    await expect(page.locator("#show-picker")).to_be_disabled()
+    frozen = await elapsed.text_content()
+    await page.clock.run_for(5_000)  # five seconds pass on the page: its clock stays put
+    await expect(elapsed).to_have_text(frozen)
+    await expect(state).to_have_text("offline")
+    rig.controller.stop(0, by="test")
     await rig.restart_web()
     await expect(banner).to_be_hidden()
-    await expect(page.locator("#state")).to_have_text("loaded")
-    await page.click("[data-cmd=go]")  # still logged in, CSRF token still good
-    await expect(page.locator("#state")).to_have_text("running")
+    await expect(state).to_have_text("idle")
+    await page.click("[data-cmd=load]")  # still logged in, CSRF token still good
+    await expect(state).to_have_text("loaded")
+    await page.click("[data-cmd=go]")
+    await expect(state).to_have_text("running")
 
 
 async def test_a_silent_screen_is_shown_offline(tmp_path, page):

@@ -35,10 +35,11 @@ const COMMANDS = {
 let me = { role: "viewer" };
 let status = null;
 let receivedAt = 0;
+let connected = false;  // while the live feed is down, nothing shown is live
 
 function showTime() {
   if (!status) return 0;
-  const moving = ["running", "prerolling"].includes(status.state);
+  const moving = connected && ["running", "prerolling"].includes(status.state);
   return status.time + (moving ? (performance.now() - receivedAt) / 1000 : 0);
 }
 
@@ -59,9 +60,7 @@ function render() {
   $("venue").textContent = s.venue;
   $("show-title").textContent = s.show ? (s.show.title || s.show.id) : "No show loaded";
   if (s.show && document.activeElement !== $("show-picker")) $("show-picker").value = s.show.id;
-  $("state").textContent = s.state;
-  $("state").dataset.state = s.state;
-  document.body.dataset.state = s.state;  // e.g. GO stands out while the show holds
+  showState();
   $("current-cue").textContent = cueText(s.current_cue);
   $("next-cue").textContent = cueText(s.next_cue);
   drawRing($("ring"), s.devices || []);
@@ -90,13 +89,24 @@ function render() {
   tick();
 }
 
+// The transport badge: the state, or OFFLINE while the controller cannot be reached (the
+// last state known is in its tooltip).
+function showState() {
+  const state = connected ? status?.state ?? "idle" : "offline";
+  $("state").textContent = state;
+  $("state").dataset.state = state;
+  $("state").title = connected ? "" : `last known: ${status?.state ?? "nothing"}`;
+  document.body.dataset.state = state;  // e.g. GO stands out while the show holds
+}
+
+// Every control is off while disconnected: no command could reach the controller.
 function enableButtons() {
-  const operator = me.role !== "viewer";
+  const can = me.role !== "viewer" && connected;
   document.querySelectorAll("[data-cmd]").forEach((b) => {
-    b.disabled = !operator || !status || !ALLOWED[b.dataset.cmd](status);
+    b.disabled = !can || !status || !ALLOWED[b.dataset.cmd](status);
   });
-  $("fade").disabled = !operator;
-  $("show-picker").disabled = !operator;
+  $("fade").disabled = !can;
+  $("show-picker").disabled = !can;
 }
 
 function pick(cue) {
@@ -144,6 +154,7 @@ function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   ws.onopen = () => {
     retry = 500;
+    connected = true;
     $("offline").hidden = true;
     document.body.classList.remove("disconnected");
     $("log").replaceChildren();  // the server sends the last events again
@@ -151,6 +162,14 @@ function connect() {
   };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = () => {
+    if (connected && status) {  // the clock stops where it was: nothing says it goes on
+      status.time = showTime();
+      receivedAt = performance.now();
+    }
+    connected = false;
+    showState();
+    enableButtons();
+    tick();
     $("offline").hidden = false;
     document.body.classList.add("disconnected");
     setTimeout(async () => {
