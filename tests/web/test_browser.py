@@ -45,7 +45,7 @@ async def log_in(page: Page, url: str, name: str) -> None:
     await page.fill("input[name=name]", name)
     await page.fill("input[name=password]", PASSWORDS[name])
     await page.click("button[type=submit]")
-    await expect(page.locator("#user")).to_have_text(f"{name} · {name}")
+    await expect(page.locator("#user-role")).to_contain_text(name)
     await expect(page.locator("#venue")).to_have_text("test-room")  # the first status came
 
 
@@ -257,3 +257,61 @@ async def test_media_names_fit_their_screens_segment(tmp_path, page, size):
     for n in range(4, 10):  # too long: cut with an ellipsis, the whole name in the tooltip
         assert texts[f"screen{n}"].endswith("…") and len(texts[f"screen{n}"]) > 4, texts
 
+
+TABLET_SHOW = {
+    "id": "tablet", "title": "A show whose title is long enough to be cut on a tablet",
+    "preroll": 0.3,
+    "cues": [
+        {"id": "1", "at": 0, "name": "House out, guide spot on", "lights": {"cue": "guide"}},
+        *({"id": str(n), "at": 10 * n, "name": f"Scene {n} on every screen of the ring",
+           "screens": "all", "play": {"media": f"scene{n}_{{screen}}.mp4"}} for n in range(2, 9)),
+        {"id": "9", "at": 90, "name": "HOLD - guide speaks, GO when ready", "hold": True},
+        {"id": "10", "at": 100, "name": "Guide steps aside", "hold": True},
+        {"id": "11", "at": 110, "name": "Into the storm", "screens": "all",
+         "play": {"media": "storm_{screen}.mp4"}},
+        {"id": "12", "at": 120, "name": "End", "screens": "all", "black": {"fade": 1}},
+    ],
+}
+
+
+async def test_on_a_tablet_in_portrait(tmp_path, page):
+    """768x1024: who is logged in, the next start at the top, nothing cut or wrapped
+    without an ellipsis, the cue list starting at a whole row, HOLD said once, an icon."""
+    room = await open_rig(tmp_path, shows=[TABLET_SHOW])
+    missing = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    try:
+        await page.set_viewport_size({"width": 768, "height": 1024})
+        at = dt.datetime.now(ZoneInfo("Europe/Paris")) + dt.timedelta(hours=1)
+        room.controller.set_schedule_info({"next": {"at": at.isoformat(), "show": "tablet"},
+                                           "today": []})
+        await log_in(page, room.url, "viewer")
+        await expect(page.locator("#user-role")).to_be_visible()
+        await expect(page.locator("#user-role")).to_have_text("viewer — read only")
+        strip = page.locator("#next-strip")
+        await expect(strip).to_be_visible()
+        await expect(strip).to_contain_text(f"Next: tablet at {at:%H:%M}")
+        assert (await strip.bounding_box())["y"] < 200  # at the top, not below the fold
+        assert await page.evaluate("""() => {  // one line box: "Log out" does not wrap
+            const range = document.createRange();
+            range.selectNodeContents(document.getElementById('logout'));
+            return range.getClientRects().length; }""") == 1
+        picker = page.locator("#show-picker")
+        assert await picker.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"
+        room.controller.load("tablet", by="test")
+        await expect(page.locator("#cue-list li")).to_have_count(12)
+        room.controller.seek("11", by="test")  # near the end: the list cannot scroll further
+        now = page.locator("#cue-list li.now")
+        await expect(now).to_have_attribute("data-cue", "11")
+        await expect(page.locator("#cue-list")).to_have_js_property("scrollTop", await now.evaluate(
+            "e => e.offsetTop"))  # the current cue's row at the top: no scrap of the one above
+        hold9 = page.locator("#cue-list li[data-cue='9']")
+        await expect(hold9.locator(".name")).to_have_text("HOLD - guide speaks, GO when ready")
+        hold10 = page.locator("#cue-list li[data-cue='10']")
+        await expect(hold10.locator(".hold-badge")).to_have_text("HOLD")
+        assert await page.locator("link[rel=icon]").get_attribute("href") == "/static/favicon.svg"
+        icon = await page.request.get(f"{room.url}/static/favicon.svg")
+        assert icon.status == 200 and icon.headers["content-type"] == "image/svg+xml"
+    finally:
+        await room.close()
+    assert missing == []

@@ -76,6 +76,7 @@ function render() {
   $("levels").textContent = levels.length ? `DMX ${levels.map(([c, v]) => `${c}@${v}`).join("  ")}` : "";
   const sched = s.schedule || {};
   $("held").hidden = !sched.held;
+  document.querySelector("#next-strip .held").hidden = !sched.held;
   $("today").replaceChildren(...(sched.today || []).map((e) => {
     const li = document.createElement("li");
     li.className = e.status || "due";
@@ -124,9 +125,11 @@ function tick() {
     ? `in ${fmt(Math.max(0, status.next_cue.at - t))}` : "";
   movePlayhead($("playhead"), t);
   const next = status.schedule?.next;
-  $("next-start").textContent = next
+  const text = next
     ? `Next: ${next.show} at ${String(next.at).slice(11, 16)} (in ${fmt(Math.max(0, (Date.parse(next.at) - Date.now()) / 1000))})`
     : "No more starts today";
+  $("next-start").textContent = text;
+  document.querySelector("#next-strip .text").textContent = text;
 }
 
 let early = [];  // the last events, sent before the first status (and its time zone)
@@ -183,7 +186,9 @@ function connect() {
 
 async function main() {
   me = await whoAmI();
-  $("user").textContent = `${me.name} · ${me.role}`;
+  $("user-name").textContent = `${me.name} · `;
+  $("user-role").textContent = me.role === "viewer" ? "viewer — read only" : me.role;
+  $("user").title = me.role === "viewer" ? "You can watch; a viewer cannot give commands." : "";
   document.body.classList.toggle("viewer", me.role === "viewer");
   document.querySelectorAll("[data-cmd]").forEach((b) => b.addEventListener("click", async () => {
     try { await COMMANDS[b.dataset.cmd](); } catch (e) { logLine(`${b.dataset.cmd}: ${e.message}`, "error"); }

@@ -53,7 +53,14 @@ async function draw(box, list, showId, key) {
     li.innerHTML = '<span class="t"></span><span class="id"></span><span class="name"></span>';
     li.querySelector(".t").textContent = fmt(cue.at);
     li.querySelector(".id").textContent = cue.id;
-    li.querySelector(".name").textContent = (cue.hold ? "HOLD · " : "") + (cue.name || "");
+    const name = li.querySelector(".name");
+    name.textContent = cue.name || "";
+    if (cue.hold && !/\bhold\b/i.test(cue.name || "")) {  // unless its name says so already
+      const badge = document.createElement("span");
+      badge.className = "hold-badge";
+      badge.textContent = "HOLD";
+      name.prepend(badge);
+    }
     li.addEventListener("click", () => pick(cue));
     list.append(li);
   }
@@ -69,7 +76,9 @@ export function markCues(list, current, next, time) {
     li.classList.toggle("next", li.dataset.cue === next?.id);
     if (li.dataset.cue === current?.id) now = li;
   }
-  if (now) list.scrollTop = Math.max(0, now.offsetTop - 8);  // offsetParent: the list
+  // the current cue's row at the top, whole (the list's padding lets even the last one get
+  // there), so no scrap of the row above shows; offsetParent: the list
+  if (now) list.scrollTop = now.offsetTop;
 }
 
 export function movePlayhead(head, time) {
