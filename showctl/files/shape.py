@@ -179,6 +179,8 @@ def _message(err: dict[str, Any]) -> str:
     if kind in _BOUNDS:
         (bound,) = err["ctx"].values()
         return f"must be {_BOUNDS[kind]} {bound}, got {_show(value)}"
+    if kind == "string_too_short":
+        return "must not be empty"
     if kind == "too_short":
         return "must not be empty" if isinstance(value, str) else "needs at least one entry"
     msg = err["msg"]
@@ -212,4 +214,7 @@ def _kind(value: Any) -> str:
 
 
 def _example_keys(model: type[BaseModel]) -> list[str]:
-    return [f.alias or n for n, f in model.model_fields.items() if f.is_required()]
+    """The keys a file of this kind must have, or else the ones it may have."""
+    keys = {n: f.alias or n for n, f in model.model_fields.items() if n != "source"}
+    required = [keys[n] for n, f in model.model_fields.items() if f.is_required()]
+    return required or list(keys.values())

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from showctl.model.types import ClockTime, Frozen, Interval, Seconds
+from showctl.model.types import ClockTime, Day, Frozen, Interval, Seconds
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,8 +40,8 @@ class DayEntry(Frozen):
 
 class ScheduleEntry(DayEntry):
     days: tuple[Weekday, ...] = WEEKDAYS
-    from_date: date | None = None
-    until_date: date | None = None
+    from_date: Day | None = None
+    until_date: Day | None = None
 
     @model_validator(mode="after")
     def _window(self) -> ScheduleEntry:
@@ -52,7 +51,7 @@ class ScheduleEntry(DayEntry):
 
 
 class SpecialDay(Frozen):
-    date: date
+    date: Day
     shows: tuple[DayEntry, ...] = ()
 
 
@@ -64,6 +63,6 @@ class Policy(Frozen):
 
 class Schedule(Frozen):
     shows: tuple[ScheduleEntry, ...] = ()
-    closed: tuple[date, ...] = ()
+    closed: tuple[Day, ...] = ()
     special: tuple[SpecialDay, ...] = ()
     policy: Policy = Policy()

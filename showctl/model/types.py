@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
+import re
+from datetime import date, datetime
 from datetime import time as clock_time
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated
 
 from pydantic import (
@@ -58,6 +62,60 @@ Interval = Annotated[
     ),
 ]
 """`30m`, `1h`, `90s`."""
+
+
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_day(value: object) -> date:
+    """A date `YYYY-MM-DD`; an impossible one says why (`2026-02-30`)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    match = _DAY.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        shown = "nothing" if value is None else repr(value)
+        raise ValueError(f"{shown} is not a date: write YYYY-MM-DD, e.g. 2026-12-25")
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        raise ValueError(f"{value} is not a day of the calendar (months are 01 to 12)")
+    days = calendar.monthrange(year, month)[1] if year else 31
+    if not 1 <= day <= days or not year:
+        raise ValueError(f"{value} is not a day of the calendar ({calendar.month_name[month]} "
+                         f"has {days} days in {year})" if year else
+                         f"{value} is not a day of the calendar (there is no year 0)")
+    return date(year, month, day)
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(parse_day),
+    WithJsonSchema({"type": "string", "format": "date"}, mode="validation"),
+]
+"""A date of the calendar, `YYYY-MM-DD`."""
+
+
+def _network(value: object) -> object:
+    if isinstance(value, IPv4Network | IPv6Network):
+        return value
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            return ip_network(text)
+        except ValueError:
+            try:
+                loose = ip_network(text, strict=False)
+            except ValueError:
+                pass
+            else:
+                raise ValueError(f"{text!r} has bits set after the /{loose.prefixlen}: "
+                                 f"write {loose}") from None
+    shown = "nothing" if value is None else repr(value)
+    raise ValueError(f"{shown} is not a network: write e.g. 127.0.0.0/8, 192.168.10.0/24 "
+                     "or ::1/128")
+
+
+Network = Annotated[IPv4Network | IPv6Network, BeforeValidator(_network)]
+"""An IP network (v4 or v6) allowed to send commands."""
 
 
 def _host_port(value: object) -> tuple[str, int]:

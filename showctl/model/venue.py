@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from showctl.model.types import DmxChannel, DmxLevel, Frozen, HostPort, Seconds, Whole
+from showctl.model.types import (
+    DmxChannel,
+    DmxLevel,
+    Frozen,
+    HostPort,
+    Network,
+    Seconds,
+    Whole,
+)
 
 DeviceKind = Literal["screen", "lighting", "audio", "osc"]
 Role = Literal["viewer", "operator", "admin"]
@@ -35,7 +43,7 @@ class Device(Frozen):
 
 class OscInput(Frozen):
     listen: HostPort = ("127.0.0.1", 53100)
-    allow: tuple[IPv4Network | IPv6Network, ...] = (IPv4Network("127.0.0.0/8"),)
+    allow: tuple[Network, ...] = (IPv4Network("127.0.0.0/8"),)
     passcode: str | None = None
     heartbeat_timeout: Seconds = 5.0
 

@@ -24,8 +24,8 @@ def test_venue_errors(tmp_path):
         "venue.yaml:2:11: timezone: unknown timezone 'Europe/Pariss': use an IANA name "
         "such as Europe/Paris",
         "venue.yaml:3:15: listen: '127.0.0.1:99999': port must be 1 to 65535",
-        "venue.yaml:3:42: allow: expected a network such as 127.0.0.0/8 or a network such as "
-        "::1/128, got '10.0.0.300/8'",
+        "venue.yaml:3:42: allow: '10.0.0.300/8' is not a network: write e.g. 127.0.0.0/8, "
+        "192.168.10.0/24 or ::1/128",
         "venue.yaml:4:1: unknown key `device`: did you mean `devices`?",
         "venue.yaml:9:5: screen 'side' needs an index",
         "venue.yaml:10:24: kind: 'dimmer' is not one of: 'screen', 'lighting', 'audio' or 'osc'",
@@ -73,10 +73,12 @@ def test_schedule_shape_errors(tmp_path):
         "schedule.yaml:3:17: days: 'monday' is not one of: 'mon', 'tue', 'wed', 'thu', 'fri', "
         "'sat' or 'sun'",
         "schedule.yaml:4:13: times: '9:00' is not a time of day: write HH:MM, e.g. \"10:30\"",
-        "schedule.yaml:5:16: from_date: expected a date (YYYY-MM-DD), got '2026-02-30'",
+        "schedule.yaml:5:16: from_date: 2026-02-30 is not a day of the calendar (February has "
+        "28 days in 2026)",
         "schedule.yaml:7:12: every: `until` is before `from`",
         "schedule.yaml:8:5: show 'normandy' has neither `times` nor `every`",
-        "schedule.yaml:9:22: closed: expected a date (YYYY-MM-DD), got 'christmas'",
+        "schedule.yaml:9:22: closed: 'christmas' is not a date: write YYYY-MM-DD, e.g. "
+        "2026-12-25",
         "schedule.yaml:10:19: if_busy: 'wait' is not one of: 'skip' or 'queue'",
     ]
 
@@ -181,4 +183,32 @@ def test_a_missing_screen_number_lists_the_numbers_there_are(tmp_path):
     show = 'id: s\ncues: [{id: "1", at: 0, screens: [2], black: {}}]\n'
     assert errors(tmp_path, venue=venue, show=show) == [
         "show.yaml:2:35: screen 2 does not exist (screens: 1, 3-4, 12)",
+    ]
+
+
+def test_plain_words_for_dates_networks_empty_text_and_single_values(tmp_path):
+    assert errors(tmp_path, show=SHOW, schedule="""\
+        closed: [2027-02-29, 2026-13-01, 2028-02-29]
+        special:
+          - {date: 2026-04-31}
+        """) == [
+        "schedule.yaml:1:10: closed: 2027-02-29 is not a day of the calendar (February has "
+        "28 days in 2027)",
+        "schedule.yaml:1:22: closed: 2026-13-01 is not a day of the calendar (months are 01 "
+        "to 12)",
+        "schedule.yaml:3:12: date: 2026-04-31 is not a day of the calendar (April has 30 days "
+        "in 2026)",
+    ]
+    assert errors(tmp_path, show=SHOW, schedule="myhost\n") == [
+        "schedule.yaml:1:1: the file is a single value: expected keys such as shows, closed, "
+        "special, policy",
+    ]
+    found = errors(tmp_path, venue="""\
+        venue: room
+        osc: {allow: [10.0.0.1/8, "::1"]}
+        web: {users: [{name: "", role: admin, password_hash: x}]}
+        """)
+    assert found == [
+        "venue.yaml:2:15: allow: '10.0.0.1/8' has bits set after the /8: write 10.0.0.0/8",
+        "venue.yaml:3:22: name: must not be empty",
     ]

@@ -1,5 +1,6 @@
 """YAML as an operator means it: 1.2 scalars, duplicate keys refused, positions kept."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -126,8 +127,10 @@ def test_a_byte_order_mark_is_fine():
 
 
 # Text PyYAML's (YAML 1.1) dumper would leave unquoted yet YAML 1.2 reads as a number
-# (`1e3`, `0o17`) is left out: there the two versions truly differ.
-_TEXT = st.text(alphabet="abcdfghijklmnpqrstuvwxyz0123456789 :-_./{}'\"#é", max_size=12)
+# (`1e3`, `0o17`, `08`: not a 1.1 octal, so left plain) is left out: there the two
+# versions truly differ.
+_TEXT = st.text(alphabet="abcdfghijklmnpqrstuvwxyz0123456789 :-_./{}'\"#é", max_size=12).filter(
+    lambda t: not re.fullmatch(r"-?0[0-9]*[89][0-9]*", t))
 _SCALARS = (
     st.none() | st.booleans() | st.integers(-10**12, 10**12)
     | st.floats(allow_nan=False, allow_infinity=True, width=64) | _TEXT
