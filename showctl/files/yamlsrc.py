@@ -49,10 +49,7 @@ def parse(text: str, path: Path) -> Document:
     try:
         _Builder(doc).run(loader.get_event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or exc.context or "not valid YAML"
-        raise YamlProblem(FileError(path, line, column, f"YAML syntax: {problem}")) from None
+        raise YamlProblem(_syntax_error(exc, text, path)) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -96,6 +93,39 @@ class WrittenFloat(float):
         return self.text
 
     __repr__ = __str__
+
+
+_OPENED = {"flow mapping": "{", "flow sequence": "[", "quoted scalar": "quote"}
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, path: Path) -> FileError:
+    """A syntax error where the operator must look: a tab where it is, an unclosed `{`,
+    `[` or quote where it opened (with where the parser gave up)."""
+    problem, context = exc.problem or "", exc.context or ""
+    mark, start = exc.problem_mark or exc.context_mark, exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    tab = _indenting_tab(text, line - 1)
+    if tab is not None:
+        return FileError(path, line, tab + 1,
+                         "tabs are not allowed for indentation in YAML; use spaces")
+    opened = next((what for key, what in _OPENED.items() if context.endswith(key)), None)
+    if opened and start is not None and (start.line, start.column) != (line - 1, column - 1):
+        what = f"this {opened}" if opened == "quote" else f"this `{opened}`"
+        why = "the file ends" if problem.endswith("end of stream") else (
+            f"the parser gave up at line {line}, column {column}: {problem}")
+        return FileError(path, start.line + 1, start.column + 1,
+                         f"YAML syntax: {what} is never closed ({why})")
+    return FileError(path, line, column, f"YAML syntax: {problem or context or 'not valid YAML'}")
+
+
+def _indenting_tab(text: str, line: int) -> int | None:
+    """The column of a tab in the leading whitespace of `line` (0-based), if any."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return None
+    row = lines[line]
+    indent = row[: len(row) - len(row.lstrip(" \t"))]
+    return indent.index("\t") if "\t" in indent else None
 
 
 def scalar(value: str) -> Any:

@@ -52,14 +52,33 @@ def test_duplicate_key_is_an_error_naming_both_lines():
 
 def test_syntax_error_points_at_the_problem():
     with pytest.raises(YamlProblem) as caught:
-        doc("id: a\ncues: [1, 2\nx: 3\n")
-    assert str(caught.value).startswith("f.yaml:3:2: YAML syntax:")
+        doc("id: a\ntitle: 1\n b: 2\n")
+    assert str(caught.value) == (
+        "f.yaml:3:3: YAML syntax: mapping values are not allowed in this context")
 
 
-def test_tab_indentation_is_a_syntax_error_with_its_line():
-    with pytest.raises(YamlProblem) as caught:
-        doc("id: a\ncues:\n\t- id: 1\n")
-    assert str(caught.value).startswith("f.yaml:3:1: YAML syntax:")
+def test_an_unclosed_bracket_or_quote_is_reported_where_it_opened():
+    cases = {
+        "id: a\ncues:\n  - id: 1\n    at: 0\n    play: {media: x.mp4\n    hold: true\n":
+            "f.yaml:5:11: YAML syntax: this `{` is never closed (the parser gave up at line 6, "
+            "column 9: did not find expected ',' or '}')",
+        "id: a\ncues: [1, 2\nx: 3\n":
+            "f.yaml:2:7: YAML syntax: this `[` is never closed (the parser gave up at line 3, "
+            "column 2: did not find expected ',' or ']')",
+        "id: 'a\nx: 3\n": "f.yaml:1:5: YAML syntax: this quote is never closed (the file ends)",
+    }
+    for text, message in cases.items():
+        with pytest.raises(YamlProblem) as caught:
+            doc(text)
+        assert str(caught.value) == message
+
+
+def test_tab_indentation_says_use_spaces():
+    for text, where in [("id: a\ncues:\n\t- id: 1\n", "3:1"), ("a: 1\n  \tb: 2\n", "2:3")]:
+        with pytest.raises(YamlProblem) as caught:
+            doc(text)
+        assert str(caught.value) == (
+            f"f.yaml:{where}: tabs are not allowed for indentation in YAML; use spaces")
 
 
 def test_aliases_expand_but_an_alias_bomb_is_refused():
