@@ -1,8 +1,11 @@
-"""SPEC 3.1's address space in one table: address -> argument types -> Controller call.
+"""SPEC 3.1's address space in one table: address -> arguments -> Controller call.
 
-Argument types are OSC's letters: `s` string, `f` number (an int is accepted: liblo
-and many consoles send `i` for whole seconds), `i` integer; `?` marks an optional
-trailing argument and `f|s` either. A route's handler returns the reply's `data`.
+Each argument is "types name": types are OSC's letters, checked against the type tags
+the packet carries: `s` a string (`S` too), `f` a number (`i`, `h` and `d` too: liblo and
+many consoles send `i` for whole seconds), `i` an integer (`h` too), `1/0` a switch (the
+number 1 or 0 as `i`, `f` or `d`, or `T`/`F`); `?` marks an optional trailing argument and
+`f|s` either. The count must match exactly: an argument too many is refused, never
+ignored. A route's handler returns the reply's `data`.
 """
 
 from __future__ import annotations
@@ -112,23 +115,24 @@ def _heartbeat(c: Call) -> str:
 
 
 ROUTES: dict[str, Route] = {r.address: r for r in (
-    Route("/showctl/load", ("s",), _load),
-    Route("/showctl/start", ("s",), _start),
+    Route("/showctl/load", ("s show",), _load),
+    Route("/showctl/start", ("s show",), _start),
     Route("/showctl/go", (), _transport("go")),
     Route("/showctl/pause", (), _transport("pause")),
     Route("/showctl/resume", (), _transport("resume")),
-    Route("/showctl/stop", ("f?",), _stop),
+    Route("/showctl/stop", ("f? fade",), _stop),
     Route("/showctl/panic", (), _transport("panic")),
-    Route("/showctl/seek", ("f|s",), _seek),
+    Route("/showctl/seek", ("f|s seconds, cue id or time",), _seek),
     Route("/showctl/cue/{id}/fire", (), _fire),
     Route("/showctl/schedule/hold", (), _hold),
     Route("/showctl/schedule/release", (), _release),
     Route("/showctl/status", (), _status, once=False),
-    Route("/showctl/subscribe", ("i?",), _subscribe, once=False),
-    Route("/showctl/replyport", ("i",), _replyport, once=False),
-    Route("/showctl/connect", ("s",), _connect, once=False, before_connect=True),
+    Route("/showctl/subscribe", ("1/0? on",), _subscribe, once=False),
+    Route("/showctl/replyport", ("i port",), _replyport, once=False),
+    Route("/showctl/connect", ("s passcode",), _connect, once=False, before_connect=True),
     # devices (media players) cannot be taught to connect first; a heartbeat changes no state
-    Route("/showctl/heartbeat", ("s",), _heartbeat, once=False, before_connect=True),
+    Route("/showctl/heartbeat", ("s device id",), _heartbeat, once=False,
+          before_connect=True),
 )}
 _CUE = re.compile(r"^/showctl/cue/([^/]+)/fire$")
 
@@ -142,26 +146,71 @@ def find(address: str) -> tuple[Route, str | None] | None:
     return (ROUTES["/showctl/cue/{id}/fire"], match.group(1)) if match else None
 
 
-_CHECKS = {
-    "s": lambda v: isinstance(v, str),
-    "i": lambda v: isinstance(v, int),
-    "f": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v == v,
+# a route's letter -> the type tags it accepts, and a check of the value when needed
+_ACCEPTS: dict[str, tuple[str, Callable[[Any], bool] | None]] = {
+    "s": ("sS", None),
+    "f": ("fdih", lambda v: v == v),  # not NaN
+    "i": ("ih", None),
+    "1/0": ("ifdhTF", lambda v: v in (0, 1)),
 }
-# per address: (required count, per argument the checks any of which must pass)
-_SPECS = {address: (sum(1 for t in route.types if not t.endswith("?")),
-                    tuple(tuple(_CHECKS[letter] for letter in t.rstrip("?").split("|"))
-                          for t in route.types))
-          for address, route in ROUTES.items()}
+_WORDS = {"s": "s (a string)", "f": "f (a number)", "i": "i (an integer)",
+          "1/0": "1 or 0 (i, f or T/F)"}
 
 
-def check_args(route: Route, args: tuple[Any, ...]) -> None:
-    """Raises BadArgument naming what the address expects."""
-    required, checks = _SPECS[route.address]
-    if not required <= len(args) <= len(checks):
-        expects = " ".join(route.types) or "no arguments"
-        raise BadArgument(f"{route.address} takes {expects}, got {len(args)} argument(s)")
-    for n, (fits, value) in enumerate(zip(checks, args, strict=False)):
-        if not any(fit(value) for fit in fits):
-            spec = route.types[n].rstrip("?")
-            raise BadArgument(f"{route.address} argument {n + 1} must be {spec},"
-                              f" got {type(value).__name__} {value!r}")
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    required: int
+    usage: str  # as docs/osc.md writes it: "s show", "[f fade]"
+    args: tuple[tuple[str, str], ...]  # per argument: (its letters, what it is)
+
+
+def _spec(route: Route) -> _Spec:
+    args, usage = [], []
+    for text in route.types:
+        letters, name = text.split(" ", 1)
+        optional = letters.endswith("?")
+        letters = letters.rstrip("?")
+        args.append((letters, name))
+        shown = f"{letters.replace('|', ' or ')} {name}"
+        usage.append(f"[{shown}]" if optional else shown)
+    required = sum(1 for t in route.types if "?" not in t.split(" ", 1)[0])
+    return _Spec(required, " ".join(usage), tuple(args))
+
+
+_SPECS = {address: _spec(route) for address, route in ROUTES.items()}
+
+
+def check_args(route: Route, address: str, args: tuple[Any, ...], tags: str) -> None:
+    """Raises BadArgument naming what the address expects: the count must match, each
+    argument's type tag must be one its route accepts."""
+    spec = _SPECS[route.address]
+    if not spec.required <= len(args) <= len(spec.args):
+        expects = spec.usage or "no arguments"
+        raise BadArgument(f"{address} takes {expects}, got {_count(len(args))}")
+    for n, ((letters, name), tag, value) in enumerate(zip(spec.args, tags, args,
+                                                          strict=False), 1):
+        fits = False
+        for letter in letters.split("|"):
+            accepted, check = _ACCEPTS[letter]
+            if tag in accepted and (check is None or check(value)):
+                fits = True
+                break
+        if not fits:
+            wanted = " or ".join(_WORDS[letter] for letter in letters.split("|"))
+            raise BadArgument(f"{address} argument {n} ({name}) must be {wanted}, "
+                              f"got {_shown(tag, value)}")
+
+
+def _count(n: int) -> str:
+    return f"{n} argument" if n == 1 else f"{n} arguments"
+
+
+def _shown(tag: str, value: Any) -> str:
+    """An argument as OSC tools print it: `i 5`, `s 'x'`, `T`, `b (3 bytes)`."""
+    if tag in "TFNI":
+        return tag
+    if tag == "[":
+        return f"an array of {len(value)}"
+    if tag in "bm":
+        return f"{tag} ({len(value)} bytes)"
+    return f"{tag} {value!r}"

@@ -110,7 +110,7 @@ class OscServer:
         try:
             messages = decode(data)
         except PacketError as exc:
-            self.reject(client, exc.reason, str(exc))
+            self.reject(client, exc.reason, str(exc), exc.address)
             return
         now = self.clock.time()
         for message in messages:
@@ -146,7 +146,7 @@ class OscServer:
                         "<passcode> first", address)
             return
         try:
-            router.check_args(route, message.args)
+            router.check_args(route, address, message.args, message.tags)
         except CommandError as exc:
             self.reject(client, "bad_args", str(exc), address)
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import struct
 
 import pytest
 from hypothesis import given
@@ -86,3 +87,57 @@ def test_slip_round_trip_property(packets: list[bytes], data: st.DataObject) -> 
         assert not errors
         got += found
     assert got == packets
+
+
+MALFORMED = [  # (packet, what the error says), as an integrator reads it
+    (b"/a\0\0,X\0\0", "type tag 'X' is not an OSC 1.0/1.1 type"),
+    (b"/a\0\0,iX\0\0\0\0\0\1", "type tag 'X' is not an OSC 1.0/1.1 type"),
+    (b"/a\0\0,\x01\0\0", "type tag '\\x01' is not an OSC 1.0/1.1 type"),
+    (b"/a\0\0,b\0\0\xff\xff\xff\xff", "blob of 4294967295 bytes runs past the end of the packet"),
+    (b"/a\0\0,b\0\0\0\0\0\x08abcd", "blob of 8 bytes runs past the end of the packet"),
+    (b"/a\0\0,ss\0x\0\0\0\xff\xfe\0\0", "string argument 2 is not valid UTF-8"),
+    (b"/\xff\0\0", "the address is not valid UTF-8"),
+    (b"/a\0\0,s\0\0abcd", "string argument 1 has no terminating zero byte"),
+    (b"/a\0\0,iii", "the type tag string has no terminating zero byte"),
+    (b"/a\0\0,i\0\0\0\0", "int argument 1 runs past the end of the packet"),
+    (b"/a\0\0,d\0\0\0\0\0\0", "double argument 1 runs past the end of the packet"),
+    (b"/a\0\0,i\0\0\0\0\0\1\0\0\0\0", "4 byte(s) after the last argument"),
+    (b"/a\0\0i\0\0\0\0\0\0\1", "type tags after the address /a do not start with ','"),
+    (b"/a\0\0,[i\0\0\0\0\0\1", "'[' opens an array that is never closed"),
+    (b"/a\0\0,]\0\0", "']' closes an array that was never opened"),
+    (b"#bundle\0", "truncated bundle: no timetag"),
+    (b"hello", "neither an OSC message (starting with '/') nor a bundle"),
+]
+
+
+@pytest.mark.parametrize(("packet", "expected"), MALFORMED)
+def test_malformed_packets_say_what_is_wrong(packet: bytes, expected: str) -> None:
+    with pytest.raises(PacketError) as caught:
+        decode(packet)
+    assert str(caught.value).startswith("malformed packet: ")
+    assert expected in str(caught.value)
+    assert "parse" not in str(caught.value).lower()  # no library internals
+
+
+def test_a_bad_message_in_a_bundle_is_named_by_its_place() -> None:
+    bundle = encode_bundle(0, [encode_message("/ok"), b"/a\0\0,X\0\0"])
+    with pytest.raises(PacketError, match=r"bundle element at byte 28: type tag 'X'"):
+        decode(bundle)
+
+
+def test_every_osc_1_0_and_1_1_type_is_read() -> None:
+    packet = (b"/all\0\0\0\0,ifsbhdtcrmSTFNI[if]\0\0\0\0"
+              + struct.pack(">if", -7, 1.5) + b"text\0\0\0\0" + b"\0\0\0\3abc\0"
+              + struct.pack(">qdQI", -(1 << 40), 2.25, 1 << 32, ord("x"))
+              + b"\x11\x22\x33\x44" + b"\x00\x90\x3c\x7f" + b"sym\0"
+              + struct.pack(">if", 1, 0.5))
+    [message] = decode(packet)
+    assert message.tags == "ifsbhdtcrmSTFNI["
+    assert message.args == (-7, 1.5, "text", b"abc", -(1 << 40), 2.25, 1 << 32, "x",
+                            0x11223344, b"\x00\x90\x3c\x7f", "sym", True, False, None, None,
+                            (1, 0.5))
+
+
+def test_a_message_without_type_tags_has_no_arguments() -> None:
+    [message] = decode(b"/showctl/go\0")  # OSC 1.0: old senders may omit them
+    assert (message.address, message.args) == ("/showctl/go", ())

@@ -84,3 +84,24 @@ async def test_oscsend_replyport_holds_for_the_next_oscsend(tmp_path: Path) -> N
         await oscsend(rig.port, "/showctl/schedule/hold")
         assert await listener.next() == ("/showctl/reply/showctl/schedule/hold", {
             "address": "/showctl/schedule/hold", "status": "ok", "data": {"held": True}})
+
+
+async def test_oscsend_extra_arguments_are_refused(tmp_path: Path) -> None:
+    # oscsend sends only what its type string declares (`s small s x` is one string);
+    # when it does declare one too many, the command is refused, not half run
+    async with rig_with(tmp_path) as rig:
+        listener = await rig.udp()
+        await oscsend(rig.port, "/showctl/replyport", "i", str(listener.port))
+        await listener.next()
+        await oscsend(rig.port, "/showctl/load", "ss", "small", "extra")
+        await oscsend(rig.port, "/showctl/stop", "ff", "1", "2")
+        await oscsend(rig.port, "/showctl/subscribe", "i", "2")
+        expected = {"/showctl/load": "/showctl/load takes s show, got 2 arguments",
+                    "/showctl/stop": "/showctl/stop takes [f fade], got 2 arguments",
+                    "/showctl/subscribe": "argument 1 (on) must be 1 or 0"}
+        for address, text in expected.items():
+            got, body = await listener.next()
+            assert got == f"/showctl/reply{address}" and body["status"] == "error", body
+            assert text in body["data"]
+        assert rig.controller.state == "idle" and not rig.server.clients.subscribers
+        assert rig.counter("osc.bad_args") == 3
