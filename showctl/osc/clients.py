@@ -4,8 +4,10 @@ subscription, the double-trigger memory and the passcode failure limit.
 A UDP client is its source address and port; a TCP client is its connection. The reply
 port and the passcode state of UDP clients are also remembered per source host: senders
 such as `oscsend` or a control-system box use a fresh source port for every message, and
-their next message must still find its replies and its connection. Every table here is
-bounded: a flood of spoofed sources can evict old entries but never grow memory.
+their next message must still find its replies and its connection. A subscription
+belongs to where its events go (the reply destination), so that subscribing from three
+source ports is one subscription, and it lives while its host keeps talking. Every table
+here is bounded: a flood of spoofed sources can evict old entries but never grow memory.
 """
 
 from __future__ import annotations
@@ -36,15 +38,33 @@ class Client:
     last_heard: float
     reply_port: int | None = None
     connected: bool = False
-    subscribed: bool = False
 
     @property
     def label(self) -> str:
         where = f"{self.host}:{self.port}"
         return where if self.key[0] == "udp" else f"tcp:{where}"
 
+    @property
+    def reply_to(self) -> tuple[str, int]:
+        return self.host, self.reply_port or self.port
+
+    @property
+    def udp(self) -> bool:
+        return self.key[0] == "udp"
+
     def reply(self, packet: bytes) -> None:
-        self.send(packet, (self.host, self.reply_port or self.port))
+        self.send(packet, self.reply_to)
+
+
+@dataclass(eq=False)
+class Subscription:
+    """Events for one destination: a UDP host and port, or a TCP connection."""
+
+    client: Client  # the client that subscribed: its way of sending (socket or connection)
+    dest: tuple[str, int]
+
+    def push(self, packet: bytes) -> None:
+        self.client.send(packet, self.dest)
 
 
 @dataclass
@@ -57,20 +77,23 @@ class Clients:
     _failures: dict[str, deque[float]] = field(default_factory=dict)
     _locked: dict[str, float] = field(default_factory=dict)
     _hosts: OrderedDict[str, tuple[int | None, bool]] = field(default_factory=OrderedDict)
-    subscribers: dict[tuple[Any, ...], Client] = field(default_factory=dict)
+    # where events go -> its subscription; UDP hosts with a subscription -> last heard
+    subscribers: OrderedDict[tuple[Any, ...], Subscription] = field(default_factory=OrderedDict)
+    _heard: dict[str, float] = field(default_factory=dict)
 
     # -- the table ------------------------------------------------------------------
     def udp(self, host: str, port: int, send: Callable[[bytes, tuple[str, int]], None]) -> Client:
         key = ("udp", host, port)
         now = self.clock.monotonic()
         client = self._udp.get(key)
+        if host in self._heard:  # any packet from a subscribed host renews its subscriptions
+            self._heard[host] = now
         if client is None:
             reply_port, connected = self._hosts.get(host, (None, False))
             client = self._udp[key] = Client(key, host, port, send, now, reply_port,
                                              connected=connected or self.passcode is None)
             if len(self._udp) > MAX_UDP_CLIENTS:
-                _, old = self._udp.popitem(last=False)
-                self.subscribers.pop(old.key, None)
+                self._udp.popitem(last=False)
         else:
             self._udp.move_to_end(key)
             client.last_heard = now
@@ -99,22 +122,46 @@ class Clients:
     def forget(self, client: Client) -> None:
         self._tcp.pop(client.key, None)
         self._udp.pop(client.key, None)
-        self.subscribers.pop(client.key, None)
+        self._unsubscribe(client.key)
 
     # -- subscriptions --------------------------------------------------------------
-    def subscribe(self, client: Client, on: bool) -> None:
-        client.subscribed = on
-        if on:
-            self.subscribers[client.key] = client
-        else:
-            self.subscribers.pop(client.key, None)
+    @staticmethod
+    def _destination(client: Client) -> tuple[Any, ...]:
+        """A subscription's key: where the client's replies (and so events) go."""
+        return ("udp", *client.reply_to) if client.udp else client.key
 
-    def live_subscribers(self) -> list[Client]:
-        """Subscribers heard from within the TTL; the others are dropped here."""
+    def subscribe(self, client: Client, on: bool) -> None:
+        """On: one subscription per destination, however many source ports asked for it.
+        Off: ends the one at this client's destination, whichever port asks."""
+        key = self._destination(client)
+        if not on:
+            self._unsubscribe(key)
+            return
+        self.subscribers[key] = Subscription(client, client.reply_to)
+        self.subscribers.move_to_end(key)
+        if client.udp:
+            self._heard[client.host] = self.clock.monotonic()
+        if len(self.subscribers) > MAX_UDP_CLIENTS:
+            self._unsubscribe(next(iter(self.subscribers)))
+
+    def _unsubscribe(self, key: tuple[Any, ...]) -> None:
+        gone = self.subscribers.pop(key, None)
+        if gone is not None and gone.client.udp and not any(
+                s.client.udp and s.dest[0] == gone.dest[0] for s in self.subscribers.values()):
+            self._heard.pop(gone.dest[0], None)
+
+    def unsubscribe_where(self, ended: Callable[[Subscription], bool]) -> None:
+        for key in [k for k, s in self.subscribers.items() if ended(s)]:
+            self._unsubscribe(key)
+
+    def _last_heard(self, sub: Subscription) -> float:
+        return self._heard.get(sub.dest[0], 0.0) if sub.client.udp else sub.client.last_heard
+
+    def live_subscribers(self) -> list[Subscription]:
+        """Subscriptions whose host (UDP) or connection (TCP) was heard from within the
+        TTL; the others are dropped here."""
         now = self.clock.monotonic()
-        for client in [c for c in self.subscribers.values()
-                       if now - c.last_heard > SUBSCRIPTION_TTL]:
-            self.subscribe(client, False)
+        self.unsubscribe_where(lambda s: now - self._last_heard(s) > SUBSCRIPTION_TTL)
         return list(self.subscribers.values())
 
     # -- double triggers ------------------------------------------------------------

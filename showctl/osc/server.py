@@ -202,8 +202,8 @@ class OscServer:
             return
         packet = encode_string_message(f"/showctl/event/{event.kind}",
                                        json.dumps(event.data, default=str))
-        for client in self.clients.live_subscribers():
-            client.reply(packet)
+        for subscription in self.clients.live_subscribers():
+            subscription.push(packet)
 
 
 def _reply_packet(address: str | None, status: str, data: Any) -> bytes:

@@ -86,6 +86,28 @@ async def test_oscsend_replyport_holds_for_the_next_oscsend(tmp_path: Path) -> N
             "address": "/showctl/schedule/hold", "status": "ok", "data": {"held": True}})
 
 
+async def test_oscsend_subscribing_three_times_is_one_subscription(tmp_path: Path) -> None:
+    # QA's report: three `oscsend ... /showctl/subscribe i 1` sent every event three times
+    async with rig_with(tmp_path) as rig:
+        listener = await rig.udp()
+        await oscsend(rig.port, "/showctl/replyport", "i", str(listener.port))
+        for _ in range(3):
+            await oscsend(rig.port, "/showctl/subscribe", "i", "1")
+        other = await rig.udp("127.0.0.2")
+        await other.ask("/showctl/load", "small")
+        await oscsend(rig.port, "/showctl/status")
+        got = [(await listener.next())[0] for _ in range(6)]
+        assert got == ["/showctl/reply/showctl/replyport",
+                       *["/showctl/reply/showctl/subscribe"] * 3,
+                       "/showctl/event/state", "/showctl/reply/showctl/status"]
+
+        await oscsend(rig.port, "/showctl/subscribe", "i", "0")
+        assert (await listener.next())[1]["data"] == {"subscribed": False}
+        await other.ask("/showctl/stop")
+        await oscsend(rig.port, "/showctl/status")
+        assert (await listener.next())[0] == "/showctl/reply/showctl/status"  # no event
+
+
 async def test_oscsend_extra_arguments_are_refused(tmp_path: Path) -> None:
     # oscsend sends only what its type string declares (`s small s x` is one string);
     # when it does declare one too many, the command is refused, not half run

@@ -51,7 +51,7 @@ async def test_subscribers_get_state_cue_and_device_events(rig: Rig, transport: 
 async def test_subscription_expires_after_60_s_of_silence(rig: Rig) -> None:
     sub = await rig.udp()
     await sub.ask("/showctl/subscribe")  # no argument means 1
-    other = await rig.udp()
+    other = await rig.udp("127.0.0.2")  # another host: its messages renew nothing of sub's
     await rig.clock.advance(SUBSCRIPTION_TTL - 1)
     await sub.ask("/showctl/status")  # any message renews it
     await rig.clock.advance(SUBSCRIPTION_TTL - 1)
@@ -117,3 +117,57 @@ async def test_a_silent_device_goes_offline_and_subscribers_hear_it(rig: Rig) ->
     address, body = await sub.next()
     assert address == "/showctl/event/device"
     assert body["device"] == "lights" and body["online"] is False
+
+
+async def replies_until(listener, address: str) -> list[str]:
+    """Addresses arriving at `listener` up to and including `address`."""
+    return [got for got, _ in await events_until(listener, address)]
+
+
+async def test_one_subscription_per_destination_whatever_the_source_port(rig: Rig) -> None:
+    # oscsend and many control-system boxes send each message from a fresh source port;
+    # their replies (and so events) go to the host's reply port
+    listener = await rig.udp()
+
+    async def from_a_fresh_port(address: str, *args) -> None:
+        sender = await rig.udp()
+        sender.send(address, *args)
+
+    await from_a_fresh_port("/showctl/replyport", listener.port)
+    for _ in range(3):
+        await from_a_fresh_port("/showctl/subscribe", 1)
+    assert [(await listener.next())[0] for _ in range(4)] == [
+        "/showctl/reply/showctl/replyport", *["/showctl/reply/showctl/subscribe"] * 3]
+    other = await rig.udp("127.0.0.2")
+    await other.ask("/showctl/load", "small")
+    await from_a_fresh_port("/showctl/status")  # its reply comes after any push
+    assert await replies_until(listener, "/showctl/reply/showctl/status") == [
+        "/showctl/event/state", "/showctl/reply/showctl/status"]  # once, not once a port
+    assert len(rig.server.clients.subscribers) == 1
+
+    await rig.clock.advance(SUBSCRIPTION_TTL - 1)
+    await from_a_fresh_port("/showctl/status")  # any message from the host renews it
+    await rig.clock.advance(SUBSCRIPTION_TTL - 1)
+    await other.ask("/showctl/stop")  # loaded -> idle
+    assert await replies_until(listener, "/showctl/event/state") == [
+        "/showctl/reply/showctl/status", "/showctl/event/state"]
+
+    await from_a_fresh_port("/showctl/subscribe", 0)  # any port of the host ends it
+    assert (await listener.next())[1]["data"] == {"subscribed": False}
+    assert not rig.server.clients.subscribers
+    await other.ask("/showctl/load", "small")
+    await from_a_fresh_port("/showctl/status")
+    assert await replies_until(listener, "/showctl/reply/showctl/status") == [
+        "/showctl/reply/showctl/status"]
+
+
+async def test_subscriptions_to_two_destinations_of_one_host_are_two(rig: Rig) -> None:
+    a, b = await rig.udp(), await rig.udp()  # two programs, each replied at its own port
+    await a.ask("/showctl/subscribe", 1)
+    await b.ask("/showctl/subscribe", 1)
+    other = await rig.udp("127.0.0.2")
+    await other.ask("/showctl/load", "small")
+    assert (await a.next())[0] == "/showctl/event/state"
+    assert (await b.next())[0] == "/showctl/event/state"
+    await b.ask("/showctl/subscribe", 0)  # b's own, not a's
+    assert list(rig.server.clients.subscribers) == [("udp", "127.0.0.1", a.port)]
