@@ -107,6 +107,20 @@ class Clients:
         self._tcp[key] = client
         return client
 
+    def set_passcode(self, passcode: str | None) -> None:
+        """A new `osc.passcode` (reload): set or changed, every client must connect again
+        and every subscription ends (it was granted under the old one); removed, every
+        client is connected."""
+        self.passcode = passcode
+        now_open = passcode is None
+        for client in (*self._udp.values(), *self._tcp.values()):
+            client.connected = now_open
+        for host, (reply_port, _) in self._hosts.items():
+            self._hosts[host] = (reply_port, now_open)
+        if not now_open:
+            self.subscribers.clear()
+            self._heard.clear()
+
     def set_reply_port(self, client: Client, port: int | None) -> None:
         client.reply_port = port
         self._remember_host(client)

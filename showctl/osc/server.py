@@ -4,6 +4,10 @@ Every message becomes one router call and one reply at `/showctl/reply{address}`
 Nothing here blocks or sleeps: a bundle's future messages are left to the loop's
 timer, and handlers are the Controller's immediate methods, so the input cannot
 move a cue. Whatever a peer sends costs it at most an error reply and a counter.
+
+`osc.allow` and `osc.passcode` follow a reload with the rest of the venue: the server
+reads the venue the engine uses (the controller swaps it in only while no show is
+loaded) and applies a change before the next packet. `osc.listen` needs a restart.
 """
 
 from __future__ import annotations
@@ -38,8 +42,11 @@ class OscServer:
     def __init__(self, controller: Controller, *, max_packet: int = MAX_PACKET) -> None:
         self.controller = controller
         self.clock = controller.clock
-        osc = controller.config.venue.osc
+        venue = controller.engine.venue  # the venue in force (a reload waits for idle)
+        osc = venue.osc
         self.host, self.port = osc.listen
+        self._venue = venue
+        self._config = controller.config
         self._allow = osc.allow
         self._allowed: dict[str, bool] = {}
         self.max_packet = max_packet
@@ -87,9 +94,47 @@ class OscServer:
             await asyncio.wait_for(self._tcp.wait_closed(), 2.0)
             self._tcp = None
 
+    # -- settings that follow a reload -------------------------------------------------
+    def follow_venue(self) -> None:
+        """Applies the `osc` settings of the venue the engine now uses, once per venue."""
+        venue = self.controller.engine.venue
+        if venue is self._venue:
+            return
+        old, new = self._venue.osc, venue.osc
+        self._venue = venue
+        if new.allow != old.allow:
+            self._allow, self._allowed = new.allow, {}
+            for conn in list(self.connections):
+                if conn.client is not None and not self._is_allowed(conn.client.host):
+                    conn.close()
+            self.clients.unsubscribe_where(lambda s: not self._is_allowed(s.dest[0]))
+            log.warning("OSC: osc.allow is now %s", ", ".join(map(str, new.allow)))
+        if new.passcode != old.passcode:
+            self.clients.set_passcode(new.passcode)
+            if new.passcode is None:
+                log.warning("OSC: osc.passcode removed: every client may send commands")
+            else:
+                log.warning("OSC: osc.passcode changed: every client must /showctl/connect "
+                            "with the new passcode (subscriptions ended)")
+
+    def _on_reload(self) -> None:
+        """A reload (a new `Config`): what waits, and what never applies without a restart."""
+        config = self._config = self.controller.config
+        osc = config.venue.osc
+        if osc.listen != (self.host, self.port):
+            log.warning("OSC: osc.listen is now %s:%s in the venue file, but the OSC input "
+                        "stays on %s:%s until showctl restarts", *osc.listen,
+                        self.host, self.port)
+        self.follow_venue()
+        in_force = self._venue.osc
+        waiting = [key for key in ("allow", "passcode")
+                   if getattr(osc, key) != getattr(in_force, key)]
+        if waiting:
+            log.warning("OSC: the new osc.%s applies with the rest of the venue, at the "
+                        "first load once the show has ended", " and osc.".join(waiting))
+
     # -- packets in -----------------------------------------------------------------
-    def allowed(self, host: str) -> bool:
-        """`osc.allow`, remembered per host; a refused source is logged, never answered."""
+    def _is_allowed(self, host: str) -> bool:
         ok = self._allowed.get(host)
         if ok is None:
             address = ip_address(host.split("%")[0])
@@ -98,11 +143,20 @@ class OscServer:
             if len(self._allowed) > 4096:
                 self._allowed.clear()
             self._allowed[host] = ok
+        return ok
+
+    def allowed(self, host: str) -> bool:
+        """`osc.allow`, remembered per host; a refused source is logged, never answered."""
+        if self.controller.engine.venue is not self._venue:
+            self.follow_venue()
+        ok = self._is_allowed(host)
         if not ok:
             self.complain("denied", f"dropped a packet from {host}: not in osc.allow")
         return ok
 
     def handle_packet(self, data: bytes, client: Client) -> None:
+        if self.controller.engine.venue is not self._venue:
+            self.follow_venue()
         if len(data) > self.max_packet:
             self.reject(client, "oversized", f"packet of {len(data)} bytes "
                         f"(limit {self.max_packet})")
@@ -198,6 +252,10 @@ class OscServer:
         self._last_log[reason] = (now, 0)
 
     def _on_event(self, event: events.Event) -> None:
+        if self.controller.config is not self._config:
+            self._on_reload()
+        elif self.controller.engine.venue is not self._venue:
+            self.follow_venue()  # a reload made while a show ran, now in force
         if event.kind not in PUSHED or not self.clients.subscribers:
             return
         packet = encode_string_message(f"/showctl/event/{event.kind}",
