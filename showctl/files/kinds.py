@@ -8,16 +8,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from showctl.files import crossref
 from showctl.files.errors import FileError
 from showctl.files.schedule_checks import check_show_names
 from showctl.files.shape import validate
-from showctl.files.yamlsrc import Document, YamlProblem, parse
-from showctl.model import Cue, Schedule, Show, Venue
+from showctl.files.yamlsrc import Document, Loc, YamlProblem, parse
+from showctl.model import Cue, Device, Schedule, ScheduleEntry, Show, SpecialDay, Venue
+from showctl.model.types import parse_day
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 Kind = Literal["venue", "show", "schedule"]
 
 
@@ -99,6 +101,9 @@ def load_venue(path: Path) -> Loaded[Venue]:
     venue, shape_errors = validate(Venue, out.doc)
     out.errors += shape_errors
     if venue is None:
+        salvaged = _salvage_venue(out.raw)
+        if salvaged is not None:  # checks on what is valid, so one pass shows every error
+            out.errors += crossref.check_venue(salvaged[0], _renumber(out.doc, salvaged[1]))
         return out
     out.errors += crossref.check_venue(venue, out.doc)
     base = path.parent
@@ -167,9 +172,88 @@ def load_schedule(path: Path, show_ids: Collection[str] | None) -> Loaded[Schedu
     if schedule is not None:
         out.errors += crossref.check_schedule(schedule, out.doc, show_ids)
         out.model = schedule
-    elif show_ids is not None:
-        out.errors += check_show_names(out.doc, show_ids)
+    else:
+        if show_ids is not None:
+            out.errors += check_show_names(out.doc, show_ids)
+        salvaged = _salvage_schedule(out.raw)
+        out.errors += crossref.check_schedule(salvaged[0], _renumber(out.doc, salvaged[1]), None)
     return out
+
+
+def _renumber(doc: Document, kept: dict[Loc, list[int]]) -> Document:
+    """`doc` seen through salvaged lists: `kept` gives, by list (in salvaged numbering),
+    the original index of each item kept, so errors about the salvaged model still point
+    at the right lines of the file."""
+    new_index = {loc: {old: new for new, old in enumerate(olds)} for loc, olds in kept.items()}
+
+    def renumbered(loc: Loc) -> Loc | None:
+        out: Loc = ()
+        for part in loc:
+            if out in new_index and isinstance(part, int):
+                if part not in new_index[out]:
+                    return None
+                part = new_index[out][part]
+            out = (*out, part)
+        return out
+
+    view = Document(doc.path, doc.data)
+    for source, target in ((doc.values, view.values), (doc.keys, view.keys)):
+        for loc, where in source.items():
+            if (new := renumbered(loc)) is not None:
+                target[new] = where
+    return view
+
+
+def _valid_items(model: type[BaseModel], items: object) -> tuple[list[Any], list[int]]:
+    """The items of a list that are valid without their bad keys, and their indexes."""
+    models, indexes = [], []
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        valid = _valid_keys(model, item) if isinstance(item, dict) else None
+        if valid is not None:
+            models.append(valid)
+            indexes.append(i)
+    return models, indexes
+
+
+def _valid_keys(model: type[M], data: dict[str, Any], **stand_ins: Any) -> M | None:
+    """`model` from the keys of `data` that are valid (a bad required one replaced by its
+    stand-in), or None."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
+    rest = {k: v for k, v in data.items() if k not in bad}
+    rest.update({k: v for k, v in stand_ins.items() if k not in rest})
+    try:
+        return model.model_validate(rest)
+    except ValidationError:
+        return None
+
+
+def _salvage_venue(data: dict[str, Any]) -> tuple[Venue, dict[Loc, list[int]]] | None:
+    devices, kept = _valid_items(Device, data.get("devices"))
+    rest = {k: v for k, v in data.items() if k != "devices"}
+    if len(kept) != len(data.get("devices") or []):
+        rest.pop("groups", None)  # a member may name a device that was dropped
+    venue = _valid_keys(Venue, rest, venue="?")
+    if venue is None:
+        return None
+    return venue.model_copy(update={"devices": tuple(devices)}), {("devices",): kept}
+
+
+def _salvage_schedule(data: dict[str, Any]) -> tuple[Schedule, dict[Loc, list[int]]]:
+    entries, kept_entries = _valid_items(ScheduleEntry, data.get("shows"))
+    days, kept_days = _valid_items(SpecialDay, data.get("special"))
+    closed, kept_closed = [], []
+    for i, day in enumerate(data.get("closed") if isinstance(data.get("closed"), list) else []):
+        try:
+            closed.append(parse_day(day))
+        except ValueError:
+            continue
+        kept_closed.append(i)
+    schedule = Schedule(shows=tuple(entries), special=tuple(days), closed=tuple(closed))
+    kept = {("shows",): kept_entries, ("special",): kept_days, ("closed",): kept_closed}
+    return schedule, kept
 
 
 def _resolve(base: Path, path: Path) -> Path:

@@ -27,6 +27,8 @@ def test_venue_errors(tmp_path):
         "venue.yaml:3:42: allow: '10.0.0.300/8' is not a network: write e.g. 127.0.0.0/8, "
         "192.168.10.0/24 or ::1/128",
         "venue.yaml:4:1: unknown key `device`: did you mean `devices`?",
+        "venue.yaml:8:10: duplicate device id 'screen1' (first on line 7)",
+        "venue.yaml:8:40: duplicate screen index 1 (first on line 7)",
         "venue.yaml:9:5: screen 'side' needs an index",
         "venue.yaml:10:24: kind: 'dimmer' is not one of: 'screen', 'lighting', 'audio' or 'osc'",
     ]
@@ -211,4 +213,47 @@ def test_plain_words_for_dates_networks_empty_text_and_single_values(tmp_path):
     assert found == [
         "venue.yaml:2:15: allow: '10.0.0.1/8' has bits set after the /8: write 10.0.0.0/8",
         "venue.yaml:3:22: name: must not be empty",
+    ]
+
+
+def test_a_schedule_with_shape_errors_still_gets_its_other_checks(tmp_path):
+    assert errors(tmp_path, show=SHOW, schedule="""\
+        shows:
+          - {show: normandy, times: ["10:00", "10:00"], colour: red}
+          - {show: normandy, times: ["11:00", "11:00"]}
+          - {show: normandy, times: ["11:00"], days: [mon]}
+        closed: [2026-12-25, 2026-12-25, xmas]
+        special:
+          - {date: 2026-12-25, shows: []}
+        policy: {if_busy: wait}
+        """) == [
+        "schedule.yaml:2:39: 10:00 is listed twice",
+        "schedule.yaml:2:49: unknown key `colour` (expected one of: days, every, from_date, "
+        "show, times, until_date)",
+        "schedule.yaml:3:39: 11:00 is listed twice",
+        "schedule.yaml:4:5: normandy would start at 11:00 on mon while the entry on line 3 "
+        "starts normandy then: one show at a time",
+        "schedule.yaml:5:22: 2026-12-25 is listed twice",
+        "schedule.yaml:5:34: closed: 'xmas' is not a date: write YYYY-MM-DD, e.g. 2026-12-25",
+        "schedule.yaml:7:12: 2026-12-25 is also closed (line 5): keep one of the two",
+        "schedule.yaml:8:19: if_busy: 'wait' is not one of: 'skip' or 'queue'",
+    ]
+
+
+def test_a_venue_with_shape_errors_still_gets_its_other_checks(tmp_path):
+    assert errors(tmp_path, venue="""\
+        venue: room
+        web: {listen: nowhere}
+        devices:
+          - {id: screen1, kind: screen, index: 1, port: 9101, colour: red}
+          - {id: screen2, kind: screen, index: 1, port: 9102, profile: showctll}
+        groups:
+          front: [screen1, screen7]
+        """) == [
+        "venue.yaml:2:15: listen: 'nowhere' is not host:port, e.g. 127.0.0.1:8080",
+        "venue.yaml:4:55: unknown key `colour` (expected one of: angle, host, id, index, kind, "
+        "latency, port, profile, universe)",
+        "venue.yaml:5:40: duplicate screen index 1 (first on line 4)",
+        "venue.yaml:5:64: unknown profile 'showctll': did you mean 'showctl'?",
+        "venue.yaml:7:20: the venue has no device 'screen7': did you mean 'screen2'?",
     ]
