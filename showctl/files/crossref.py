@@ -14,7 +14,9 @@ from showctl.model import Cue, Show, Venue
 from showctl.outputs.profiles import PROFILES
 from showctl.timecode import format_time
 
-__all__ = ["check_cues", "check_schedule", "check_show", "check_venue", "did_you_mean"]
+__all__ = [
+    "check_cues", "check_duration", "check_schedule", "check_show", "check_venue", "did_you_mean",
+]
 
 SCREEN_ACTIONS = ("play", "stop", "black", "pause")
 
@@ -26,15 +28,22 @@ def did_you_mean(name: object, known: Iterable[str]) -> str:
 
 
 def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError]:
-    errors = check_cues(list(enumerate(show.cues)), doc, venue)
-    if show.duration is not None:
-        i, last = max(enumerate(show.cues), key=lambda ic: (ic[1].at, ic[0]))
-        if show.duration < last.at:
-            errors.append(doc.error(("duration",), (
-                f"duration {format_time(show.duration)} ends before cue {last.id!r} at "
-                f"{format_time(last.at)} (line {doc.where(('cues', i))[0]}): "
-                "that cue would never run")))
-    return errors
+    cues = list(enumerate(show.cues))
+    return check_cues(cues, doc, venue) + check_duration(show.duration, cues, doc)
+
+
+def check_duration(
+    duration: float | None, cues: list[tuple[int, Cue]], doc: Document
+) -> list[FileError]:
+    """A `duration` that ends before the last cue (of `cues`, by index in the file)."""
+    if duration is None or not cues:
+        return []
+    i, last = max(cues, key=lambda ic: (ic[1].at, ic[0]))
+    if duration >= last.at:
+        return []
+    return [doc.error(("duration",), (
+        f"duration {format_time(duration)} ends before cue {last.id!r} at "
+        f"{format_time(last.at)} (line {doc.where(('cues', i))[0]}): that cue would never run"))]
 
 
 def check_cues(

@@ -17,6 +17,7 @@ from showctl.files.shape import validate
 from showctl.files.yamlsrc import Document, Loc, YamlProblem, parse
 from showctl.model import Cue, Device, Schedule, ScheduleEntry, Show, SpecialDay, Venue
 from showctl.model.types import parse_day
+from showctl.timecode import parse_time
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -132,6 +133,12 @@ def load_show(path: Path, venue: Venue | None) -> Loaded[Show]:
     elif isinstance(cues := out.raw.get("cues"), list):
         salvaged, partial = _salvage(cues)
         out.errors += crossref.check_cues(salvaged, out.doc, venue, partial)
+        try:
+            duration = parse_time(out.raw["duration"]) if "duration" in out.raw else None
+        except ValueError:
+            duration = None
+        timed = [(i, cue) for i, cue in salvaged if "at" not in partial.get(i, ())]
+        out.errors += crossref.check_duration(duration, timed, out.doc)
     return out
 
 

@@ -339,3 +339,19 @@ def test_a_boolean_is_not_a_screen_index(tmp_path):
     assert errors(tmp_path, devices=[
         {"id": "screen10", "kind": "screen", "index": True, "port": 9120}])[0].endswith(
         "index: expected a whole number, got True")
+
+
+def test_a_short_duration_is_reported_in_a_show_with_other_errors(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        duration: 1
+        cues:
+          - {id: "1", at: 5, hold: yes}
+          - {id: "2", at: soon, hold: true}
+        """) == [
+        "show.yaml:2:11: duration 0:01.000 ends before cue '1' at 0:05.000 (line 4): "
+        "that cue would never run",
+        "show.yaml:4:28: hold: expected true or false, got 'yes'",
+        "show.yaml:5:19: at: 'soon' is not a time: write seconds (83.5), M:SS(.fff) or "
+        "H:MM:SS(.fff)",
+    ]
