@@ -13,7 +13,7 @@ from showctl.core.clock import Clock
 from showctl.core.engine import BUSY, Engine
 from showctl.core.errors import BadArgument, CommandError, NotFound
 from showctl.files.loader import Config, load_config
-from showctl.model import Show
+from showctl.model import Show, Venue
 from showctl.timecode import TimeFormatError, parse_time
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,11 @@ class Controller:
     @property
     def config(self) -> Config:
         return self._config
+
+    @property
+    def venue(self) -> Venue:
+        """The venue in force: a reloaded one takes over only once no show is loaded."""
+        return self.engine.venue
 
     @property
     def state(self) -> str:
@@ -152,10 +157,10 @@ class Controller:
 
     async def _watch_liveness(self) -> None:
         """Marks devices offline when their heartbeats stop; ends when none is online."""
-        timeout = self._config.venue.osc.heartbeat_timeout
-        devices = self.engine.devices
-        while any(devices.online.values()):
+        while any(self.engine.devices.online.values()):
+            timeout = self.venue.osc.heartbeat_timeout  # a reload applies at the next round
             await self.clock.sleep_until(self.clock.monotonic() + min(1.0, timeout / 2))
+            devices = self.engine.devices
             for device in devices.expire(self.clock.time(), timeout):
                 self.bus.publish(events.DEVICE, device=device, online=False,
                                  last_seen=devices.last_seen.get(device))

@@ -42,7 +42,7 @@ class OscServer:
     def __init__(self, controller: Controller, *, max_packet: int = MAX_PACKET) -> None:
         self.controller = controller
         self.clock = controller.clock
-        venue = controller.engine.venue  # the venue in force (a reload waits for idle)
+        venue = controller.venue  # the venue in force (a reload waits for idle)
         osc = venue.osc
         self.host, self.port = osc.listen
         self._venue = venue
@@ -97,7 +97,7 @@ class OscServer:
     # -- settings that follow a reload -------------------------------------------------
     def follow_venue(self) -> None:
         """Applies the `osc` settings of the venue the engine now uses, once per venue."""
-        venue = self.controller.engine.venue
+        venue = self.controller.venue
         if venue is self._venue:
             return
         old, new = self._venue.osc, venue.osc
@@ -147,7 +147,7 @@ class OscServer:
 
     def allowed(self, host: str) -> bool:
         """`osc.allow`, remembered per host; a refused source is logged, never answered."""
-        if self.controller.engine.venue is not self._venue:
+        if self.controller.venue is not self._venue:
             self.follow_venue()
         ok = self._is_allowed(host)
         if not ok:
@@ -155,7 +155,7 @@ class OscServer:
         return ok
 
     def handle_packet(self, data: bytes, client: Client) -> None:
-        if self.controller.engine.venue is not self._venue:
+        if self.controller.venue is not self._venue:
             self.follow_venue()
         if len(data) > self.max_packet:
             self.reject(client, "oversized", f"packet of {len(data)} bytes "
@@ -254,7 +254,7 @@ class OscServer:
     def _on_event(self, event: events.Event) -> None:
         if self.controller.config is not self._config:
             self._on_reload()
-        elif self.controller.engine.venue is not self._venue:
+        elif self.controller.venue is not self._venue:
             self.follow_venue()  # a reload made while a show ran, now in force
         if event.kind not in PUSHED or not self.clients.subscribers:
             return

@@ -52,6 +52,17 @@ async def test_heartbeats_bring_devices_online_and_silence_takes_them_offline(ro
         c.heartbeat("ghost")
 
 
+async def test_a_reloaded_heartbeat_timeout_applies_while_devices_are_online(room):
+    c, clock = room.controller, room.clock
+    c.heartbeat("screen3")
+    await clock.advance(0.5)
+    path = c.config.venue.source
+    path.write_text(path.read_text().replace("osc:", "osc:\n  heartbeat_timeout: 2.0", 1))
+    assert c.reload() == [] and c.venue.osc.heartbeat_timeout == 2.0
+    await clock.advance(3.0)  # silent 3.5 s: offline under the new 2 s, not the old 5 s
+    assert room.kinds("device")[-1]["online"] is False
+
+
 async def test_schedule_hold_counters_and_schedule_info(room):
     c = room.controller
     c.hold_schedule(by="operator:ann")
