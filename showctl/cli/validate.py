@@ -10,6 +10,9 @@ from showctl.files.errors import FileError, InvalidFiles
 from showctl.files.kinds import identify, load_schedule, load_show, load_venue
 from showctl.files.loader import load_config, show_files, show_ids
 
+UNKNOWN_KIND = ("cannot tell what this file is: a show has cues:, a venue devices:, "
+                "a schedule shows:, closed: or special:")
+
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
@@ -17,8 +20,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         parents=[common],
         help="check the venue, schedule and show files",
         description="Check files before use. Without FILE: the venue (--config), its schedule "
-        "and every show. A FILE is recognised by its content (cues: a show; devices: a venue; "
-        "otherwise a schedule) and checked against the venue.",
+        "and every show. A FILE is recognised by its keys (cues, title, preroll: a show; "
+        "devices, venue: a venue; shows, closed, special, policy: a schedule; a misspelt key "
+        "counts for the kind it resembles) and checked against the venue.",
     )
     parser.add_argument("files", nargs="*", metavar="FILE", help="files to check")
     parser.add_argument("--json", action="store_true", help="print the errors as a JSON list")
@@ -65,6 +69,8 @@ def check_files(config: Path, files: list[Path]) -> tuple[list[Path], list[FileE
             errors += loaded.errors
         elif kind == "venue":
             errors += load_venue(path).errors
+        elif kind is None:
+            errors.append(FileError(path, 1, 1, UNKNOWN_KIND))
     for path, kind in kinds.items():
         if kind == "schedule":
             errors += load_schedule(path, ids).errors

@@ -64,11 +64,11 @@ _KEYS: dict[Kind, set[str]] = {
 }
 
 
-def identify(path: Path) -> Kind:
+def identify(path: Path) -> Kind | None:
     """What a file is, by its keys: the kind whose keys it has most of (`cues`, `title`,
     `preroll` → show; `devices`, `venue` → venue; `closed`, `special` → schedule), a
-    misspelt key counting for the kind it resembles. A tie or no clue: a file in a folder
-    named `shows` is a show, any other a schedule."""
+    misspelt key counting for the kind it resembles. A tie: a file in a folder named
+    `shows` is a show, any other a schedule (so is an empty file). None: no clue at all."""
     doc, _ = read(path)
     data = doc.data if doc and isinstance(doc.data, dict) else {}
     votes = dict.fromkeys(_KEYS, 0.0)
@@ -84,6 +84,8 @@ def identify(path: Path) -> Kind:
     if "cues" in data:
         votes["show"] += 2  # a timeline is what makes a show
     best = max(votes.values())
+    if best == 0 and path.parent.name != "shows" and doc is not None and doc.data:
+        return None  # keys (or a value) that none of the three kinds has
     leaders = [kind for kind, n in votes.items() if n == best]
     if len(leaders) == 1 and best > 0:
         return leaders[0]

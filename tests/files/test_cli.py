@@ -128,6 +128,8 @@ def test_files_are_told_apart_by_their_keys(tmp_path):
         "shows: []\nclosed: []\n": "schedule",
         "polcy: {}\n": "schedule",
         "": "schedule",
+        "just a line of text\n": None,
+        "colour: blue\n": None,
     }
     for n, (text, kind) in enumerate(cases.items()):
         path = tmp_path / f"f{n}.yaml"
