@@ -113,7 +113,8 @@ class Service:
                                                   for d in screens))
         except TimeoutError:
             pass
-        screens = ", ".join(f"{d.id} {d.state}" for d in self.sim.devices.values())
+        screens = ", ".join(f"{d.id} {d.lights or d.state}" if d.kind == "lighting"
+                            else f"{d.id} {d.state}" for d in self.sim.devices.values())
         log.info("simulated devices at exit: %s", screens)
 
     def reload(self) -> None:

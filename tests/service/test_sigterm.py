@@ -84,6 +84,7 @@ async def test_sigterm_during_a_show_ends_black_and_exits_0(tmp_path: Path) -> N
         at_exit = next(line for line in log.splitlines() if "simulated devices at exit" in line)
         for n in range(1, 10):
             assert f"screen{n} black" in at_exit
+        assert "lights house-up" in at_exit  # the venue's safe look
         assert "shutting down during running" in log and "Traceback" not in log
         assert log.count("files reloaded") == 1  # SIGHUP reads the files once
         messages = []
