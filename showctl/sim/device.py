@@ -8,6 +8,8 @@ from typing import Any
 
 NEEDS_PLAYER = {"load": 2, "play": 2, "pause": 0, "resume": 0, "stop": 0, "black": 0,
                 "seek": 1, "clock": 1}
+NUMBER_AT = {"load": 1, "play": 1, "seek": 0, "clock": 0}
+"""Which argument of a player command is a position or time (a number, not NaN)."""
 NEEDS = {**{f"/showctl/player/{name}": n for name, n in NEEDS_PLAYER.items()},
          "/showctl/lights/cue": 1}
 """How many arguments each address needs at least (SPEC 3.2)."""
@@ -43,6 +45,11 @@ class SimDevice:
         needs = NEEDS.get(address, 0)
         if len(args) < needs:
             return f"needs {needs} argument{'s' * (needs > 1)}, got {len(args)}: ignored"
+        number = NUMBER_AT.get(name) if address.startswith("/showctl/player/") else None
+        if number is not None and (isinstance(args[number], bool | str | bytes)
+                                   or not isinstance(args[number], int | float)
+                                   or args[number] != args[number]):
+            return f"argument {number + 1} must be a number, got {args[number]!r}: ignored"
         if address.startswith("/showctl/player/") and name in NEEDS_PLAYER:
             if name in ("load", "play"):
                 self.media, position = str(args[0]), float(args[1])

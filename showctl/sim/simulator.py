@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import struct
 import time
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +45,17 @@ def parse(data: bytes) -> list[tuple[float | None, str, tuple[Any, ...]]]:
         return [(None, msg.address, tuple(msg.params))]
     except Exception:  # python-osc raises several types on garbage, none of them telling
         raise ValueError(f"not an OSC message or bundle ({len(data)} bytes)") from None
+
+
+def _as_sent(value: float) -> float:
+    """The shortest decimal that is the same float32: OSC floats are 32-bit, so 77.4
+    arrives as 77.4000015258789; print 77.4 (and 86399.123 whole)."""
+    packed = struct.pack(">f", value)
+    for digits in range(6, 10):
+        shorter = float(f"{value:.{digits}g}")
+        if struct.pack(">f", shorter) == packed:
+            return shorter
+    return value
 
 
 class _Endpoint(asyncio.DatagramProtocol):
@@ -112,8 +124,7 @@ class Simulator:
         self._acted.set()
         when = "" if timetag is None else f" [at timetag {(time.time() - timetag) * 1e3:+.1f} ms]"
         note = f" ({ignored})" if ignored else ""
-        # OSC floats are 32-bit: 77.4 arrives as 77.4000015258789; print what was meant
-        shown = tuple(float(f"{a:.7g}") if isinstance(a, float) else a for a in args)
+        shown = tuple(_as_sent(a) if isinstance(a, float) else a for a in args)
         self.report(device.id, format_message((address, shown)) + when + note)
 
     async def _beat(self) -> None:

@@ -116,6 +116,13 @@ async def test_garbage_and_unknown_addresses_are_reported_not_fatal(sim_env):
     send(sender, venue, "screen1", encode_message("/showctl/player/seek", (77.4,)))
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     assert line == "/showctl/player/seek 77.4"  # not the float32's 77.4000015258789
+    send(sender, venue, "screen1", encode_message("/showctl/player/clock", (86399.123,)))
+    _, line = await asyncio.wait_for(lines.get(), 2.0)
+    assert line == "/showctl/player/clock 86399.125"  # the float32 nearest 86399.123, whole
+    for bad in [("/showctl/player/seek", ("x",)), ("/showctl/player/play", ("a.mp4", "x"))]:
+        send(sender, venue, "screen1", encode_message(*bad))
+        _, line = await asyncio.wait_for(lines.get(), 2.0)
+        assert line.endswith("must be a number, got 'x': ignored)"), line
     send(sender, venue, "screen1", encode_message("/what/ever", (1,)))
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     assert "unknown address" in line
