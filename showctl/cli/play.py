@@ -57,6 +57,8 @@ def _start(show: Show, text: str | None) -> float | str | None:
         return None
     if any(cue.id == text for cue in show.cues):
         return text
+    if text.startswith("-"):
+        raise UserError(f"--from {text}: a show time is never negative (0 is the start)")
     try:
         start = parse_time(text)
     except TimeFormatError as exc:
@@ -132,7 +134,8 @@ def _readable(stream: TextIO) -> bool:
 
 
 class Progress:
-    """On a terminal one line redrawn in place; otherwise one line per cue (logs)."""
+    """A line per cue (the record of what fired); on a terminal, below them, one progress
+    line redrawn in place."""
 
     def __init__(self, controller: Controller, show: Show, out: TextIO) -> None:
         self.controller, self.show, self.out = controller, show, out
@@ -141,16 +144,17 @@ class Progress:
 
     def cue(self, data: dict) -> None:
         self.name = f"{data['cue']} {data['name']}".strip()
-        if not self.live:
-            self.say(f"{format_time(data['at'])} cue {self.name}")
+        self.say(f"{format_time(data['at'])} cue {self.name}")
 
     def draw(self) -> None:
         if not self.live:
             return
         status = self.controller.status()
+        current = status["current_cue"]  # also right after a seek, before any cue fired
+        name = f"{current['id']} {current['name'] or ''}".strip() if current else ""
         hint = "  (Enter: GO)" if status["state"] == "holding" else ""
         line = (f"{status['state']:<10} {format_time(status['time'])} / "
-                f"{format_time(self.show.length)}  {self.name}")
+                f"{format_time(self.show.length)}  {name}")
         width = self._width()
         self.out.write("\r" + (line[:width - len(hint)] + hint).ljust(width))
         self.out.flush()

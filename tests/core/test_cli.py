@@ -145,7 +145,7 @@ async def test_play_on_a_terminal_redraws_one_progress_line(tmp_path):
     frames = [f.strip() for f in text.split("\r") if f.strip()]
     # redrawn in place: state, elapsed / total and the current cue's name
     assert any(f.startswith("running") and "/ 0:01.500" in f and "2 Pano" in f for f in frames)
-    assert "cue 2 Pano" not in text  # no line per cue on a terminal
+    assert "0:00.300 cue 2 Pano\r\n" in text  # the record of what fired, above the line
     assert frames[-1] == "quick: completed"
 
 
@@ -175,7 +175,7 @@ async def test_play_waits_at_a_hold_until_enter(tmp_path):
             t.close()
 
 
-@pytest.mark.parametrize("bad", ["soon", "9:00"])
+@pytest.mark.parametrize("bad", ["soon", "9:00", "-5"])
 def test_play_refuses_a_bad_start(tmp_path, capsys, bad):
     venue = write_config(tmp_path, shows=[QUICK])
     assert main(["play", "quick", "--from", bad, "--config", str(venue)]) == 1
