@@ -45,7 +45,7 @@ class Engine:
 
     def use_venue(self, venue: Venue) -> None:
         """A new venue (reload) takes effect here, only while idle."""
-        previous = self.out.devices if hasattr(self, "out") else None
+        previous = self.out if hasattr(self, "out") else None
         self.venue = venue
         self.out = Outputs(venue, self.clock, self.dispatcher, previous)
 

@@ -17,18 +17,32 @@ from showctl.outputs.router import Router
 
 class Outputs:
     def __init__(self, venue: Venue, clock: Clock, dispatcher: Dispatcher,
-                 previous: DeviceBook | None = None) -> None:
+                 previous: Outputs | None = None) -> None:
         self.venue, self.clock, self.dispatcher = venue, clock, dispatcher
         self.router = Router(venue)
         self.devices = DeviceBook(venue)
-        if previous is not None:  # liveness survives a reload
-            for device, seen in previous.last_seen.items():
-                if device in self.devices.online:
-                    self.devices.last_seen[device] = seen
-                    self.devices.online[device] = previous.online.get(device, False)
         dispatcher.lead = self.router.lead
         self.streams = {d: DmxStream(d, self.router, dispatcher)
                         for d in self.router.dmx_devices()}
+        self._held = object()  # immediate commands held back for slower devices
+        if previous is not None:
+            self._carry(previous)
+
+    def _carry(self, previous: Outputs) -> None:
+        """A reload changes the files, not the room: what each device that stays is doing
+        (liveness, what it shows, its lighting cue and DMX levels) is known as before."""
+        book, old = self.devices, previous.devices
+        for device in book.online:
+            if device in old.online:
+                book.online[device] = old.online[device]
+                book.outputs[device] = old.outputs[device]
+                if device in old.last_seen:
+                    book.last_seen[device] = old.last_seen[device]
+                if device in old.lights:
+                    book.lights[device] = old.lights[device]
+        for device, stream in self.streams.items():
+            if device in previous.streams:
+                stream.mixer = previous.streams[device].mixer
         self._held = object()  # immediate commands held back for slower devices
 
     def send_now(self, actions: Sequence[Action]) -> float:

@@ -63,6 +63,22 @@ async def test_a_reloaded_heartbeat_timeout_applies_while_devices_are_online(roo
     assert room.kinds("device")[-1]["online"] is False
 
 
+async def test_a_reload_keeps_what_the_devices_do(room):
+    c, clock = room.controller, room.clock
+    c.heartbeat("screen3")
+    c.load("small", by="test")
+    c.go(by="test")
+    await clock.advance(2.0)
+    c.stop(0, by="test")
+    await clock.advance(0)
+    before = c.status()
+    assert before["lighting"]["lights"]["cue"] == "house-up"
+    assert {d["output"]["state"] for d in before["devices"] if d["kind"] == "screen"} == {"black"}
+    assert c.reload() == []  # the same files: nothing about the room changed
+    after = c.status()
+    assert after["devices"] == before["devices"] and after["lighting"] == before["lighting"]
+
+
 async def test_schedule_hold_counters_and_schedule_info(room):
     c = room.controller
     c.hold_schedule(by="operator:ann")
