@@ -91,19 +91,18 @@ def _load_shows(
     for path in show_files(shows_dir):
         show = load_show(path, venue)
         errors += show.errors
-        written_id = show.raw.get("id")
-        if isinstance(written_id, str | int):
+        written_id = show.model.id if show.model else show.raw.get("id")
+        if isinstance(written_id, str | int) and not isinstance(written_id, bool):
             known.add(str(written_id))
-        if show.model is None or show.errors:
-            continue
-        same_id.setdefault(show.model.id, []).append(show)
+            # every file that names an id, valid or not: a shared id is reported at once
+            same_id.setdefault(str(written_id), []).append(show)
     for show_id, files in same_id.items():
         if len(files) > 1:
             errors += _shared_id(show_id, files)
             continue
         [only] = files
-        assert only.model is not None
-        shows[show_id], paths[show_id] = only.model, only.path
+        if only.model is not None and not only.errors:
+            shows[show_id], paths[show_id] = only.model, only.path
     return shows, paths, known, errors
 
 

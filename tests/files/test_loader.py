@@ -184,3 +184,16 @@ def test_unquoted_numbers_in_text_fields_stay_as_written(tmp_path):
     assert show.cues[1].name == "1e3"
     assert show.cues[1].at == 1.5 and type(show.cues[1].at) is float
     assert show.cues[1].lights.fade == 1.5 and type(show.cues[1].lights.fade) is float
+
+
+def test_a_shared_show_id_is_reported_even_when_one_file_has_another_error(tmp_path):
+    path = venue_with(tmp_path, show="id: dup\ncues:\n  - {id: '1', at: 0, hold: yes}\n")
+    (tmp_path / "shows" / "b.yaml").write_text("id: dup\ncues: [{id: '1', at: 0}]\n")
+    with pytest.raises(InvalidFiles) as caught:
+        load_config(path)
+    messages = [(e.path.name, e.line, e.message) for e in caught.value.errors]
+    assert ("b.yaml", 1, "show id 'dup' is also used by show.yaml (line 1): "
+            "each show needs its own id") in messages
+    assert ("show.yaml", 1, "show id 'dup' is also used by b.yaml (line 1): "
+            "each show needs its own id") in messages
+    assert any(name == "show.yaml" and line == 3 for name, line, _ in messages)
