@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from showctl.core.clock import Clock
 from showctl.core.events import RUN, STATE, Event, EventBus
@@ -55,9 +56,12 @@ class History:
     """`path` is the database file (its folder is created); times are the clock's wall
     time when the event arrived, so a FakeClock week is recorded on its own dates."""
 
-    def __init__(self, path: Path, bus: EventBus, clock: Clock) -> None:
+    def __init__(self, path: Path, bus: EventBus, clock: Clock,
+                 timezone: str | None = None) -> None:
+        """`timezone`: the venue's, for the times in its log lines (else the machine's)."""
         self.path = Path(path)
         self._bus, self._clock = bus, clock
+        self._tz = ZoneInfo(timezone) if timezone else None
         self._queue: deque[tuple[float, Event]] = deque()
         self._wake = asyncio.Event()
         self._db: sqlite3.Connection | None = None
@@ -127,7 +131,8 @@ class History:
         for show, by, start in open_runs:
             log.warning("history: the run of %s by %s started %s never ended (the controller "
                         "stopped during it): recorded as %s", show, by,
-                        datetime.fromtimestamp(start).astimezone().isoformat(" ", "seconds"),
+                        datetime.fromtimestamp(start, self._tz).astimezone(self._tz)
+                        .strftime("%Y-%m-%d %H:%M:%S %Z"),
                         INTERRUPTED)
 
     def _on_event(self, event: Event) -> None:

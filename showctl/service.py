@@ -42,7 +42,7 @@ class Service:
         venue, clock = config.venue, self.controller.clock
         self.sim = Simulator(venue, venue.osc.listen, report=_sim_line) if simulate else None
         self.history = History(Path(venue.state_dir) / "history.sqlite3",
-                               self.controller.bus, clock)
+                               self.controller.bus, clock, venue.timezone)
         self.run_state = RunState(self.controller)
         self.osc = OscServer(self.controller)
         self.web = WebServer(self.controller, self.history, demo=simulate)

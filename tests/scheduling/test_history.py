@@ -60,7 +60,7 @@ async def test_a_miss_reported_again_after_a_restart_is_kept_once(tmp_path):
     assert [(r["kind"], r["scheduled"]) for r in rows] == [("miss", wall("09:00:00"))]
 
 
-async def test_a_run_left_open_by_a_killed_controller_is_closed_as_interrupted(tmp_path):
+async def test_a_run_left_open_by_a_killed_controller_is_closed_as_interrupted(tmp_path, caplog):
     schedule = {"shows": []}
     setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 0), history=True)
     setup.controller.start("small", by="operator:alice")
@@ -71,9 +71,11 @@ async def test_a_run_left_open_by_a_killed_controller_is_closed_as_interrupted(t
 
     clock = setup.clock
     clock.set_wall(wall("09:05:00"))
-    reopened = History(setup.history.path, EventBus(), clock)
+    reopened = History(setup.history.path, EventBus(), clock, "Europe/Paris")
     await reopened.start()
     [row] = reopened.recent()
     await reopened.stop()
     assert (row["outcome"], row["end"]) == ("interrupted", wall("09:05:00"))
     assert row["start"] == wall("09:00:00") + 0.5
+    # the venue's clock in the log, as in the schedule's lines, whatever the machine's zone
+    assert "started 2026-05-04 09:00:00 CEST never ended" in caplog.text
