@@ -8,7 +8,7 @@ from pathlib import Path
 
 from showctl.files.errors import FileError, InvalidFiles
 from showctl.files.kinds import identify, load_schedule, load_show, load_venue
-from showctl.files.loader import load_config, show_files, show_ids
+from showctl.files.loader import config_files, load_config, show_ids
 
 UNKNOWN_KIND = ("cannot tell what this file is: a show has cues:, a venue devices:, "
                 "a schedule shows:, closed: or special:")
@@ -49,7 +49,7 @@ def check_all(config: Path) -> tuple[list[Path], list[FileError]]:
     try:
         loaded = load_config(config)
     except InvalidFiles as exc:
-        return _files_of(config), exc.errors
+        return config_files(config), exc.errors
     return [loaded.venue.source or config, loaded.schedule_path, *loaded.show_paths.values()], []
 
 
@@ -77,18 +77,12 @@ def check_files(config: Path, files: list[Path]) -> tuple[list[Path], list[FileE
     return files, sorted(set(errors), key=lambda e: (str(e.path), e.line, e.column, e.message))
 
 
-def _files_of(config: Path) -> list[Path]:
-    venue = load_venue(config)
-    if venue.model is None:
-        return [config]
-    return [config, venue.model.schedule, *show_files(venue.model.shows)]
-
-
 def _summary(checked: list[Path], errors: list[FileError]) -> str:
     if not errors:
         return f"ok: {len(checked)} file{'s' if len(checked) != 1 else ''} valid"
     bad = len({e.path for e in errors})
+    total = max(len(set(checked)), bad)
     return (
         f"{len(errors)} error{'s' if len(errors) != 1 else ''} in {bad} of "
-        f"{max(len(checked), bad)} file{'s' if len(checked) != 1 else ''}"
+        f"{total} file{'s' if total != 1 else ''}"
     )

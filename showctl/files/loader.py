@@ -18,6 +18,7 @@ __all__ = [
     "Config",
     "FileError",
     "InvalidFiles",
+    "config_files",
     "find_show",
     "load_config",
     "show_files",
@@ -58,11 +59,7 @@ def load_config(venue_path: Path | str) -> Config:
     if loaded.doc is None:  # unreadable: nothing tells where the rest is
         raise InvalidFiles(errors)
     venue = loaded.model
-    base = loaded.path.parent
-    shows_dir = venue.shows if venue else (base / str(loaded.raw.get("shows", "../shows")))
-    schedule_path = (
-        venue.schedule if venue else base / str(loaded.raw.get("schedule", "schedule.yaml"))
-    )
+    shows_dir, schedule_path = _places(loaded)
     shows, show_paths, known_ids, show_errors = _load_shows(shows_dir, loaded, venue)
     errors += show_errors
     schedule = Schedule()
@@ -73,6 +70,27 @@ def load_config(venue_path: Path | str) -> Config:
     if errors or venue is None:
         raise InvalidFiles(errors)
     return Config(venue, shows, show_paths, schedule, schedule_path.absolute())
+
+
+def _places(loaded: Loaded[Venue]) -> tuple[Path, Path]:
+    """The shows folder and the schedule file of a venue, even an invalid one."""
+    if loaded.model is not None:
+        return loaded.model.shows, loaded.model.schedule
+    base = loaded.path.parent
+    shows = (base / str(loaded.raw.get("shows", "../shows"))).resolve()
+    return shows, (base / str(loaded.raw.get("schedule", "schedule.yaml"))).resolve()
+
+
+def config_files(venue_path: Path | str) -> list[Path]:
+    """Every file `load_config` reads: the venue, its schedule (when there is one) and
+    each show file, even when the venue is invalid."""
+    loaded = load_venue(Path(venue_path))
+    if loaded.doc is None:
+        return [loaded.path]
+    shows_dir, schedule_path = _places(loaded)
+    schedule = [schedule_path] if schedule_path.exists() or "schedule" in loaded.raw else []
+    shows = show_files(shows_dir) if shows_dir.is_dir() else []
+    return [loaded.path, *schedule, *shows]
 
 
 def _load_shows(

@@ -135,3 +135,17 @@ def test_files_are_told_apart_by_their_keys(tmp_path):
         path = tmp_path / f"f{n}.yaml"
         path.write_text(text)
         assert (text, identify(path)) == (text, kind)
+
+
+def test_a_venue_error_still_counts_every_file_and_prints_normalised_paths(tmp_path, capsys):
+    venue = venue_with(tmp_path, show=BAD_SHOW.replace("scrn: all", "name: x"))
+    venue.write_text(venue.read_text() + "colour: red\n")
+    (tmp_path / "shows" / "other.yaml").write_text("id: other\ncues: [{id: '1', at: 0}]\n")
+    assert main(["validate", "--config", str(venue)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    show = tmp_path / "shows" / "show.yaml"
+    assert f"{show}:4:10: duplicate cue id '1' (first on line 3)" in lines
+    assert lines[-1] == "2 errors in 2 of 4 files"
+    assert main(["validate", "--config", str(venue), "--json"]) == 1
+    paths = {e["path"] for e in json.loads(capsys.readouterr().out)}
+    assert paths == {str(venue), str(show)}
