@@ -34,6 +34,7 @@ class Controller:
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
         self._counters: dict[str, int] = {}
         self._watch: asyncio.Task[None] | None = None
+        self.bus.subscribe(self._on_idle)
 
     # -- properties -------------------------------------------------------------------
     @property
@@ -226,6 +227,12 @@ class Controller:
             return self._config.shows[name]
         known = ", ".join(sorted(self._config.shows)) or "none"
         raise NotFound(f"no show {name!r} (shows: {known})")
+
+    def _on_idle(self, event: events.Event) -> None:
+        """A venue reloaded during a show takes over as soon as the room is idle again:
+        an idle room must not keep running on the old passcode or allow list."""
+        if event.kind == events.STATE and event.data.get("state") == "idle":
+            self._apply_pending_venue()
 
     def _apply_pending_venue(self) -> None:
         if self._pending_venue is not None and self.engine.state == "idle":

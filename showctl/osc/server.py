@@ -130,8 +130,8 @@ class OscServer:
         waiting = [key for key in ("allow", "passcode")
                    if getattr(osc, key) != getattr(in_force, key)]
         if waiting:
-            log.warning("OSC: the new osc.%s applies with the rest of the venue, at the "
-                        "first load once the show has ended", " and osc.".join(waiting))
+            log.warning("OSC: the new osc.%s applies with the rest of the venue, as soon "
+                        "as the show has ended", " and osc.".join(waiting))
 
     # -- packets in -----------------------------------------------------------------
     def _is_allowed(self, host: str) -> bool:

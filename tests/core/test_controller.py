@@ -79,6 +79,19 @@ async def test_a_reload_keeps_what_the_devices_do(room):
     assert after["devices"] == before["devices"] and after["lighting"] == before["lighting"]
 
 
+async def test_a_venue_reloaded_during_a_show_takes_over_once_it_ends(room):
+    c, clock = room.controller, room.clock
+    c.load("small", by="test")
+    c.go(by="test")
+    await clock.advance(1.0)
+    path = c.config.venue.source
+    path.write_text(path.read_text().replace("osc:", "osc:\n  heartbeat_timeout: 2.0", 1))
+    assert c.reload() == []
+    assert c.venue.osc.heartbeat_timeout == 5.0  # the running show keeps its venue
+    c.stop(0, by="test")
+    assert c.state == "idle" and c.venue.osc.heartbeat_timeout == 2.0  # not at the next load
+
+
 async def test_schedule_hold_counters_and_schedule_info(room):
     c = room.controller
     c.hold_schedule(by="operator:ann")
