@@ -126,7 +126,7 @@ def test_an_invalid_venue_still_reports_the_shows_errors(tmp_path):
     with pytest.raises(InvalidFiles) as caught:
         load_config(path)
     assert [(e.path.name, e.line) for e in caught.value.errors] == [
-        ("show.yaml", 2), ("venue.yaml", 2)]
+        ("venue.yaml", 2), ("show.yaml", 2)]  # by path: config/ before shows/
 
 
 def test_a_missing_schedule_file_is_an_empty_schedule_unless_named(tmp_path):
