@@ -68,7 +68,9 @@ def identify(path: Path) -> Kind | None:
     """What a file is, by its keys: the kind whose keys it has most of (`cues`, `title`,
     `preroll` → show; `devices`, `venue` → venue; `closed`, `special` → schedule), a
     misspelt key counting for the kind it resembles. A tie: a file in a folder named
-    `shows` is a show, any other a schedule (so is an empty file). None: no clue at all."""
+    `shows` is a show, any other a schedule. None: no clue at all, as in an empty file
+    outside `shows` (an empty schedule is fine where the venue expects one, but a file
+    named on its own must say what it is)."""
     doc, _ = read(path)
     data = doc.data if doc and isinstance(doc.data, dict) else {}
     votes = dict.fromkeys(_KEYS, 0.0)
@@ -84,8 +86,8 @@ def identify(path: Path) -> Kind | None:
     if "cues" in data:
         votes["show"] += 2  # a timeline is what makes a show
     best = max(votes.values())
-    if best == 0 and path.parent.name != "shows" and doc is not None and doc.data:
-        return None  # keys (or a value) that none of the three kinds has
+    if best == 0 and path.parent.name != "shows" and doc is not None:
+        return None  # empty, or keys (or a value) that none of the three kinds has
     leaders = [kind for kind, n in votes.items() if n == best]
     if len(leaders) == 1 and best > 0:
         return leaders[0]

@@ -127,7 +127,8 @@ def test_files_are_told_apart_by_their_keys(tmp_path):
         "devises: []\ntimezone: UTC\n": "venue",
         "shows: []\nclosed: []\n": "schedule",
         "polcy: {}\n": "schedule",
-        "": "schedule",
+        "": None,
+        "# nothing yet\n": None,
         "just a line of text\n": None,
         "colour: blue\n": None,
     }
@@ -149,3 +150,13 @@ def test_a_venue_error_still_counts_every_file_and_prints_normalised_paths(tmp_p
     assert main(["validate", "--config", str(venue), "--json"]) == 1
     paths = {e["path"] for e in json.loads(capsys.readouterr().out)}
     assert paths == {str(venue), str(show)}
+
+
+def test_an_empty_file_named_on_the_command_line_is_an_error(tmp_path, capsys):
+    venue = venue_with(tmp_path)
+    empty = tmp_path / "s4.yaml"
+    empty.write_text("")
+    assert main(["validate", "--config", str(venue), str(empty)]) == 1
+    [error, summary] = capsys.readouterr().out.splitlines()
+    assert error.startswith(f"{empty}:1:1: cannot tell what this file is")
+    assert summary == "1 error in 1 of 1 file"
