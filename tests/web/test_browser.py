@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -274,6 +275,21 @@ TABLET_SHOW = {
 }
 
 
+async def test_a_next_start_on_another_day_says_which(rig, page):
+    paris = ZoneInfo("Europe/Paris")
+    tomorrow = (dt.datetime.now(paris) + dt.timedelta(days=1)).replace(hour=10, minute=0)
+    rig.controller.set_schedule_info({"next": {"at": tomorrow.isoformat(), "show": "ring"},
+                                      "today": []})
+    await log_in(page, rig.url, "viewer")
+    await expect(page.locator("#next-start")).to_contain_text("Next: ring tomorrow at 10:00")
+    later = tomorrow + dt.timedelta(days=3)
+    rig.controller.set_schedule_info({"next": {"at": later.isoformat(), "show": "ring"},
+                                      "today": []})
+    # the tablet's own language for the date, e.g. "Sat, Nov 28" (en-US) or "sam. 28 nov."
+    day = re.compile(rf"Next: ring {later:%a}\S* {later:%b} {later.day} at 10:00")
+    await expect(page.locator("#next-start")).to_have_text(day)
+
+
 async def test_on_a_tablet_in_portrait(tmp_path, page):
     """768x1024: who is logged in, the next start at the top, nothing cut or wrapped
     without an ellipsis, the cue list starting at a whole row, HOLD said once, an icon."""
@@ -290,7 +306,9 @@ async def test_on_a_tablet_in_portrait(tmp_path, page):
         await expect(page.locator("#user-role")).to_have_text("viewer — read only")
         strip = page.locator("#next-strip")
         await expect(strip).to_be_visible()
-        await expect(strip).to_contain_text(f"Next: tablet at {at:%H:%M}")
+        today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
+        day = "" if at.date() == today else "tomorrow "  # an hour on: tomorrow after 23:00
+        await expect(strip).to_contain_text(f"Next: tablet {day}at {at:%H:%M}")
         assert (await strip.bounding_box())["y"] < 200  # at the top, not below the fold
         assert await page.evaluate("""() => {  // one line box: "Log out" does not wrap
             const range = document.createRange();

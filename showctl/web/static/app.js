@@ -126,10 +126,21 @@ function tick() {
   movePlayhead($("playhead"), t);
   const next = status.schedule?.next;
   const text = next
-    ? `Next: ${next.show} at ${String(next.at).slice(11, 16)} (in ${fmt(Math.max(0, (Date.parse(next.at) - Date.now()) / 1000))})`
+    ? `Next: ${next.show} ${startDay(next.at)}at ${String(next.at).slice(11, 16)} (in ${fmt(Math.max(0, (Date.parse(next.at) - Date.now()) / 1000))})`
     : "No more starts today";
   $("next-start").textContent = text;
   document.querySelector("#next-strip .text").textContent = text;
+}
+
+// "" for a start today, else "tomorrow " or "Sat 28 Nov ": dates on the venue's clock
+function startDay(at) {
+  const zone = status?.timezone || undefined;
+  const day = (ms) => new Date(ms).toLocaleDateString("en-CA", { timeZone: zone });
+  const date = String(at).slice(0, 10);
+  if (date === day(Date.now())) return "";
+  if (date === day(Date.now() + 86400000)) return "tomorrow ";
+  return new Date(Date.parse(at)).toLocaleDateString([], {
+    timeZone: zone, weekday: "short", day: "numeric", month: "short" }) + " ";
 }
 
 let early = [];  // the last events, sent before the first status (and its time zone)
