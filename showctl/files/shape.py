@@ -66,7 +66,7 @@ def _errors(model: type[BaseModel], doc: Document, raw: list[Any]) -> list[FileE
     raw = [e for e in raw if not _follows_from_others(e, raw)]
     located = [(err, *_data_loc(err["loc"], doc)) for err in raw]
     inner = {loc[:n] for _, loc, _ in located for n in range(len(loc))}
-    found: dict[tuple[int, int], tuple[str, FileError]] = {}
+    found: dict[object, tuple[str, FileError]] = {}
     for err, loc, key in located:
         if err["type"] in _EXPECTED and isinstance(err.get("input"), list) and loc in inner:
             continue  # a union's "not a list" when the list's own items are the problem
@@ -84,7 +84,9 @@ def _errors(model: type[BaseModel], doc: Document, raw: list[Any]) -> list[FileE
         else:
             message = _message(err)
         error = doc.error(loc, _prefix(loc, message, key, err), key=key)
-        place = (error.line, error.column)
+        place: object = (error.line, error.column)
+        if err["type"] in ("missing", "extra_forbidden"):
+            place = (place, message)  # several at one mapping (1:1 of a file): each counts
         if place in found and err["type"] in _EXPECTED and message != found[place][0]:
             # A value failing a union (e.g. `screens`) fails each member: one line for all.
             earlier, first = found[place]

@@ -355,3 +355,16 @@ def test_a_short_duration_is_reported_in_a_show_with_other_errors(tmp_path):
         "show.yaml:5:19: at: 'soon' is not a time: write seconds (83.5), M:SS(.fff) or "
         "H:MM:SS(.fff)",
     ]
+
+
+def test_several_problems_at_the_top_of_the_file_are_all_reported(tmp_path):
+    assert sorted(errors(tmp_path, show="""\
+        cuess:
+          - id: "1"
+            at: 0
+            hold: yes
+        """)) == [
+        "show.yaml:1:1: missing `cues`",
+        "show.yaml:1:1: missing `id`",
+        "show.yaml:1:1: unknown key `cuess`: did you mean `cues`?",
+    ]
