@@ -16,7 +16,7 @@ from showctl.files.schedule_checks import check_show_names
 from showctl.files.shape import validate
 from showctl.files.yamlsrc import Document, Loc, YamlProblem, parse
 from showctl.model import Cue, Device, Schedule, ScheduleEntry, Show, SpecialDay, Venue
-from showctl.model.types import parse_day
+from showctl.model.types import parse_clock, parse_day
 from showctl.timecode import parse_time
 
 T = TypeVar("T")
@@ -252,8 +252,47 @@ def _salvage_venue(data: dict[str, Any]) -> tuple[Venue, dict[Loc, list[int]]] |
     return venue.model_copy(update={"devices": tuple(devices)}), {("devices",): kept}
 
 
+def _good_times(item: Any) -> tuple[Any, list[int] | None]:
+    """An entry with only the valid items of its `times` list (so that the other times
+    are still checked), and the indexes kept; None when there was nothing to drop."""
+    if not isinstance(item, dict) or not isinstance(item.get("times"), list):
+        return item, None
+    kept = []
+    for j, value in enumerate(item["times"]):
+        try:
+            parse_clock(value)
+        except (ValueError, TypeError):
+            continue
+        kept.append(j)
+    if len(kept) == len(item["times"]):
+        return item, None
+    return {**item, "times": [item["times"][j] for j in kept]}, kept
+
+
+def _entries(model: type[M], items: object, loc: Loc) -> tuple[list[M], dict[Loc, list[int]]]:
+    """The schedule entries that are valid without their bad times and keys (a window
+    that ends before it starts is left out: the entry's times are still checked)."""
+    models: list[M] = []
+    kept: dict[Loc, list[int]] = {loc: []}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        item, times = _good_times(item)
+        if not isinstance(item, dict):
+            continue
+        valid = _valid_keys(model, item)
+        if valid is None:  # a model-wide check failed: the date window
+            valid = _valid_keys(model, {k: v for k, v in item.items()
+                                        if k not in ("from_date", "until_date")})
+        if valid is None:
+            continue
+        if times is not None:
+            kept[(*loc, len(models), "times")] = times
+        models.append(valid)
+        kept[loc].append(i)
+    return models, kept
+
+
 def _salvage_schedule(data: dict[str, Any]) -> tuple[Schedule, dict[Loc, list[int]]]:
-    entries, kept_entries = _valid_items(ScheduleEntry, data.get("shows"))
+    entries, kept = _entries(ScheduleEntry, data.get("shows"), ("shows",))
     days, kept_days = _valid_items(SpecialDay, data.get("special"))
     closed, kept_closed = [], []
     for i, day in enumerate(data.get("closed") if isinstance(data.get("closed"), list) else []):
@@ -263,7 +302,7 @@ def _salvage_schedule(data: dict[str, Any]) -> tuple[Schedule, dict[Loc, list[in
             continue
         kept_closed.append(i)
     schedule = Schedule(shows=tuple(entries), special=tuple(days), closed=tuple(closed))
-    kept = {("shows",): kept_entries, ("special",): kept_days, ("closed",): kept_closed}
+    kept |= {("special",): kept_days, ("closed",): kept_closed}
     return schedule, kept
 
 

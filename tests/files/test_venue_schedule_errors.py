@@ -257,3 +257,28 @@ def test_a_venue_with_shape_errors_still_gets_its_other_checks(tmp_path):
         "venue.yaml:5:64: unknown profile 'showctll': did you mean 'showctl'?",
         "venue.yaml:7:20: the venue has no device 'screen7': did you mean 'screen2'?",
     ]
+
+
+def test_an_entry_with_a_bad_time_or_date_still_gets_its_other_checks(tmp_path):
+    # a bad date (or window) is checked as if the entry had none: it may collide
+    assert errors(tmp_path, show=SHOW, schedule="""\
+        shows:
+          - {show: normandy, times: ["9:00", "10:00", "10:00", "24:00"]}
+          - {show: normandy, times: ["12:00"]}
+          - {show: normandy, times: ["12:00", "7"], from_date: 2026-02-30}
+          - {show: normandy, times: ["12:00"], from_date: 2026-05-01, until_date: 2026-04-01}
+        """) == [
+        "schedule.yaml:2:30: times: '9:00' is not a time of day: write HH:MM, e.g. \"10:30\"",
+        "schedule.yaml:2:47: 10:00 is listed twice",
+        "schedule.yaml:2:56: times: '24:00' is not a time of day (00:00 to 23:59)",
+        "schedule.yaml:4:5: normandy would start at 12:00 on mon, tue, wed, thu, fri, sat, sun "
+        "while the entry on line 3 starts normandy then: one show at a time",
+        "schedule.yaml:4:39: times: '7' is not a time of day: write HH:MM, e.g. \"10:30\"",
+        "schedule.yaml:4:56: from_date: 2026-02-30 is not a day of the calendar "
+        "(February has 28 days in 2026)",
+        "schedule.yaml:5:5: `until_date` is before `from_date`",
+        "schedule.yaml:5:5: normandy would start at 12:00 on mon, tue, wed, thu, fri, sat, sun "
+        "while the entry on line 3 starts normandy then: one show at a time",
+        "schedule.yaml:5:5: normandy would start at 12:00 on mon, tue, wed, thu, fri, sat, sun "
+        "while the entry on line 4 starts normandy then: one show at a time",
+    ]
