@@ -170,6 +170,9 @@ def _message(err: dict[str, Any]) -> str:
     kind, value = err["type"], err.get("input")
     if kind == "value_error":
         return str(err["ctx"]["error"])
+    if kind == "bool_type" and isinstance(value, str) and value.lower() in ("true", "false"):
+        return (f'expected true or false, got the text "{value}" (in quotes): '
+                f"write {value.lower()} without quotes")
     if kind in _EXPECTED:
         return f"expected {_EXPECTED[kind]}, got {_show(value)}"
     if kind == "literal_error":
@@ -207,6 +210,8 @@ def _show(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as YAML writes them, not Python's True
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

@@ -325,11 +325,12 @@ def test_booleans_are_true_or_false_and_a_boolean_is_not_a_screen(tmp_path):
         """) == [
         "show.yaml:3:28: hold: expected true or false, got 'yes'",
         "show.yaml:4:43: pause: expected true or false, got 'on'",
-        "show.yaml:5:28: hold: expected true or false, got 'true'",
+        "show.yaml:5:28: hold: expected true or false, got the text \"true\" (in quotes): "
+        "write true without quotes",
         "show.yaml:6:28: hold: expected true or false, got 1",
-        "show.yaml:7:32: screens: expected a screen number, a screen id or a group, got True",
+        "show.yaml:7:32: screens: expected a screen number, a screen id or a group, got true",
         "show.yaml:8:31: screens: expected `all`, a group, a screen number or a list of "
-        "them, got True",
+        "them, got true",
     ]
 
 
@@ -338,7 +339,7 @@ def test_a_boolean_is_not_a_screen_index(tmp_path):
         {"id": "screen10", "kind": "screen", "index": True, "port": 9120}]))
     assert errors(tmp_path, devices=[
         {"id": "screen10", "kind": "screen", "index": True, "port": 9120}])[0].endswith(
-        "index: expected a whole number, got True")
+        "index: expected a whole number, got true")
 
 
 def test_a_short_duration_is_reported_in_a_show_with_other_errors(tmp_path):
