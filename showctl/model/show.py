@@ -36,6 +36,11 @@ class Play(Frozen):
             else:
                 hint = f" (only {', '.join('{' + p + '}' for p in PLACEHOLDERS)})"
             raise ValueError(f"unknown placeholder {{{name}}}{hint}")
+        rest = _PLACEHOLDER.sub("", media)
+        if "{" in rest or "}" in rest:
+            brace = "`{` is never closed" if "{" in rest else "`}` closes nothing"
+            raise ValueError(f"{brace} (a placeholder is written "
+                             f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)})")
         return media
 
 

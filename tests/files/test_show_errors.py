@@ -311,6 +311,19 @@ def test_unknown_media_placeholders_are_refused_at_the_media(tmp_path):
     ]
 
 
+def test_a_media_name_with_an_unpaired_brace_is_refused(tmp_path):
+    assert errors(tmp_path, show="""\
+        id: s
+        cues:
+          - {id: "1", at: 0, screens: all, play: {media: "a_{screen.mp4"}}
+          - {id: "2", at: 1, screens: all, play: {media: "b_{screen}}.mp4"}}
+          - {id: "3", at: 2, screens: all, play: {media: "c_{screen}.mp4"}}
+        """) == [
+        "show.yaml:3:50: media: `{` is never closed (a placeholder is written {screen})",
+        "show.yaml:4:50: media: `}` closes nothing (a placeholder is written {screen})",
+    ]
+
+
 def test_booleans_are_true_or_false_and_a_boolean_is_not_a_screen(tmp_path):
     assert errors(tmp_path, show="""\
         id: s
