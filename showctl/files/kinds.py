@@ -244,8 +244,10 @@ def _valid_keys(model: type[M], data: dict[str, Any], **stand_ins: Any) -> M | N
 def _salvage_venue(data: dict[str, Any]) -> tuple[Venue, dict[Loc, list[int]]] | None:
     devices, kept = _valid_items(Device, data.get("devices"))
     rest = {k: v for k, v in data.items() if k != "devices"}
-    if len(kept) != len(data.get("devices") or []):
-        rest.pop("groups", None)  # a member may name a device that was dropped
+    if not isinstance(data.get("devices"), list) or len(kept) != len(data["devices"]):
+        # a member may name a device that was dropped, or devices could not be read at
+        # all (`devics:`): the error at the devices is enough
+        rest.pop("groups", None)
     venue = _valid_keys(Venue, rest, venue="?")
     if venue is None:
         return None

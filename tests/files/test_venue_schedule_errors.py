@@ -282,3 +282,15 @@ def test_an_entry_with_a_bad_time_or_date_still_gets_its_other_checks(tmp_path):
         "schedule.yaml:5:5: normandy would start at 12:00 on mon, tue, wed, thu, fri, sat, sun "
         "while the entry on line 4 starts normandy then: one show at a time",
     ]
+
+
+def test_a_misspelt_devices_key_is_one_error_not_one_per_group_member(tmp_path):
+    assert errors(tmp_path, venue="""\
+        venue: room
+        devics:
+          - {id: screen1, kind: screen, index: 1, port: 9101}
+        groups:
+          front: [screen1, screen2]
+        """) == [
+        "venue.yaml:2:1: unknown key `devics`: did you mean `devices`?",
+    ]
