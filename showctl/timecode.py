@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import time as clock_time
+from decimal import ROUND_HALF_UP, Decimal
 
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d{2})(?:\.(\d{1,3}))?$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
@@ -66,17 +67,27 @@ def _why_not_a_time(text: str) -> str:
     loose = _LOOSE_CLOCK.match(text)
     if not loose:
         return f"{text!r} is not a time: {_HOW}"
-    sign, _, _, seconds, decimals = loose.groups()
+    sign, hours, minutes, seconds, decimals = loose.groups()
     if sign:
         return f"time {text!r} is negative"
     if decimals is not None and len(decimals) > 3:
         return (f"{text!r} has more than 3 decimals: times are to the millisecond "
-                f"(.{decimals[:3]})")
+                f"({_rounded(hours, minutes, seconds, decimals)})")
     if decimals == "":
         return f"{text!r} is not a time: digits must follow the '.'"
     if len(seconds) != 2:
         return f"{text!r} is not a time: seconds need two digits ({int(seconds):02d})"
     return f"{text!r} is not a time: {_HOW}"
+
+
+def _rounded(hours: str | None, minutes: str, seconds: str, decimals: str) -> str:
+    """The hint for too many decimals: the millisecond they round to (`.457` for
+    `.4567`), or the whole time when rounding carries (`1:24.000` for `1:23.9999`)."""
+    millis = int(Decimal(f"0.{decimals}").quantize(Decimal("0.001"), ROUND_HALF_UP) * 1000)
+    if millis < 1000:
+        return f".{millis:03d}"
+    whole = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + 1
+    return format_time(whole)
 
 
 def format_time(seconds: float) -> str:

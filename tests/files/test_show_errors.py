@@ -60,7 +60,7 @@ def test_bad_time_strings(tmp_path):
         "show.yaml:4:19: at: '1:2:3' is not a time: seconds need two digits (03)",
         "show.yaml:5:19: at: time -4 is negative",
         "show.yaml:6:19: at: '1:23.4567' has more than 3 decimals: times are to the "
-        "millisecond (.456)",
+        "millisecond (.457)",
         "show.yaml:7:19: at: 'soon' is not a time: write seconds (83.5), M:SS(.fff) or "
         "H:MM:SS(.fff)",
         "show.yaml:8:19: at: a time is needed: write seconds (83.5), M:SS(.fff) or "

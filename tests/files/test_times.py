@@ -41,7 +41,11 @@ def test_valid_times(written, seconds):
         ("1:2:3", "'1:2:3' is not a time: seconds need two digits (03)"),
         ("1:5", "'1:5' is not a time: seconds need two digits (05)"),
         ("1:23.4567", "'1:23.4567' has more than 3 decimals: times are to the millisecond "
-         "(.456)"),
+         "(.457)"),
+        ("1:23.4565", "'1:23.4565' has more than 3 decimals: times are to the millisecond "
+         "(.457)"),
+        ("1:23.9996", "'1:23.9996' has more than 3 decimals: times are to the millisecond "
+         "(1:24.000)"),
         ("1:23.", "'1:23.' is not a time: digits must follow the '.'"),
         ("", "'' is not a time: write seconds (83.5), M:SS(.fff) or H:MM:SS(.fff)"),
         ("soon", "'soon' is not a time: write seconds"),
