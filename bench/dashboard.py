@@ -1,6 +1,6 @@
 """Does the dashboard disturb the show? 200 WebSocket clients while a show plays.
 
-The same 60-cue show (nine screens, a cue every 0.3 s) is played in real time, with
+The same 150-cue show (nine screens, a cue every 0.3 s) is played in real time, with
 the dashboard server up each time, as A B A B C:
   A. no dashboard client;
   B. 200 clients on showctl's hub (one status per batch, per-client queues);
@@ -12,7 +12,7 @@ Nine receivers in a separate process stamp each bundle with the kernel's receive
 clients live in two other processes and measure, for every cue event, its arrival
 minus the cue's deadline (`deadline_wall`). All on 127.0.0.1.
 
-Run: .venv/bin/python bench/dashboard.py   (about 2 min; figures depend on the host)
+Run: .venv/bin/python bench/dashboard.py   (about 4 min; figures depend on the host)
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from showctl.web.live import Hub, dumps
 from showctl.web.pages import HUB
 from tests.support import free_port, write_config
 
-CUES, SPACING, CLIENTS, PROCESSES = 60, 0.3, 200, 2
+CUES, SPACING, CLIENTS, PROCESSES = 150, 0.3, 200, 2
 PLAN = (("A no clients", 0, False), (f"B {CLIENTS} clients, showctl hub", CLIENTS, False),
         (f"C {CLIENTS} clients, naive hub", CLIENTS, True))
 TOKEN = "bench-viewer-token"
