@@ -27,8 +27,18 @@ HISTORY_LIMIT = 500
 routes = web.RouteTableDef()
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    """The JSON object sent, or {} for an empty body."""
+async def _body(request: web.Request, *fields: str) -> dict[str, Any]:
+    """The JSON object sent, or {} for an empty body; a field not in `fields` is refused
+    (as OSC refuses an extra argument): a typo such as "fdae" must not pass silently."""
+    data = await _json_object(request)
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        takes = ", ".join(f'"{f}"' for f in fields) or "no fields"
+        raise BadArgument(f'unknown field "{unknown[0]}": this request takes {takes}')
+    return data
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
     if not request.body_exists:
         return {}
     try:
@@ -105,7 +115,7 @@ async def show(request: web.Request) -> web.Response:
 @routes.post("/api/load")
 @requires("operator")
 async def load(request: web.Request) -> web.Response:
-    name = (await _body(request)).get("show")
+    name = (await _body(request, "show")).get("show")
     if not isinstance(name, str) or not name:
         raise BadArgument('load needs {"show": "<show id>"}')
     request.app[CONTROLLER].load(name, by=who(request).by)
@@ -115,7 +125,7 @@ async def load(request: web.Request) -> web.Response:
 @routes.post("/api/seek")
 @requires("operator")
 async def seek(request: web.Request) -> web.Response:
-    to = (await _body(request)).get("to")
+    to = (await _body(request, "to")).get("to")
     if isinstance(to, bool) or not isinstance(to, int | float | str) or to == "":
         raise BadArgument('seek needs {"to": <seconds> or "<cue id>"}')
     if isinstance(to, float) and not math.isfinite(to):
@@ -131,7 +141,7 @@ async def transport(request: web.Request) -> web.Response:
     if action not in TRANSPORT:
         raise NotFound(f"no transport command {action!r}: one of {', '.join(TRANSPORT)}")
     controller, by = request.app[CONTROLLER], who(request).by
-    body = await _body(request)
+    body = await _body(request, *(("fade",) if action == "stop" else ()))
     if action == "stop":
         fade = body.get("fade")
         if fade is not None and (

@@ -118,6 +118,18 @@ async def test_stop_fade_must_be_a_number(client):
     assert await state(client) == "loaded"
 
 
+async def test_an_unknown_field_is_refused_and_changes_nothing(client):
+    reply = await post(client, "/api/load", {"show": "small", "from": 3}, status=400)
+    assert reply["error"] == 'unknown field "from": this request takes "show"'
+    assert await state(client) == "idle"
+    await post(client, "/api/load", {"show": "small"})
+    reply = await post(client, "/api/transport/stop", {"fdae": 2}, status=400)
+    assert reply["error"] == 'unknown field "fdae": this request takes "fade"'
+    reply = await post(client, "/api/transport/go", {"at": 5}, status=400)
+    assert reply["error"] == 'unknown field "at": this request takes no fields'
+    assert await state(client) == "loaded"
+
+
 async def test_unknown_transport_command_is_404(client):
     reply = await post(client, "/api/transport/rewind", status=404)
     assert "rewind" in reply["error"]
