@@ -24,19 +24,26 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def read_password() -> str:
     if not sys.stdin.isatty():
-        return _long_enough(sys.stdin.readline().rstrip("\r\n"))
+        return _acceptable(sys.stdin.readline().rstrip("\r\n"))
     try:
-        first = _long_enough(getpass.getpass("New password: "))
+        first = _acceptable(getpass.getpass("New password: "))
         again = getpass.getpass("Again: ")
-    except EOFError:  # Ctrl-D at a prompt
+    except (EOFError, KeyboardInterrupt) as exc:  # Ctrl-D or Ctrl-C at a prompt
+        print(file=sys.stderr)  # off the prompt's line
+        if isinstance(exc, KeyboardInterrupt):
+            raise
         raise UserError("no password given: nothing printed") from None
     if again != first:
         raise UserError("the two passwords differ: nothing printed")
     return first
 
 
-def _long_enough(password: str) -> str:
-    """Checked before the second prompt: no point typing a too-short password twice."""
+def _acceptable(password: str) -> str:
+    """Checked before the second prompt: no point typing a refused password twice."""
+    if not password:
+        raise UserError("no password given: nothing printed")
+    if not password.strip():
+        raise UserError("a password of spaces only is refused")
     if len(password) < MIN_LENGTH:
         raise UserError(f"the password needs at least {MIN_LENGTH} characters")
     return password

@@ -41,9 +41,17 @@ def at_a_terminal(args: list[str], typed: list[bytes]) -> tuple[int, str]:
     return proc.returncode, seen.decode(errors="replace")
 
 
-def test_passwd_ctrl_d_at_the_prompt_says_so():
+def test_passwd_ctrl_d_at_the_prompt_says_so_on_a_line_of_its_own():
     code, out = at_a_terminal(["passwd"], [b"\x04"])
-    assert code == 1 and "no password given: nothing printed" in out and "internal" not in out
+    assert code == 1 and "internal" not in out
+    assert "\nshowctl: no password given: nothing printed" in out.replace("\r", "")
+
+
+def test_passwd_from_stdin_refuses_nothing_and_spaces():
+    for typed, why in [("\n", "no password given"), (" " * 12 + "\n", "spaces only")]:
+        done = subprocess.run([sys.executable, "-m", "showctl", "passwd"], input=typed,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and done.stdout == "" and why in done.stderr
 
 
 def test_passwd_refuses_a_short_password_before_asking_again():
