@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from pythonosc.osc_message_builder import OscMessageBuilder
+from showctl.outputs import encode as outputs_encode
 
 MAX_DEPTH = 8  # nested bundles deeper than this are refused (stack safety)
 NTP_UNIX = 2_208_988_800  # seconds from 1900 (NTP's epoch) to 1970
@@ -208,11 +208,8 @@ def encode_string_message(address: str, text: str) -> bytes:
 
 
 def encode_message(address: str, *args: Any) -> bytes:
-    """Any message (clients and tests); str, int, float and bool arguments."""
-    builder = OscMessageBuilder(address)
-    for arg in args:
-        builder.add_arg(arg)
-    return builder.build().dgram
+    """Any message (clients and tests): the same encoder the outputs use."""
+    return outputs_encode.encode_message(address, args)
 
 
 def encode_bundle(timetag: float, messages: list[bytes]) -> bytes:

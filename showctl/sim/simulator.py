@@ -14,10 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pythonosc.osc_bundle import OscBundle
-from pythonosc.osc_message import OscMessage
-
 from showctl.model import Venue
+from showctl.osc.codec import PacketError, decode
 from showctl.outputs.encode import encode_message, format_message
 from showctl.sim.device import SimDevice
 
@@ -25,26 +23,6 @@ log = logging.getLogger(__name__)
 
 Report = Callable[[str, str], None]  # (device id, line)
 HEARTBEAT = 1.0
-
-
-def parse(data: bytes) -> list[tuple[float | None, str, tuple[Any, ...]]]:
-    """(timetag or None, address, args) of every message, nested bundles included;
-    ValueError for anything that is not OSC."""
-    try:
-        if OscBundle.dgram_is_bundle(data):
-            bundle = OscBundle(data)
-            out: list[tuple[float | None, str, tuple[Any, ...]]] = []
-            for item in bundle:
-                if isinstance(item, OscBundle):
-                    out += parse(item.dgram)
-                else:
-                    tag = bundle.timestamp or None  # 0: "immediately"
-                    out.append((tag, item.address, tuple(item.params)))
-            return out
-        msg = OscMessage(data)
-        return [(None, msg.address, tuple(msg.params))]
-    except Exception:  # python-osc raises several types on garbage, none of them telling
-        raise ValueError(f"not an OSC message or bundle ({len(data)} bytes)") from None
 
 
 def _as_sent(value: float) -> float:
@@ -105,18 +83,18 @@ class Simulator:
 
     def received(self, device: SimDevice, data: bytes) -> None:
         try:
-            messages = parse(data)
-        except ValueError as exc:
+            messages = decode(data)  # the controller's own strict decoder
+        except PacketError as exc:
             self.errors += 1
             self.report(device.id, f"ignored: {exc}")
             return
         loop = asyncio.get_running_loop()
-        for timetag, address, args in messages:
-            delay = 0.0 if timetag is None else timetag - time.time()
+        for m in messages:
+            delay = 0.0 if m.timetag is None else m.timetag - time.time()
             if delay > 0:
-                loop.call_later(delay, self._act, device, timetag, address, args)
+                loop.call_later(delay, self._act, device, m.timetag, m.address, m.args)
             else:
-                self._act(device, timetag, address, args)
+                self._act(device, m.timetag, m.address, m.args)
 
     def _act(self, device: SimDevice, timetag: float | None, address: str,
              args: tuple[Any, ...]) -> None:
