@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from showctl.core import events
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
+from showctl.statefile import write_json
 
 log = logging.getLogger(__name__)
 FILE = "run-state.json"
@@ -55,10 +55,8 @@ class RunState:
     def _write(self, data: dict[str, Any], wall: float) -> None:
         record = {"show": data.get("show"), "state": data["state"], "time": data.get("time"),
                   "t0_wall": wall - (data.get("time") or 0.0)}
-        tmp = self.path.with_suffix(".tmp")
         try:
-            tmp.write_text(json.dumps(record))
-            os.replace(tmp, self.path)
+            write_json(self.path, record)
         except OSError as exc:
             log.error("cannot record the run state in %s: %s", self.path, exc)
 

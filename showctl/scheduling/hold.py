@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
 from showctl.core.events import SCHEDULE, Event
+from showctl.statefile import write_json
 
 log = logging.getLogger(__name__)
 FILE = "schedule-hold.json"
@@ -76,10 +76,7 @@ class HoldFile:
 
     def _write(self, held: bool) -> None:
         self._held = held
-        tmp = self.path.with_suffix(".tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"held": held, "since": self.clock.time()}))
-            os.replace(tmp, self.path)
+            write_json(self.path, {"held": held, "since": self.clock.time()})
         except OSError as exc:
             log.error("cannot record the schedule hold in %s: %s", self.path, exc)

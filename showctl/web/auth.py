@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from showctl.model.venue import ApiToken, User, Web
+from showctl.statefile import write_json
 
 log = logging.getLogger(__name__)
 
@@ -134,13 +135,8 @@ class Sessions:
     def _save(self) -> None:
         if self._path is None:
             return
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as out:
-                json.dump({k: asdict(v) for k, v in self._table.items()}, out)
-            tmp.replace(self._path)
+        try:  # readable by showctl alone: the hashes let a session be recognised
+            write_json(self._path, {k: asdict(v) for k, v in self._table.items()}, mode=0o600)
         except OSError as exc:
             log.warning("cannot save sessions to %s: %s", self._path, exc)
 
