@@ -98,10 +98,7 @@ class History:
         return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
 
     def decided(self, since: float) -> list[dict[str, Any]]:
-        """The schedule's rows (runs, skips, misses) from wall `since` on, oldest first.
-
-        Rows written before runs carried their `scheduled` instant have it None (their
-        `start` is then the preload instant)."""
+        """The schedule's rows (runs, skips, misses) from wall `since` on, oldest first."""
         db = self._connection()
         self._flush()
         rows = db.execute(

@@ -136,16 +136,11 @@ class ScheduleRunner:
         starts are not decided again, and today's statuses show them as they were."""
         if self.history is None:
             return
-        now, preload = self._now(), self._schedule.policy.preload
-        since = datetime.combine(now.date() - timedelta(days=1), datetime.min.time(), self._tz)
-        planned = starts(self._schedule, self._tz, since.date(), 2)
+        since = datetime.combine(self._now().date() - timedelta(days=1), datetime.min.time(),
+                                 self._tz)
         for row in self.history.decided(since.timestamp()):
-            at = row["scheduled"]
-            if at is None:  # an older run row: started at its start's preload instant
-                at = next((s.at.timestamp() for s in planned if s.show == row["show"]
-                           and 0 <= s.at.timestamp() - row["start"] <= preload + 1), None)
-            if at is not None:
-                key = (datetime.fromtimestamp(at, self._tz), row["show"])
+            if row["scheduled"] is not None:
+                key = (datetime.fromtimestamp(row["scheduled"], self._tz), row["show"])
                 self._status.setdefault(key, STATUS[row["kind"]])
 
     def _record_missed_since_last_run(self) -> None:

@@ -4,7 +4,6 @@ missed) is read back from the history, never decided again, and shown as it was.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 
 from tests.scheduling.room import PARIS, Setup, open_schedule
@@ -176,21 +175,3 @@ async def test_a_start_within_its_grace_is_skipped_when_the_schedule_comes_back_
     assert again.firsts() == []
     assert [r["reason"] for r in again.runs("skip")] == ["the schedule is held"]
 
-
-async def test_runs_recorded_before_they_carried_their_start_are_still_known(tmp_path):
-    """A history written by an older showctl: a scheduled run row has no `scheduled`, and
-    its `start` is the preload instant."""
-    schedule = {"shows": [{"show": "small", "times": ["10:00", "10:30"]}],
-                "policy": {"preload": 10}}
-    first = await open_schedule(tmp_path, schedule, local(9, 59), history=True)
-    await first.clock.advance(5 * 60)
-    await first.close()
-    with sqlite3.connect(first.history.path) as db:
-        db.execute("UPDATE runs SET scheduled = NULL, start = ?", (wall(9, 59, 50),))
-    db.close()
-    again = await open_schedule(tmp_path, schedule, local(10, 0, 30), history=True)
-    statuses = today(again)
-    await again.clock.advance(60)
-    await again.close()
-    assert statuses == [("10:00", "done"), ("10:30", "due")]
-    assert again.runs("start") == [] and again.runs("miss") == []
