@@ -6,8 +6,8 @@ timer, and handlers are the Controller's immediate methods, so the input cannot
 move a cue. Whatever a peer sends costs it at most an error reply and a counter.
 
 `osc.allow` and `osc.passcode` follow a reload with the rest of the venue: the server
-reads the venue the engine uses (the controller swaps it in only while no show is
-loaded) and applies a change before the next packet. `osc.listen` needs a restart.
+reads the venue in force (`Controller.venue`, swapped in only while no show is loaded)
+when the bus says something changed, before the next packet. `osc.listen` needs a restart.
 """
 
 from __future__ import annotations
@@ -147,16 +147,12 @@ class OscServer:
 
     def allowed(self, host: str) -> bool:
         """`osc.allow`, remembered per host; a refused source is logged, never answered."""
-        if self.controller.venue is not self._venue:
-            self.follow_venue()
         ok = self._is_allowed(host)
         if not ok:
             self.complain("denied", f"dropped a packet from {host}: not in osc.allow")
         return ok
 
     def handle_packet(self, data: bytes, client: Client) -> None:
-        if self.controller.venue is not self._venue:
-            self.follow_venue()
         if len(data) > self.max_packet:
             self.reject(client, "oversized", f"packet of {len(data)} bytes "
                         f"(limit {self.max_packet})")
@@ -252,6 +248,8 @@ class OscServer:
         self._last_log[reason] = (now, 0)
 
     def _on_event(self, event: events.Event) -> None:
+        # every swap of files or venue is followed by an event (the reload's log line, or
+        # the state going idle that lets a waiting venue in): apply it before the next packet
         if self.controller.config is not self._config:
             self._on_reload()
         elif self.controller.venue is not self._venue:
