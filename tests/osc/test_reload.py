@@ -65,8 +65,7 @@ async def test_a_passcode_removed_by_reload_lets_everyone_in(tmp_path: Path) -> 
 
 
 async def test_a_passcode_waits_while_a_show_is_loaded_then_applies_once_idle(
-        tmp_path: Path,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("WARNING", logger="showctl.osc")
     async with rig_with(tmp_path) as rig:
         c = await rig.udp()
