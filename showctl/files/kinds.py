@@ -155,16 +155,11 @@ def _salvage(cues: list[Any]) -> tuple[list[tuple[int, Cue]], dict[int, set[str]
     for i, item in enumerate(cues):
         if not isinstance(item, dict):
             continue
-        try:
-            cue = Cue.model_validate(item)
-        except ValidationError as exc:
-            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
-            rest = {k: v for k, v in item.items() if k not in bad}
-            try:
-                cue = Cue.model_validate({"id": "?", "at": 0, **rest})
-            except ValidationError:
-                continue
-            partial[i] = bad | ({"id", "at"} - item.keys())
+        cue, lost = _without_bad_keys(Cue, item, id="?", at=0)
+        if cue is None:
+            continue
+        if lost:
+            partial[i] = lost
         salvaged.append((i, cue))
     return salvaged, partial
 
@@ -229,16 +224,23 @@ def _valid_items(model: type[BaseModel], items: object) -> tuple[list[Any], list
 def _valid_keys(model: type[M], data: dict[str, Any], **stand_ins: Any) -> M | None:
     """`model` from the keys of `data` that are valid (a bad required one replaced by its
     stand-in), or None."""
+    return _without_bad_keys(model, data, **stand_ins)[0]
+
+
+def _without_bad_keys(model: type[M], data: dict[str, Any],
+                      **stand_ins: Any) -> tuple[M | None, set[str]]:
+    """`model` from the valid keys of `data`, bad or missing ones with a stand-in replaced
+    by it; and the keys it lost (none when `data` was valid as it is)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), set()
     except ValidationError as exc:
-        bad = {e["loc"][0] for e in exc.errors() if e["loc"]}
+        bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
     rest = {k: v for k, v in data.items() if k not in bad}
     rest.update({k: v for k, v in stand_ins.items() if k not in rest})
     try:
-        return model.model_validate(rest)
+        return model.model_validate(rest), bad | (stand_ins.keys() - data.keys())
     except ValidationError:
-        return None
+        return None, bad
 
 
 def _salvage_venue(data: dict[str, Any]) -> tuple[Venue, dict[Loc, list[int]]] | None:
