@@ -4,9 +4,11 @@ methods and listens on `bus`; none reaches into the engine."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from showctl.core import events
 from showctl.core.clock import Clock
@@ -23,6 +25,27 @@ MAX_FADE = 600.0
 that would leave the room in `stopping`, refusing every command but panic."""
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def command(
+    method: Callable[Concatenate[Controller, P], R],
+) -> Callable[Concatenate[Controller, P], R]:
+    """A command: refused from inside an event listener (it would run in the middle of
+    another command's events); its own events go out once it has completed."""
+
+    @functools.wraps(method)
+    def run(self: Controller, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self.bus.delivering:
+            raise CommandError(f"{method.__name__} refused: commands cannot be issued from "
+                               "inside an event listener (hand it on with loop.call_soon)")
+        with self.bus.held():
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class Controller:
     def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None):
         self._config = config
@@ -34,7 +57,7 @@ class Controller:
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
         self._counters: dict[str, int] = {}
         self._watch: asyncio.Task[None] | None = None
-        self.bus.subscribe(self._on_idle)
+        self.engine.on_idle = self._apply_pending_venue
 
     # -- properties -------------------------------------------------------------------
     @property
@@ -63,12 +86,14 @@ class Controller:
         return self.engine.state in BUSY
 
     # -- transport --------------------------------------------------------------------
+    @command
     def load(self, show: str, *, by: str) -> None:
         found = self._show(show)
         self._apply_pending_venue()
         self.engine.load(found)
         self._log(f"{by}: load {found.id}")
 
+    @command
     def start(self, show: str, *, by: str, at: float | None = None) -> None:
         found = self._show(show)
         if self.engine.state not in ("idle", "loaded"):
@@ -78,28 +103,34 @@ class Controller:
         self.engine.go(by, at)
         self._log(f"{by}: start {found.id}")
 
+    @command
     def go(self, *, by: str, at: float | None = None) -> None:
         self.engine.go(by, at)
         self._log(f"{by}: go")
 
+    @command
     def pause(self, *, by: str) -> None:
         self.engine.pause()
         self._log(f"{by}: pause")
 
+    @command
     def resume(self, *, by: str) -> None:
         self.engine.resume()
         self._log(f"{by}: resume")
 
+    @command
     def stop(self, fade: float | None = None, *, by: str) -> None:
         if fade is not None and not (math.isfinite(fade) and 0 <= fade <= MAX_FADE):
             raise BadArgument(f"fade {fade:g} must be 0 to {MAX_FADE:g} seconds")
         self.engine.stop(self._config.venue.safe_look.fade if fade is None else float(fade))
         self._log(f"{by}: stop")
 
+    @command
     def panic(self, *, by: str) -> None:
         self.engine.panic()
         self._log(f"{by}: PANIC", level="warning")
 
+    @command
     def seek(self, to: float | str, *, by: str) -> None:
         plan = self.engine.plan
         if plan is None:
@@ -121,6 +152,7 @@ class Controller:
         self.engine.seek(t)
         self._log(f"{by}: seek to {t:g}")
 
+    @command
     def fire(self, cue_id: str, *, by: str) -> None:
         plan = self.engine.plan
         if plan is not None:
@@ -132,11 +164,13 @@ class Controller:
         self._log(f"{by}: fired cue {cue_id}")
 
     # -- schedule, devices, files -----------------------------------------------------
+    @command
     def hold_schedule(self, *, by: str) -> None:
         self._schedule_held = True
         self._publish_schedule()
         self._log(f"{by}: schedule held")
 
+    @command
     def release_schedule(self, *, by: str) -> None:
         self._schedule_held = False
         self._publish_schedule()
@@ -228,16 +262,14 @@ class Controller:
         known = ", ".join(sorted(self._config.shows)) or "none"
         raise NotFound(f"no show {name!r} (shows: {known})")
 
-    def _on_idle(self, event: events.Event) -> None:
-        """A venue reloaded during a show takes over as soon as the room is idle again:
-        an idle room must not keep running on the old passcode or allow list."""
-        if event.kind == events.STATE and event.data.get("state") == "idle":
-            self._apply_pending_venue()
-
     def _apply_pending_venue(self) -> None:
+        """A venue reloaded during a show takes over as soon as the room is idle again
+        (an idle room must not keep running on the old passcode or allow list)."""
         if self._pending_venue is not None and self.engine.state == "idle":
-            self.engine.use_venue(self._pending_venue)
-            self._pending_venue = None
+            venue, self._pending_venue = self._pending_venue, None
+            self.engine.use_venue(venue)
+            self.bus.publish(events.VENUE, venue=venue.venue,
+                             source=str(venue.source) if venue.source else None)
 
     def _publish_schedule(self) -> None:
         self.bus.publish(events.SCHEDULE, held=self._schedule_held, **self._schedule_info)

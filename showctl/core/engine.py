@@ -7,6 +7,8 @@ before touching anything, so nothing is ever half-applied.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from showctl.core import events
 from showctl.core.clock import Clock
 from showctl.core.devices import DeviceBook
@@ -41,6 +43,9 @@ class Engine:
         self._resume_to = "running"
         self._resume: list[str] = []  # screens that `resume`/`go` must set playing
         self._stop_token = object()  # the end of a stop's fade
+        self.on_idle: Callable[[], None] = lambda: None
+        """Called once the engine is idle, before the `idle` event goes out (the
+        controller swaps in a venue that waited for the show to end)."""
         self.use_venue(venue)
 
     def use_venue(self, venue: Venue) -> None:
@@ -204,6 +209,10 @@ class Engine:
             self._timeline = None
 
     def _on_cue(self, planned: PlannedCue, wall: float) -> None:
+        with self.bus.held():  # the cue and a hold it makes go out together, once done
+            self._cue_done(planned, wall)
+
+    def _cue_done(self, planned: PlannedCue, wall: float) -> None:
         self.current, self.next_index = planned, planned.index + 1
         now = self.clock.monotonic()
         self.devices.apply(planned.actions, now)
@@ -219,15 +228,21 @@ class Engine:
         self._finish("completed")
 
     def _finish(self, outcome: str) -> None:
-        self.dispatcher.remove(self._stop_token)
-        was_running = self.started_by is not None
-        show = self.plan.show.id if self.plan else None
-        self._set_state("idle")
-        self.plan, self.current, self.next_index, self._frozen = None, None, 0, 0.0
-        if was_running:
-            self.bus.publish(events.RUN, show=show, by=self.started_by, event="end",
-                             outcome=outcome, reason=None)
-        self.started_by, self._resume = None, []
+        """Back to idle: everything cleared first, then `idle` and the run's end."""
+        with self.bus.held():
+            self.dispatcher.remove(self._stop_token)
+            by, show, previous = self.started_by, self.plan.show.id if self.plan else None, \
+                self.state
+            time = round(self.show_time(), 3)
+            self.plan, self.current, self.next_index, self._frozen = None, None, 0, 0.0
+            self.started_by, self._resume, self.state = None, [], "idle"
+            self.on_idle()
+            if previous != "idle":
+                self.bus.publish(events.STATE, state="idle", previous=previous, show=show,
+                                 time=time)
+            if by is not None:
+                self.bus.publish(events.RUN, show=show, by=by, event="end", outcome=outcome,
+                                 reason=None)
 
     def _mark_current(self, t: float) -> None:
         assert self.plan is not None

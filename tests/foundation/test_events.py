@@ -39,3 +39,33 @@ def test_unsubscribe_stops_delivery():
     bus.publish("state")
     assert got == ["state"]
     assert bus.publish("log", wall=12.5, level="info").as_json()["wall"] == 12.5
+
+
+def test_held_events_go_out_in_order_once_the_outermost_block_ends():
+    bus = EventBus()
+    got: list[str] = []
+    bus.subscribe(lambda e: got.append(e.kind))
+    with bus.held():
+        bus.publish("state")
+        with bus.held():
+            bus.publish("cue")
+        assert got == []
+    assert got == ["state", "cue"]
+
+
+def test_an_event_published_by_a_listener_waits_for_the_current_one():
+    bus = EventBus()
+    got: list[tuple[str, str]] = []
+
+    def first(event):
+        got.append(("first", event.kind))
+        if event.kind == "state":
+            bus.publish("log")
+        assert bus.delivering
+
+    bus.subscribe(first)
+    bus.subscribe(lambda e: got.append(("second", e.kind)))
+    bus.publish("state")
+    assert got == [("first", "state"), ("second", "state"), ("first", "log"),
+                   ("second", "log")]
+    assert not bus.delivering
