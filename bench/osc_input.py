@@ -26,11 +26,11 @@ from pythonosc.dispatcher import Dispatcher  # noqa: E402
 from pythonosc.osc_server import AsyncIOOSCUDPServer  # noqa: E402
 
 from bench.stamps import recv_stamped, stamped_socket  # noqa: E402
+from showctl.codec.osc import decode, encode_message  # noqa: E402
 from showctl.core.clock import SystemClock  # noqa: E402
 from showctl.core.controller import Controller  # noqa: E402
 from showctl.files.loader import load_config  # noqa: E402
 from showctl.osc import OscServer  # noqa: E402
-from showctl.osc.codec import decode, encode_message  # noqa: E402
 from tests.support import write_config  # noqa: E402
 
 RATES = (10_000, 20_000, 30_000, 40_000, 60_000)

@@ -17,10 +17,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from showctl.cli import UserError
 from showctl.core import events
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
+from showctl.errors import UserError
 from showctl.files.loader import Config, load_config
 from showctl.history import History
 from showctl.model import Venue
@@ -113,9 +113,9 @@ class Service:
                                                   for d in screens))
         except TimeoutError:
             pass
-        screens = ", ".join(f"{d.id} {d.lights or d.state}" if d.kind == "lighting"
-                            else f"{d.id} {d.state}" for d in self.sim.devices.values())
-        log.info("simulated devices at exit: %s", screens)
+        shown = ", ".join(f"{d.id} {d.lights or d.state}" if d.kind == "lighting"
+                          else f"{d.id} {d.state}" for d in self.sim.devices.values())
+        log.info("simulated devices at exit: %s", shown)
 
     def reload(self) -> None:
         """SIGHUP: every file now; the scheduler replans at once rather than at its poll."""

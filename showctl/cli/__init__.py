@@ -11,17 +11,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from showctl.core.errors import CommandError
+from showctl.errors import CommandError, UserError
+
+__all__ = ["UserError", "build_parser", "main"]
 
 COMMANDS = ("validate", "cues", "play", "run", "simulate", "schedule", "schema", "passwd")
-
-
-class UserError(Exception):
-    """A problem the user can fix (a missing file, a bad argument): printed, exit code kept."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 DEFAULTS = {"config": "config/venue.yaml", "debug": False}

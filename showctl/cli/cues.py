@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from showctl.core.sheet import cue_sheet
 from showctl.files.loader import find_show, load_config
-from showctl.outputs.sheet import cue_sheet
 from showctl.timecode import format_time
 
 

@@ -52,7 +52,7 @@ class Controller:
         self.clock = clock
         self.bus = bus or events.EventBus()
         self.engine = Engine(config.venue, clock, self.bus)
-        self._pending_venue = None
+        self._pending_venue: Venue | None = None
         self._schedule_held = False
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
         self._counters: dict[str, int] = {}
@@ -176,7 +176,7 @@ class Controller:
         self._publish_schedule()
         self._log(f"{by}: schedule released")
 
-    def set_schedule_info(self, info: dict) -> None:
+    def set_schedule_info(self, info: dict[str, Any]) -> None:
         self._schedule_info = {"next": info.get("next"), "today": list(info.get("today", []))}
         self._publish_schedule()
 

@@ -3,11 +3,12 @@ say what each screen plays, and where), and whether it is alive (heartbeats)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from showctl.core.plan import Action
 from showctl.model import Venue
+from showctl.outputs.actions import Action
 
 
 @dataclass(slots=True)
@@ -54,7 +55,7 @@ class DeviceBook:
         self.last_seen: dict[str, float] = {}
         self.online: dict[str, bool] = {d.id: False for d in venue.devices}
 
-    def apply(self, actions: list[Action] | tuple[Action, ...], now: float) -> None:
+    def apply(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
             if action.kind == "lights":
                 self.lights[action.device] = {"cue": action.args[0], "fade": action.args[1]}

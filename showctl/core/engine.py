@@ -15,10 +15,11 @@ from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
 from showctl.core.errors import CommandError
 from showctl.core.outputs import Outputs
-from showctl.core.plan import Action, Plan, PlannedCue, compile_plan
+from showctl.core.plan import Plan, PlannedCue, compile_plan
 from showctl.core.seek import catch_up, cue_up, prefer_seek
 from showctl.core.timeline import DmxStream, Timeline
 from showctl.model import Show, Venue
+from showctl.outputs.actions import Action
 from showctl.outputs.sender import UdpSender
 
 BUSY = frozenset({"prerolling", "running", "holding", "paused", "stopping"})
@@ -50,9 +51,9 @@ class Engine:
 
     def use_venue(self, venue: Venue) -> None:
         """A new venue (reload) takes effect here, only while idle."""
-        previous = self.out if hasattr(self, "out") else None
+        previous: Outputs | None = getattr(self, "out", None)
         self.venue = venue
-        self.out = Outputs(venue, self.clock, self.dispatcher, previous)
+        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous)
 
     @property
     def devices(self) -> DeviceBook:

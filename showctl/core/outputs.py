@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from showctl.core.clock import Clock
 from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
-from showctl.core.plan import Action
 from showctl.core.timeline import DmxStream
 from showctl.model import Venue
+from showctl.outputs.actions import Action
 from showctl.outputs.router import Router
 
 

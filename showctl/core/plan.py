@@ -5,25 +5,11 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from typing import Any
 
 from showctl.model import Cue, Show, Venue
+from showctl.outputs.actions import Action
 
 SCREEN_KINDS = ("play", "stop", "pause", "black")
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One abstract command to one device; a profile turns it into OSC.
-
-    kinds and args: load/play (media, position), pause, resume, stop/black (fade,),
-    seek (position,), clock (show time,), lights (cue, fade), levels (((ch, level), ...),
-    fade), dmx (512-byte frame,), osc (address, *args).
-    """
-
-    device: str
-    kind: str
-    args: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

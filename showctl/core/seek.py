@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from showctl.core.devices import DeviceBook
-from showctl.core.plan import Action, Plan
+from showctl.core.plan import Plan
+from showctl.outputs.actions import Action
 from showctl.outputs.dmx import levels_at
 
 

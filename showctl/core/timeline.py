@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 
 from showctl.core.clock import Clock
 from showctl.core.dispatch import Dispatcher
-from showctl.core.plan import Action, Plan, PlannedCue
+from showctl.core.plan import Plan, PlannedCue
+from showctl.outputs.actions import Action
 from showctl.outputs.dmx import Mixer
 from showctl.outputs.router import Router
 

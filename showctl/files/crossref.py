@@ -175,7 +175,7 @@ def _check_screens(
             continue
         # a group member the venue lacks is the venue's error, reported there once
         others = [d for d in chosen if room.kinds.get(d, "screen") != "screen"]
-        if others == [item]:
+        if isinstance(item, str) and others == [item]:
             errors.append(
                 doc.error(where, f"{item!r} is a {room.kinds[item]} device, not a screen"))
         elif others:

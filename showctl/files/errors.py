@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from showctl.core.errors import CommandError
+from showctl.errors import CommandError
 
 
 @dataclass(frozen=True, order=True)

@@ -16,8 +16,8 @@ from showctl.files.schedule_checks import check_show_names
 from showctl.files.shape import validate
 from showctl.files.yamlsrc import Document, Loc, YamlProblem, parse
 from showctl.model import Cue, Device, Schedule, ScheduleEntry, Show, SpecialDay, Venue
-from showctl.model.types import parse_clock, parse_day
-from showctl.timecode import parse_time
+from showctl.model.types import parse_day
+from showctl.timecode import parse_clock, parse_time
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -299,7 +299,8 @@ def _salvage_schedule(data: dict[str, Any]) -> tuple[Schedule, dict[Loc, list[in
     entries, kept = _entries(ScheduleEntry, data.get("shows"), ("shows",))
     days, kept_days = _valid_items(SpecialDay, data.get("special"))
     closed, kept_closed = [], []
-    for i, day in enumerate(data.get("closed") if isinstance(data.get("closed"), list) else []):
+    raw_closed = data.get("closed")
+    for i, day in enumerate(raw_closed if isinstance(raw_closed, list) else []):
         try:
             closed.append(parse_day(day))
         except ValueError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from showctl.core.errors import NotFound
+from showctl.errors import NotFound
 from showctl.files.errors import FileError, InvalidFiles
 from showctl.files.kinds import Loaded, load_schedule, load_show, load_venue, read
 from showctl.model import Schedule, Show, Venue

@@ -12,9 +12,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Iterable
 from datetime import date, timedelta
+from typing import Any
 
 from showctl.files.errors import FileError
-from showctl.files.yamlsrc import Document
+from showctl.files.yamlsrc import Document, Loc
 from showctl.model import DayEntry, Schedule, ScheduleEntry
 from showctl.model.schedule import WEEKDAYS
 
@@ -23,7 +24,8 @@ def check_schedule(
     schedule: Schedule, doc: Document, show_ids: Collection[str] | None
 ) -> list[FileError]:
     errors: list[FileError] = []
-    entries = [(("shows", i), e) for i, e in enumerate(schedule.shows)]
+    entries: list[tuple[Loc, ScheduleEntry | DayEntry]] = [
+        (("shows", i), e) for i, e in enumerate(schedule.shows)]
     for k, day in enumerate(schedule.special):
         entries += [(("special", k, "shows", i), e) for i, e in enumerate(day.shows)]
     for loc, entry in entries:
@@ -40,7 +42,8 @@ def check_schedule(
 def check_show_names(doc: Document, show_ids: Collection[str]) -> list[FileError]:
     """The show names of a schedule that has other errors, read from the data as written."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    entries = [(("shows", i), e) for i, e in enumerate(_list(data.get("shows")))]
+    entries: list[tuple[Loc, Any]] = [
+        (("shows", i), e) for i, e in enumerate(_list(data.get("shows")))]
     for k, day in enumerate(_list(data.get("special"))):
         if isinstance(day, dict):
             shows = _list(day.get("shows"))
@@ -81,10 +84,10 @@ def _repeated_times(entry: DayEntry, loc: tuple, doc: Document) -> list[FileErro
 def _dates(schedule: Schedule, doc: Document) -> list[FileError]:
     errors = []
     closed: dict[date, int] = {}
-    for j, day in enumerate(schedule.closed):
-        if day in closed:
-            errors.append(doc.error(("closed", j), f"{day} is listed twice"))
-        closed.setdefault(day, j)
+    for j, closed_day in enumerate(schedule.closed):
+        if closed_day in closed:
+            errors.append(doc.error(("closed", j), f"{closed_day} is listed twice"))
+        closed.setdefault(closed_day, j)
     special: dict[date, int] = {}
     for k, day in enumerate(schedule.special):
         loc = ("special", k, "date")
@@ -105,7 +108,7 @@ def starts(entry: DayEntry) -> set[int]:
     found = {t.hour * 3600 + t.minute * 60 for t in entry.times}
     if entry.every is not None:
         every = entry.every
-        t = every.from_.hour * 3600 + every.from_.minute * 60
+        t: float = every.from_.hour * 3600 + every.from_.minute * 60
         last = every.until.hour * 3600 + every.until.minute * 60
         while t <= last:
             found.add(int(t))

@@ -110,13 +110,16 @@ class Venue(Frozen):
     @property
     def screens(self) -> tuple[Device, ...]:
         """Screens in ring order (by index)."""
-        return tuple(sorted((d for d in self.devices if d.kind == "screen"), key=lambda d: d.index))
+        return tuple(sorted((d for d in self.devices if d.kind == "screen"),
+                            key=lambda d: d.index or 0))
 
     @property
     def lighting(self) -> tuple[Device, ...]:
         return tuple(d for d in self.devices if d.kind == "lighting")
 
-    def resolve_screens(self, selector: str | tuple[int | str, ...] | None) -> tuple[str, ...]:
+    def resolve_screens(
+        self, selector: str | int | tuple[int | str, ...] | None
+    ) -> tuple[str, ...]:
         """Device ids a cue's `screens:` names, in ring order; KeyError names what is unknown.
 
         `all`, a group name, a device id, or a list of indexes / ids / group names.

@@ -110,8 +110,9 @@ def _connect(c: Call) -> str:
 
 
 def _heartbeat(c: Call) -> str:
-    c.controller.heartbeat(c.args[0])
-    return c.args[0]
+    device: str = c.args[0]
+    c.controller.heartbeat(device)
+    return device
 
 
 ROUTES: dict[str, Route] = {r.address: r for r in (

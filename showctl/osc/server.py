@@ -21,12 +21,12 @@ from functools import lru_cache
 from ipaddress import ip_address
 from typing import Any
 
+from showctl.codec.osc import Message, PacketError, decode, encode_message
 from showctl.core import events
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.osc import router
 from showctl.osc.clients import Client, Clients
-from showctl.osc.codec import Message, PacketError, decode, encode_string_message
 from showctl.osc.router import Call
 from showctl.osc.transports import TcpInput, UdpInput
 
@@ -256,7 +256,7 @@ class OscServer:
             self.follow_venue()  # a reload made while a show ran, now in force
         if event.kind not in PUSHED or not self.clients.subscribers:
             return
-        packet = encode_string_message(f"/showctl/event/{event.kind}",
+        packet = encode_message(f"/showctl/event/{event.kind}",
                                        json.dumps(event.data, default=str))
         for subscription in self.clients.live_subscribers():
             subscription.push(packet)
@@ -264,7 +264,7 @@ class OscServer:
 
 def _reply_packet(address: str | None, status: str, data: Any) -> bytes:
     body = json.dumps({"address": address, "status": status, "data": data}, default=str)
-    return encode_string_message(f"/showctl/reply{address or ''}", body)
+    return encode_message(f"/showctl/reply{address or ''}", body)
 
 
 @lru_cache(maxsize=512)

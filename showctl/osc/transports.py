@@ -12,7 +12,7 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
-from showctl.osc import slip
+from showctl.codec import slip
 from showctl.osc.clients import Client
 
 if TYPE_CHECKING:
@@ -75,11 +75,12 @@ class TcpInput(asyncio.Protocol):
         self.client: Client | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        host, port = self.transport.get_extra_info("peername")[:2]
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        host, port = transport.get_extra_info("peername")[:2]
         server = self.server
         if not server.allowed(host):
-            self.transport.abort()
+            transport.abort()
             return
         if len(server.connections) >= MAX_TCP_CLIENTS:
             server.complain("too_many_connections", f"refused TCP {host}:{port}: "

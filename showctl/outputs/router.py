@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from showctl.core.plan import Action
+from showctl.codec.osc import encode_bundle, encode_message
 from showctl.model import Venue
-from showctl.outputs.encode import Message, encode_bundle, encode_message
+from showctl.outputs.actions import Action
 from showctl.outputs.profiles import Profile, profile_for
+from showctl.outputs.profiles.base import Message
 from showctl.outputs.sender import Address
 
 
@@ -32,7 +33,8 @@ class Router:
         for action in actions:
             per_device.setdefault(action.device, []).extend(self.messages(action))
         return [
-            (device, self.addresses[device], encode_bundle(msgs, wall))
+            (device, self.addresses[device],
+             encode_bundle(wall, [encode_message(a, *args) for a, args in msgs]))
             for device, msgs in per_device.items()
             if msgs
         ]
@@ -40,7 +42,7 @@ class Router:
     def plain(self, action: Action) -> list[tuple[Address, bytes]]:
         """Unbundled messages (DMX frames: each frame is its own instant)."""
         address = self.addresses[action.device]
-        return [(address, encode_message(a, args)) for a, args in self.messages(action)]
+        return [(address, encode_message(a, *args)) for a, args in self.messages(action)]
 
     def dmx_devices(self) -> list[str]:
         return [d for d, p in self.profiles.items() if p.supports("dmx")]

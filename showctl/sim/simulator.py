@@ -8,15 +8,15 @@ honouring timetags would. Runs on real time: it stands in for hardware.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import struct
 import time
 from collections.abc import Callable
 from typing import Any
 
+from showctl.codec.osc import PacketError, decode, encode_message, format_message
 from showctl.model import Venue
-from showctl.osc.codec import PacketError, decode
-from showctl.outputs.encode import encode_message, format_message
 from showctl.sim.device import SimDevice
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Simulator:
             for device_id, address in self._addresses.items():
                 device = self.devices[device_id]
                 transport, _ = await loop.create_datagram_endpoint(
-                    lambda device=device: _Endpoint(self, device), local_addr=address)
+                    functools.partial(_Endpoint, self, device), local_addr=address)
                 self._transports[device_id] = transport
         except OSError as exc:
             await self.stop()
@@ -103,13 +103,13 @@ class Simulator:
         when = "" if timetag is None else f" [at timetag {(time.time() - timetag) * 1e3:+.1f} ms]"
         note = f" ({ignored})" if ignored else ""
         shown = tuple(_as_sent(a) if isinstance(a, float) else a for a in args)
-        self.report(device.id, format_message((address, shown)) + when + note)
+        self.report(device.id, format_message(address, shown) + when + note)
 
     async def _beat(self) -> None:
         assert self.controller_addr is not None
         while True:
             for device_id, transport in self._transports.items():
-                transport.sendto(encode_message("/showctl/heartbeat", (device_id,)),
+                transport.sendto(encode_message("/showctl/heartbeat", device_id),
                                  self.controller_addr)
             await asyncio.sleep(HEARTBEAT)
 

@@ -6,7 +6,6 @@ Refusals come from the core as CommandError (409), NotFound (404) or BadArgument
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from typing import Any
@@ -14,13 +13,15 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
+from showctl.core.controller import Controller
 from showctl.core.errors import BadArgument, NotFound
-from showctl.core.plan import compile_plan
-from showctl.model import Cue, Show
+from showctl.core.sheet import cue_devices
+from showctl.history import History
+from showctl.model import Cue, Show, Venue
 from showctl.web.security import requires, who
 
-CONTROLLER = web.AppKey("controller", object)
-HISTORY = web.AppKey("history", object)
+CONTROLLER = web.AppKey("controller", Controller)
+HISTORY = web.AppKey("history", History)  # absent: no history kept
 TRANSPORT = ("go", "pause", "resume", "stop", "panic")
 HISTORY_LIMIT = 500
 
@@ -60,12 +61,11 @@ def show_summary(show: Show) -> dict[str, Any]:
     return {"id": show.id, "title": show.title, "length": show.length, "cues": len(show.cues)}
 
 
-def cue_sheet(show: Show, venue: Any) -> dict[str, Any]:
+def cue_sheet(show: Show, venue: Venue) -> dict[str, Any]:
     """The show's cues as written, in JSON: every time a number of seconds, each action
     with all its fields (a fade of 0 included), `hold` always, and `devices`: every device
     the cue acts on (screens, lighting, raw OSC targets), as `showctl cues` lists them."""
-    plan = compile_plan(show, venue)
-    cues = [cue_json(planned.cue, planned.devices) for planned in plan.cues]
+    cues = [cue_json(cue, devices) for cue, devices in cue_devices(show, venue)]
     return {**show_summary(show), "preroll": show.preroll, "cues": cues}
 
 
@@ -183,13 +183,10 @@ async def history(request: web.Request) -> web.Response:
         raise BadArgument("limit must be a whole number") from None
     if not 1 <= limit <= HISTORY_LIMIT:
         raise BadArgument(f"limit must be from 1 to {HISTORY_LIMIT}")
-    source = request.app[HISTORY]
+    source = request.app.get(HISTORY)
     if source is None:
         return web.json_response([])
-    runs = source.recent(limit)
-    if inspect.isawaitable(runs):
-        runs = await runs
-    return web.json_response(list(runs), dumps=_dumps)
+    return web.json_response(source.recent(limit), dumps=_dumps)
 
 
 def _dumps(value: Any) -> str:

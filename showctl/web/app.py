@@ -8,7 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from showctl.cli import UserError
+from showctl.core.controller import Controller
+from showctl.core.events import Event
+from showctl.errors import UserError
+from showctl.history import History
 from showctl.web import api, pages
 from showctl.web.auth import Accounts, LoginLimiter, Sessions
 from showctl.web.live import Hub
@@ -26,7 +29,8 @@ SESSION_FILE = "web-sessions.json"
 
 
 def make_app(
-    controller: Any, history: Any = None, *, accounts: Accounts | None = None
+    controller: Controller, history: History | None = None, *,
+    accounts: Accounts | None = None
 ) -> web.Application:
     """The aiohttp application (also what aiohttp's test client serves).
 
@@ -38,7 +42,8 @@ def make_app(
     app = web.Application(middlewares=[errors_middleware, auth_middleware],
                           client_max_size=64 * 1024)
     app[api.CONTROLLER] = controller
-    app[api.HISTORY] = history
+    if history is not None:
+        app[api.HISTORY] = history
     app[ACCOUNTS] = accounts or Accounts(lambda: controller.config.venue.web)
     app[SESSIONS] = Sessions(Path(venue.state_dir) / SESSION_FILE)
     app[pages.LIMITER] = LoginLimiter()
@@ -67,7 +72,8 @@ class WebServer:
     prints a one-time login link that logs a browser in as an operator.
     """
 
-    def __init__(self, controller: Any, history: Any = None, *, demo: bool = False) -> None:
+    def __init__(self, controller: Controller, history: History | None = None, *,
+                 demo: bool = False) -> None:
         self._controller = controller
         self._accounts = Accounts(lambda: controller.config.venue.web)
         self.app = make_app(controller, history, accounts=self._accounts)
@@ -100,7 +106,7 @@ class WebServer:
             self.demo_link = f"{self.url}/login/once/{self._accounts.one_time_link()}"
             print(f"Dashboard: {self.demo_link}  (one-time operator login)", flush=True)
 
-    def _listen_changed(self, event: Any) -> None:
+    def _listen_changed(self, event: Event) -> None:
         """Users and tokens follow a reload; the address served changes only on restart."""
         listen = self._controller.config.venue.web.listen
         if listen != self._told and self._serving is not None:

@@ -16,10 +16,12 @@ import json
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
+from showctl.core.controller import Controller
 from showctl.core.events import Event
 
 log = logging.getLogger(__name__)
@@ -83,14 +85,14 @@ class Client:
 class Hub:
     """Fans the controller's events out to every connected dashboard."""
 
-    def __init__(self, controller: Any) -> None:
+    def __init__(self, controller: Controller) -> None:
         self._controller = controller
         self._clients: dict[Client, asyncio.Task[None]] = {}
         self._inbox: deque[Event] = deque(maxlen=4096)
         self._recent: deque[str] = deque(maxlen=RECENT)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
         self._unsubscribe = self._controller.bus.subscribe(self._on_event)

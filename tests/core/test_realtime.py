@@ -10,10 +10,10 @@ import time
 import pytest
 from pythonosc.osc_bundle import OscBundle
 
+from showctl.codec.osc import encode_message
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
-from showctl.outputs.encode import encode_message
 from tests.core.room import add_devices, decode
 from tests.support import free_port, write_config
 
@@ -48,7 +48,7 @@ async def oscdump(port: int):
         "oscdump", "-L", str(port), stdout=asyncio.subprocess.PIPE)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         for _ in range(50):
-            probe.sendto(encode_message("/probe", ()), ("127.0.0.1", port))
+            probe.sendto(encode_message("/probe"), ("127.0.0.1", port))
             try:
                 await asyncio.wait_for(proc.stdout.readline(), 0.2)
                 return proc

@@ -6,8 +6,8 @@ import asyncio
 import json
 from typing import Any
 
-from showctl.osc import slip
-from showctl.osc.codec import decode, encode_message
+from showctl.codec import slip
+from showctl.codec.osc import decode, encode_message
 
 WAIT = 3.0
 

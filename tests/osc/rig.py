@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from showctl.codec.osc import decode
 from showctl.core.clock import FakeClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
 from showctl.osc import OscServer
-from showctl.osc.codec import decode
 from tests.osc.clients import TcpClient, UdpClient
 from tests.support import write_config
 

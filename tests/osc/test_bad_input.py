@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from showctl.osc import slip
+from showctl.codec import slip
 from showctl.osc.router import ROUTES
 from tests.osc.rig import Rig
 

@@ -7,9 +7,9 @@ import struct
 
 import pytest
 
+from showctl.codec import slip
+from showctl.codec.osc import encode_bundle, encode_message
 from showctl.core import events
-from showctl.osc import slip
-from showctl.osc.codec import encode_bundle, encode_message
 from showctl.osc.router import ROUTES
 from tests.osc.rig import Rig
 
@@ -24,7 +24,7 @@ def valid_packets() -> list[bytes]:
     messages = [encode_message(address.replace("{id}", cue), *args)
                 for address in ROUTES for args in shapes for cue in ("2", "x")
                 if "{id}" in address or cue == "2"]
-    bundles = [encode_bundle(0, messages[i:i + 3]) for i in range(0, len(messages), 3)]
+    bundles = [encode_bundle(None, messages[i:i + 3]) for i in range(0, len(messages), 3)]
     return messages + bundles
 
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from showctl.codec.osc import encode_bundle, encode_message
 from showctl.osc.clients import SUBSCRIPTION_TTL
-from showctl.osc.codec import encode_bundle, encode_message
 from tests.osc.rig import Rig
 
 pytestmark = pytest.mark.timeout(30)
@@ -80,7 +80,7 @@ async def test_bundle_in_the_future_runs_at_its_timetag_without_blocking(rig: Ri
     assert rig.controller.schedule_held
     assert lead - 0.05 <= waited <= lead + 1.0
 
-    now_bundle = encode_bundle(0, [encode_message("/showctl/schedule/release")])
+    now_bundle = encode_bundle(None, [encode_message("/showctl/schedule/release")])
     c.send_raw(now_bundle)
     assert (await c.next())[1]["status"] == "ok"
     past = encode_bundle(rig.clock.time() - 10, [encode_message("/showctl/status")])

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from pythonosc.osc_message import OscMessage
 
+from showctl.codec.osc import encode_message
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
-from showctl.outputs.encode import encode_message
 from tests.core.room import add_devices
 from tests.support import free_port, write_config
 
@@ -58,7 +58,7 @@ def ola_config(folder: Path, osc_in: int, osc_out: int) -> None:
 async def until_forwarding(universe: Universe, osc_in: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         for _ in range(40):
-            probe.sendto(encode_message("/dmx/universe/3", (bytes(512),)), ("127.0.0.1", osc_in))
+            probe.sendto(encode_message("/dmx/universe/3", bytes(512)), ("127.0.0.1", osc_in))
             try:
                 await asyncio.wait_for(universe.frames.get(), 0.25)
                 return

@@ -3,8 +3,8 @@
 import pytest
 from pythonosc.osc_bundle import OscBundle
 
-from showctl.core.plan import Action
 from showctl.model import Device, Venue
+from showctl.outputs.actions import Action
 from showctl.outputs.profiles import PROFILES, profile_for
 from showctl.outputs.router import Router
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from pythonosc.osc_message import OscMessage
 
+from showctl.codec.osc import encode_bundle, encode_message
 from showctl.files.loader import load_config
-from showctl.outputs.encode import encode_bundle, encode_message
 from showctl.sim import Simulator
 from tests.support import write_config
 
@@ -57,7 +57,7 @@ async def test_a_bundle_acts_at_its_timetag_not_at_arrival_and_the_loop_runs_on(
     tag = time.time() + 0.3
     for n in (1, 2):
         send(sender, venue, f"screen{n}",
-             encode_bundle([("/showctl/player/play", (f"m{n}.mp4", 4.0))], tag))
+             encode_bundle(tag, [encode_message("/showctl/player/play", f"m{n}.mp4", 4.0)]))
     sent = time.time()
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     acted = time.time()
@@ -79,15 +79,15 @@ async def test_player_state_follows_commands(sim_env):
                           ("/showctl/player/pause", ()),
                           ("/showctl/player/seek", (30.0,)),
                           ("/showctl/player/clock", (12.5,))]:
-        send(sender, venue, "screen3", encode_message(address, args))
+        send(sender, venue, "screen3", encode_message(address, *args))
         await asyncio.wait_for(lines.get(), 2.0)
     screen = sim.devices["screen3"]
     assert (screen.state, screen.media, screen.position, screen.show_time) == (
         "paused", "a.mp4", 30.0, 12.5)
-    send(sender, venue, "screen3", encode_message("/showctl/player/black", (1.0,)))
+    send(sender, venue, "screen3", encode_message("/showctl/player/black", 1.0))
     await asyncio.wait_for(lines.get(), 2.0)
     assert (screen.state, screen.media) == ("black", None)
-    send(sender, venue, "lights", encode_message("/showctl/lights/cue", ("house-up", 2.0)))
+    send(sender, venue, "lights", encode_message("/showctl/lights/cue", "house-up", 2.0))
     await asyncio.wait_for(lines.get(), 2.0)
     assert sim.devices["lights"].lights == "house-up"
 
@@ -98,10 +98,10 @@ async def test_settle_returns_once_the_devices_are_as_asked(sim_env):
     all_playing = asyncio.ensure_future(sim.settle(
         lambda: all(s.state == "playing" for s in screens)))
     for n in range(1, 9):
-        send(sender, venue, f"screen{n}", encode_message("/showctl/player/play", ("a.mp4", 0.0)))
+        send(sender, venue, f"screen{n}", encode_message("/showctl/player/play", "a.mp4", 0.0))
     done, _ = await asyncio.wait({all_playing}, timeout=0.3)
     assert not done  # screen9 has not been told yet
-    send(sender, venue, "screen9", encode_message("/showctl/player/play", ("a.mp4", 0.0)))
+    send(sender, venue, "screen9", encode_message("/showctl/player/play", "a.mp4", 0.0))
     await asyncio.wait_for(all_playing, 2.0)
 
 
@@ -110,23 +110,23 @@ async def test_garbage_and_unknown_addresses_are_reported_not_fatal(sim_env):
     send(sender, venue, "screen1", b"\x00garbage")
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     assert line.startswith("ignored: malformed packet: neither an OSC message") and sim.errors == 1
-    send(sender, venue, "screen1", encode_message("/showctl/player/play", ("no-position.mp4",)))
+    send(sender, venue, "screen1", encode_message("/showctl/player/play", "no-position.mp4"))
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     assert line.endswith("(needs 2 arguments, got 1: ignored)")
-    send(sender, venue, "screen1", encode_message("/showctl/player/seek", (77.4,)))
+    send(sender, venue, "screen1", encode_message("/showctl/player/seek", 77.4))
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     assert line == "/showctl/player/seek 77.4"  # not the float32's 77.4000015258789
-    send(sender, venue, "screen1", encode_message("/showctl/player/clock", (86399.123,)))
+    send(sender, venue, "screen1", encode_message("/showctl/player/clock", 86399.123))
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     assert line == "/showctl/player/clock 86399.125"  # the float32 nearest 86399.123, whole
     for bad in [("/showctl/player/seek", ("x",)), ("/showctl/player/play", ("a.mp4", "x"))]:
-        send(sender, venue, "screen1", encode_message(*bad))
+        send(sender, venue, "screen1", encode_message(bad[0], *bad[1]))
         _, line = await asyncio.wait_for(lines.get(), 2.0)
         assert line.endswith("must be a number, got 'x': ignored)"), line
-    send(sender, venue, "screen1", encode_message("/what/ever", (1,)))
+    send(sender, venue, "screen1", encode_message("/what/ever", 1))
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     assert "unknown address" in line
-    send(sender, venue, "screen1", encode_message("/showctl/player/play", ("ok.mp4", 0.0)))
+    send(sender, venue, "screen1", encode_message("/showctl/player/play", "ok.mp4", 0.0))
     await asyncio.wait_for(lines.get(), 2.0)
     assert sim.devices["screen1"].state == "playing"
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from showctl.core.plan import Action
+from showctl.codec.osc import Arg
 from showctl.model import Device
-from showctl.outputs.encode import Message
+from showctl.outputs.actions import Action
+
+Message = tuple[str, tuple[Arg, ...]]
+"""An OSC address and its arguments, as a profile says them."""
 
 
 class Profile:

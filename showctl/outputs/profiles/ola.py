@@ -8,9 +8,8 @@ The controller renders fades itself (40 Hz) and sends `dmx` frames of 512 bytes.
 
 from __future__ import annotations
 
-from showctl.core.plan import Action
-from showctl.outputs.encode import Message
-from showctl.outputs.profiles.base import Profile
+from showctl.outputs.actions import Action
+from showctl.outputs.profiles.base import Message, Profile
 
 
 class OlaProfile(Profile):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from showctl.core.plan import Action
-from showctl.outputs.encode import Message
-from showctl.outputs.profiles.base import Profile
+from showctl.outputs.actions import Action
+from showctl.outputs.profiles.base import Message, Profile
 
 
 class ShowctlProfile(Profile):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from showctl.core.plan import Action, compile_plan
-from showctl.model import Show, Venue
+from showctl.codec.osc import format_message
+from showctl.core.plan import compile_plan
+from showctl.model import Cue, Show, Venue
+from showctl.outputs.actions import Action
 from showctl.outputs.dmx import FRAME
-from showctl.outputs.encode import format_message
 from showctl.outputs.router import Router
 from showctl.timecode import format_time
 
@@ -27,6 +28,11 @@ def cue_sheet(show: Show, venue: Venue) -> list[dict[str, Any]]:
                          "name": cue.name, "hold": cue.hold, "device": "", "osc": []})
         rows += [_row(cue.at, cue.id, cue.name, cue.hold, a, router) for a in planned.actions]
     return rows
+
+
+def cue_devices(show: Show, venue: Venue) -> list[tuple[Cue, tuple[str, ...]]]:
+    """Each cue with the devices it acts on (screens, lighting, raw OSC targets)."""
+    return [(planned.cue, planned.devices) for planned in compile_plan(show, venue).cues]
 
 
 def _row(at: float, cue: str, name: str, hold: bool, action: Action,
@@ -48,4 +54,4 @@ def describe(action: Action, router: Router) -> list[str]:
     messages = profile.messages(action)
     if not messages:
         return [f"({action.kind}: not supported by profile {profile.name!r}: nothing sent)"]
-    return [format_message(m) for m in messages]
+    return [format_message(*m) for m in messages]

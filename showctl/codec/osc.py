@@ -1,23 +1,28 @@
-"""OSC packets in and out: a strict decoder of our own (nothing a peer sends can raise
-anything but `PacketError`, whose message says what is wrong in OSC terms), and a fast
-encoder for one-string replies.
+"""OSC packets in and out, for input and output alike.
 
-The decoder reads every type of OSC 1.0 (required and "nonstandard") and OSC 1.1. A type
-tag outside those, a size that runs past the end, text that is not UTF-8 or bytes left
-over after the last argument make the whole packet malformed: guessing at the rest of a
-packet we cannot read would run commands nobody sent.
+The decoder is strict: nothing a peer sends can raise anything but `PacketError`, whose
+message says what is wrong in OSC terms. It reads every type of OSC 1.0 (required and
+"nonstandard") and OSC 1.1. A type tag outside those, a size that runs past the end, text
+that is not UTF-8 or bytes left over after the last argument make the whole packet
+malformed: guessing at the rest of a packet we cannot read would run commands nobody sent.
+
+The encoder is ours too (struct, no builder objects): device bundles are built ahead of
+their deadline, and replies and events go out in bursts, so ~10x less time than
+python-osc's builders matters; its types are python-osc's (str s, bytes b, bool T/F,
+int i or h beyond 32 bits, float f, None N, list or tuple an array).
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from showctl.outputs import encode as outputs_encode
-
 MAX_DEPTH = 8  # nested bundles deeper than this are refused (stack safety)
 NTP_UNIX = 2_208_988_800  # seconds from 1900 (NTP's epoch) to 1970
+NTP_SCALE = 1 << 32  # an NTP timestamp counts 1/2**32 s
+IMMEDIATELY = struct.pack(">Q", 1)  # the timetag that means "now"
 
 
 class PacketError(Exception):
@@ -78,7 +83,7 @@ def _bundle(data: bytes, out: list[Message], depth: int) -> None:
     if len(data) < 16:
         raise _Bad("truncated bundle: no timetag after '#bundle'")
     raw = int.from_bytes(data[8:16], "big")
-    timetag = None if raw <= 1 else raw / 4_294_967_296 - NTP_UNIX  # 1 (and 0): immediately
+    timetag = None if raw <= 1 else raw / NTP_SCALE - NTP_UNIX  # 1 (and 0): immediately
     at, n = 16, len(data)
     while at < n:
         if at + 4 > n:
@@ -162,8 +167,8 @@ def _message(data: bytes) -> tuple[str, tuple[Any, ...], str]:
         if tag in _EMPTY:
             current.append(_EMPTY[tag])
         elif tag in _TEXT:
-            value, at = _string(data, at, f"{_TEXT[tag]} argument {number}")
-            current.append(value)
+            text, at = _string(data, at, f"{_TEXT[tag]} argument {number}")
+            current.append(text)
         elif tag == "b":
             if at + 4 > n:
                 raise _Bad(f"blob argument {number} runs past the end of the packet "
@@ -180,7 +185,7 @@ def _message(data: bytes) -> tuple[str, tuple[Any, ...], str]:
             name, size, fmt = _FIXED[tag]
             if at + size > n:
                 raise _Bad(f"{name} argument {number} runs past the end of the packet")
-            value = data[at:at + size] if fmt is None else struct.unpack_from(fmt, data, at)[0]
+            value: Any = data[at:at + size] if fmt is None else struct.unpack_from(fmt, data, at)[0]
             if tag == "c":
                 if value > 0x10FFFF:
                     raise _Bad(f"char argument {number} ({value}) is not a character")
@@ -198,26 +203,70 @@ def _message(data: bytes) -> tuple[str, tuple[Any, ...], str]:
     return address, tuple(args), "".join(top)
 
 
+Arg = str | int | float | bool | bytes | None | Sequence[Any]
+"""An argument as the encoder takes it (a sequence that is not str/bytes: an array)."""
+
+_INT32 = range(-(1 << 31), 1 << 31)
+
+
 def _padded(raw: bytes) -> bytes:
+    """Zero bytes to the next multiple of 4, at least one (an OSC string's terminator)."""
     return raw + b"\0" * (4 - len(raw) % 4)
 
 
-def encode_string_message(address: str, text: str) -> bytes:
-    """`address ,s text`: every reply and event has this shape; ~10x faster than a builder."""
-    return _padded(address.encode()) + b",s\0\0" + _padded(text.encode())
+def _args(args: Iterable[Arg], tags: list[str], data: list[bytes]) -> None:
+    for arg in args:
+        if isinstance(arg, str):
+            tags.append("s")
+            data.append(_padded(arg.encode()))
+        elif isinstance(arg, bytes | bytearray):
+            tags.append("b")
+            data.append(struct.pack(">i", len(arg)) + bytes(arg) + b"\0" * (-len(arg) % 4))
+        elif arg is True or arg is False:
+            tags.append("T" if arg else "F")
+        elif isinstance(arg, int):
+            tags.append("i" if arg in _INT32 else "h")
+            data.append(struct.pack(">i" if arg in _INT32 else ">q", arg))
+        elif isinstance(arg, float):
+            tags.append("f")
+            data.append(struct.pack(">f", arg))
+        elif arg is None:
+            tags.append("N")
+        elif isinstance(arg, list | tuple):
+            tags.append("[")
+            _args(arg, tags, data)
+            tags.append("]")
+        else:
+            raise TypeError(f"OSC cannot carry {type(arg).__name__} {arg!r}")
 
 
-def encode_message(address: str, *args: Any) -> bytes:
-    """Any message (clients and tests): the same encoder the outputs use."""
-    return outputs_encode.encode_message(address, args)
+def encode_message(address: str, *args: Arg) -> bytes:
+    """One message; `TypeError` for an argument OSC cannot carry."""
+    tags = [","]
+    data: list[bytes] = []
+    _args(args, tags, data)
+    return _padded(address.encode()) + _padded("".join(tags).encode()) + b"".join(data)
 
 
-def encode_bundle(timetag: float, messages: list[bytes]) -> bytes:
-    """A bundle of already-encoded messages, due at wall time `timetag` (0: now)."""
-    if timetag:
-        seconds = timetag + 2_208_988_800  # NTP epoch is 1900
-        tag = struct.pack(">II", int(seconds), int((seconds % 1) * (1 << 32)))
-    else:
-        tag = struct.pack(">Q", 1)
+def timetag(wall: float | None) -> bytes:
+    """The 8 bytes of an NTP timetag for a wall instant (Unix seconds); None: now."""
+    if wall is None:
+        return IMMEDIATELY
+    return struct.pack(">Q", round((wall + NTP_UNIX) * NTP_SCALE))
+
+
+def encode_bundle(wall: float | None, messages: Iterable[bytes]) -> bytes:
+    """A bundle of encoded messages (or bundles) taking effect at wall instant `wall`
+    (Unix seconds; None: immediately)."""
     body = b"".join(struct.pack(">i", len(m)) + m for m in messages)
-    return b"#bundle\0" + tag + body
+    return b"#bundle\0" + timetag(wall) + body
+
+
+def format_message(address: str, args: Sequence[Arg]) -> str:
+    """`/showctl/player/play "a.mp4" 0.0`: how cue sheets and the simulator print OSC."""
+    shown = [
+        f"<blob {len(a)} bytes>" if isinstance(a, bytes) else repr(a) if isinstance(a, str)
+        else str(a)
+        for a in args
+    ]
+    return " ".join([address, *shown])

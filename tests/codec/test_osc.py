@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from showctl.osc import slip
-from showctl.osc.codec import PacketError, decode, encode_bundle, encode_message
+from showctl.codec import slip
+from showctl.codec.osc import PacketError, decode, encode_bundle, encode_message
 
 
 def test_slip_round_trip_with_every_special_byte() -> None:
@@ -56,22 +56,22 @@ def test_decode_refuses_garbage_with_one_error_type() -> None:
 
 def test_nested_bundles_keep_their_timetags() -> None:
     inner = encode_bundle(2_000_000_000.5, [encode_message("/in", 1)])
-    outer = encode_bundle(0, [encode_message("/out"), inner])
+    outer = encode_bundle(None, [encode_message("/out"), inner])
     got = decode(outer)
     assert [(m.address, m.args) for m in got] == [("/out", ()), ("/in", (1,))]
     assert got[0].timetag is None and got[1].timetag == pytest.approx(2_000_000_000.5)
 
 
 def test_truncated_and_alien_bundle_elements_are_refused() -> None:
-    good = encode_bundle(0, [encode_message("/a", 1), encode_message("/b")])
+    good = encode_bundle(None, [encode_message("/a", 1), encode_message("/b")])
     assert len(decode(good)) == 2
     with pytest.raises(PacketError, match="truncated"):
         decode(good[:-4])  # the last element's declared size runs past the end
     with pytest.raises(PacketError, match="neither"):
-        decode(encode_bundle(0, [b"xyz\0"]))
+        decode(encode_bundle(None, [b"xyz\0"]))
     deep = encode_message("/deep")
     for _ in range(10):
-        deep = encode_bundle(0, [deep])
+        deep = encode_bundle(None, [deep])
     with pytest.raises(PacketError, match="nested"):
         decode(deep)
 
@@ -120,7 +120,7 @@ def test_malformed_packets_say_what_is_wrong(packet: bytes, expected: str) -> No
 
 
 def test_a_bad_message_in_a_bundle_is_named_by_its_place() -> None:
-    bundle = encode_bundle(0, [encode_message("/ok"), b"/a\0\0,X\0\0"])
+    bundle = encode_bundle(None, [encode_message("/ok"), b"/a\0\0,X\0\0"])
     with pytest.raises(PacketError, match=r"bundle element at byte 28: type tag 'X'"):
         decode(bundle)
 
@@ -141,3 +141,47 @@ def test_every_osc_1_0_and_1_1_type_is_read() -> None:
 def test_a_message_without_type_tags_has_no_arguments() -> None:
     [message] = decode(b"/showctl/go\0")  # OSC 1.0: old senders may omit them
     assert (message.address, message.args) == ("/showctl/go", ())
+
+
+ENCODED = [  # every type the encoder writes, as python-osc's builders write it
+    ("/showctl/player/play", ("normandy/opening_1.mp4", 12.5)),
+    ("/x", (0, -1, 2**31 - 1, 2**31, -(2**40), 1.25, True, False, None, b"abcde")),
+    ("/dmx/universe/1", (bytes(range(256)) * 2,)),
+    ("/no/args", ()),
+    ("/unicode/é", ("fünf ✓",)),
+]
+
+
+@pytest.mark.parametrize(("address", "args"), ENCODED)
+def test_messages_are_byte_for_byte_python_oscs(address: str, args: tuple) -> None:
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    builder = OscMessageBuilder(address=address)
+    for arg in args:
+        builder.add_arg(arg)
+    assert encode_message(address, *args) == builder.build().dgram
+    assert decode(encode_message(address, *args))[0].args == tuple(
+        round(a, 6) if isinstance(a, float) else a for a in args)
+
+
+def test_bundle_timetags_are_python_oscs_and_read_back() -> None:
+    from pythonosc.osc_bundle import OscBundle
+    from pythonosc.osc_bundle_builder import OscBundleBuilder
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    wall = 1_780_000_000.123456
+    builder = OscBundleBuilder(wall)
+    builder.add_content(OscMessageBuilder(address="/a").build())
+    ours = encode_bundle(wall, [encode_message("/a")])
+    theirs = builder.build().dgram
+    assert ours[:8] == theirs[:8] and ours[16:] == theirs[16:]
+    tag_ours, tag_theirs = (int.from_bytes(b[8:16], "big") for b in (ours, theirs))
+    assert abs(tag_ours - tag_theirs) <= 1  # they truncate, we round: < 1/2**32 s apart
+    assert OscBundle(ours).timestamp == pytest.approx(wall, abs=1e-6)
+    assert decode(ours)[0].timetag == pytest.approx(wall, abs=1e-6)
+    assert decode(encode_bundle(None, [encode_message("/now")]))[0].timetag is None
+
+
+def test_what_osc_cannot_carry_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="OSC cannot carry"):
+        encode_message("/a", {"x": 1})  # type: ignore[arg-type]
