@@ -19,7 +19,7 @@ from showctl.model.types import (
     Whole,
 )
 
-DeviceKind = Literal["screen", "lighting", "audio", "osc"]
+DeviceKind = Literal["screen", "lighting", "audio", "projector", "osc"]
 Role = Literal["viewer", "operator", "admin"]
 
 
@@ -33,6 +33,26 @@ class Device(Frozen):
     index: Whole | None = Field(default=None, ge=1, description="screen number, 1-based")
     angle: float | None = Field(default=None, ge=0, lt=360, description="degrees, clockwise")
     universe: Whole = Field(default=0, ge=0, description="DMX universe (ola profile)")
+    # What some products need (docs/profiles.md); each profile names the ones it takes
+    # (`Profile.options`) and the files' checks refuse the others.
+    transport: Literal["udp", "tcp", "tcp-slip", "tcp-length"] | None = Field(
+        default=None, description="udp, or tcp (the product's framing); default: udp")
+    password: str | None = Field(default=None, description="PJLink password (pjlink)")
+    passcode: str | None = Field(default=None, description="workspace passcode (qlab)")
+    workspace: str | None = Field(default=None, min_length=1,
+                                  description="workspace id or name (qlab)")
+    cue_list: Whole | None = Field(default=None, ge=1, description="cue list (eos; 1)")
+    sequence: Whole | None = Field(default=None, ge=1, description="sequence (grandma3)")
+    playback: Whole | None = Field(default=None, ge=1, le=10,
+                                   description="playback 1-10 (magicq; 1)")
+    layer: Whole | None = Field(default=None, ge=1, description="layer (resolume; 1)")
+    prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$",
+                               description="OSC prefix set on the console (grandma3)")
+    input: str | None = Field(default=None, pattern=r"^[1-6][1-9A-Z]$",
+                              description="PJLink input selected at power on, e.g. '31'")
+    feedback_port: Whole | None = Field(
+        default=None, ge=1, le=65535,
+        description="UDP port the controller listens on for this device's replies")
 
     @model_validator(mode="after")
     def _screens_have_an_index(self) -> Device:

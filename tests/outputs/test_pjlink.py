@@ -1,0 +1,113 @@
+"""The PJLink client (showctl.outputs.pjlink, on aiopjlink) against the PJLink
+projector emulator (showctl.sim.projector) over real TCP on 127.0.0.1."""
+
+import asyncio
+
+import pytest
+
+from showctl.outputs.pjlink import PjlinkAuthError, PjlinkError, PjlinkUnavailable, Projector
+from showctl.sim.projector import ProjectorSim
+
+
+class Time:
+    """The emulator's clock, moved by the test (warm-up takes no real time)."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+async def sim():
+    time = Time()
+    projector = ProjectorSim(password="sesame", warm_up=30, cool_down=60, clock=time)
+    projector.time = time
+    await projector.start()
+    yield projector
+    await projector.stop()
+
+
+def client(sim, password="sesame", timeout=2.0):
+    return Projector("127.0.0.1", sim.port, password, timeout=timeout)
+
+
+async def test_power_on_goes_through_warming_to_on(sim):
+    proj = client(sim)
+    assert (await proj.status()).power == "off"
+    await proj.power_on()
+    status = await proj.status()
+    assert status.power == "warming"
+    assert status.input is None and status.shutter_closed is None  # ERR3 while warming
+    with pytest.raises(PjlinkUnavailable, match="ERR3"):
+        await proj.power_off()  # a projector refuses power while warming
+    sim.time.now += 30
+    status = await proj.status()
+    assert status.power == "on"
+    assert status.input == "31" and status.shutter_closed is False
+    assert status.lamp_hours == 1234 and status.lamps == ((1234, True),)
+    await proj.power_off()
+    assert await proj.power() == "cooling"
+    sim.time.now += 60
+    assert await proj.power() == "off"
+    assert sim.commands.count("%1POWR 1") == 1 and "%1POWR 0" in sim.commands
+
+
+async def test_shutter_and_input(sim):
+    proj = client(sim)
+    await proj.power_on()
+    sim.time.now += 30
+    await proj.shutter(True)
+    assert (await proj.status()).shutter_closed is True
+    assert sim.video_muted and not sim.audio_muted
+    await proj.shutter(False)
+    await proj.set_input("11")
+    status = await proj.status()
+    assert (status.shutter_closed, status.input) == (False, "11")
+    with pytest.raises(ValueError, match="not a PJLink input"):
+        await proj.set_input("HDMI1")
+    with pytest.raises(PjlinkError, match="refused"):
+        await proj.set_input("59")  # no such input: ERR2
+
+
+async def test_wrong_or_missing_password_is_refused_and_said(sim):
+    with pytest.raises(PjlinkAuthError, match="wrong password"):
+        await client(sim, password="open").status()
+    with pytest.raises(PjlinkAuthError, match="no password set"):
+        await client(sim, password=None).power_on()
+    assert sim.auth_failures == 1 and sim.power == "0"  # nothing was done
+
+
+async def test_no_password_projector():
+    sim = ProjectorSim(password=None)
+    await sim.start()
+    try:
+        assert (await Projector("127.0.0.1", sim.port).status()).power == "off"
+    finally:
+        await sim.stop()
+
+
+async def test_an_error_flag_raised_shows_in_status(sim):
+    proj = client(sim)
+    assert (await proj.status()).faults == {}
+    sim.fault("lamp", 2)
+    sim.fault("fan", 1)
+    status = await proj.status()
+    assert status.faults == {"fan": "warning", "lamp": "error"}
+    assert status.errors["temperature"] == "ok"
+    assert status.as_json()["errors"]["lamp"] == "error"
+
+
+async def test_a_projector_that_stops_answering_is_an_error_within_the_timeout(sim):
+    proj = client(sim, timeout=0.3)
+    await proj.status()
+    sim.hang()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(PjlinkError, match=r"no answer|did not send"):
+        await proj.status()
+    assert loop.time() - started < 2.0
+    await sim.stop()
+    with pytest.raises(PjlinkError, match=r"projector 127\.0\.0\.1"):
+        await proj.status()  # nobody listening at all
