@@ -17,6 +17,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+<<<<<<< HEAD
+=======
+from showctl.alerts import AlertService
+from showctl.cli import UserError
+>>>>>>> 3fe4b0a (Alerts through Apprise (grouped, spaced, retried, off the loop) and GET /metrics through prometheus_client, with Prometheus rules and a Grafana dashboard for a fleet)
 from showctl.core import events
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
@@ -47,6 +52,7 @@ class Service:
         self.osc = OscServer(self.controller)
         self.web = WebServer(self.controller, self.history, demo=simulate)
         self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
+        self.alerts = AlertService(self.controller, clock)
         self._started: list[Any] = []
         self.ready = False  # every face started
         self.controller.bus.subscribe(self._log_event)
@@ -72,7 +78,8 @@ class Service:
             raise UserError(f"cannot open the history {self.history.path} in state_dir: "
                             f"{exc}") from None
         self.run_state.start()
-        self.run_state.recover()
+        self.alerts.restarted = self.run_state.recover()
+        await self._start(self.alerts)  # before the inputs: what they cause is reported
         self.schedule.hold.restore()  # held before the restart: held before any input opens
         for face in (self.osc, self.web, self.schedule):
             await self._start(face)

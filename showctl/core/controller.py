@@ -7,6 +7,7 @@ import asyncio
 import functools
 import logging
 import math
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -56,6 +57,7 @@ class Controller:
         self._schedule_held = False
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
         self._counters: dict[str, int] = {}
+        self._alerts: deque[dict[str, Any]] = deque(maxlen=20)
         self._watch: asyncio.Task[None] | None = None
         self.engine.on_idle = self._apply_pending_venue
 
@@ -221,6 +223,15 @@ class Controller:
     def count(self, name: str, n: int = 1) -> None:
         self._counters[name] = self._counters.get(name, 0) + n
 
+    def record_alert(self, **delivery: Any) -> None:
+        """The alert service says what it sent, or failed to send (status, dashboard,
+        metrics): {target, title, kinds, status: sent|retrying|failed, error, attempt}."""
+        entry = {"wall": self.clock.time(), **delivery}
+        self._alerts.append(entry)
+        if entry["status"] in ("sent", "failed"):
+            self.count(f"alerts.{entry['status']}")
+        self.bus.publish(events.ALERT, **entry)
+
     # -- state --------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
         engine, venue = self.engine, self.engine.venue
@@ -246,6 +257,7 @@ class Controller:
             "lighting": {"lights": lights, "levels": levels},
             "schedule": {"held": self._schedule_held, **self._schedule_info},
             "counters": dict(self._counters),
+            "alerts": list(self._alerts),
         }
 
     async def close(self) -> None:

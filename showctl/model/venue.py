@@ -96,6 +96,34 @@ class SafeLook(Frozen):
     )
 
 
+AlertEvent = Literal[
+    "device_offline", "device_online", "show_failed", "show_interrupted",
+    "start_skipped", "start_missed", "check_failed", "projector_error",
+    "controller_restarted",
+]
+
+
+class AlertTarget(Frozen):
+    """Where the room reports trouble: an Apprise URL (mailto://, json://, ntfy://, ...)."""
+
+    url: str = Field(min_length=3, description="Apprise URL; secrets in it are never shown")
+    events: tuple[AlertEvent, ...] | None = Field(
+        default=None, description="which alerts go there; default: every kind")
+
+    @field_validator("url")
+    @classmethod
+    def _looks_like_a_url(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError(f"{value!r} is not an Apprise URL such as "
+                             "mailto://user:pass@smtp.example.org or json://host/path")
+        return value
+
+
+class Metrics(Frozen):
+    enabled: bool = True
+    open: bool = Field(default=False, description="GET /metrics without a token")
+
+
 class Venue(Frozen):
     venue: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     timezone: str = "UTC"
@@ -108,6 +136,8 @@ class Venue(Frozen):
     groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     safe_look: SafeLook = SafeLook()
     on_restart: Literal["resume", "safe"] = "safe"
+    alerts: tuple[AlertTarget, ...] = ()
+    metrics: Metrics = Metrics()
     source: Path | None = Field(default=None, exclude=True, description="set by the loader")
 
     @field_validator("timezone")

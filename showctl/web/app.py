@@ -8,11 +8,16 @@ from typing import Any
 
 from aiohttp import web
 
+<<<<<<< HEAD
 from showctl.core.controller import Controller
 from showctl.core.events import Event
 from showctl.errors import UserError
 from showctl.history import History
 from showctl.web import api, pages
+=======
+from showctl.cli import UserError
+from showctl.web import api, metrics, pages
+>>>>>>> 3fe4b0a (Alerts through Apprise (grouped, spaced, retried, off the loop) and GET /metrics through prometheus_client, with Prometheus rules and a Grafana dashboard for a fleet)
 from showctl.web.auth import Accounts, LoginLimiter, Sessions
 from showctl.web.live import Hub
 from showctl.web.security import (
@@ -48,7 +53,9 @@ def make_app(
     app[SESSIONS] = Sessions(Path(venue.state_dir) / SESSION_FILE)
     app[pages.LIMITER] = LoginLimiter()
     app[pages.HUB] = Hub(controller)
+    app[metrics.METRICS] = metrics.RoomMetrics(controller)
     app.add_routes(api.routes)
+    app.add_routes(metrics.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", pages.STATIC, append_version=False)
 
@@ -57,6 +64,7 @@ def make_app(
 
     async def stop_hub(app: web.Application) -> None:
         await app[pages.HUB].stop()
+        app[metrics.METRICS].close()
 
     app.on_response_prepare.append(add_headers)
     app.on_startup.append(start_hub)

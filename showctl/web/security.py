@@ -22,7 +22,7 @@ from showctl.web.auth import Accounts, Identity, Sessions
 log = logging.getLogger(__name__)
 
 COOKIE = "showctl_session"
-PUBLIC = ("/healthz", "/login")
+PUBLIC = ("/healthz", "/login", "/metrics")  # /metrics checks its own token (metrics.py)
 PUBLIC_UNDER = ("/static/", "/login/")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

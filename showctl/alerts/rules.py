@@ -1,0 +1,58 @@
+"""Which events of the core are worth waking someone for, in plain words.
+
+Pure functions of one event: the service groups and sends what they return. Kinds are
+the venue's `alerts[].events` vocabulary (docs/monitoring.md lists them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import get_args
+
+from showctl.core import events
+from showctl.model.venue import AlertEvent
+
+ALERT_KINDS: tuple[str, ...] = get_args(AlertEvent)
+PROBLEMS = frozenset(ALERT_KINDS) - {"device_online"}
+"""Kinds that are trouble; `device_online` is the all-clear after a `device_offline`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    kind: str
+    subject: str  # the device, show or check it is about: grouping says "9 devices"
+    text: str
+    wall: float
+
+
+def from_event(event: events.Event) -> Alert | None:
+    """The alert an event raises, if any."""
+    d = event.data
+    if event.kind == events.DEVICE:
+        device = str(d.get("device"))
+        if d.get("online"):
+            return Alert("device_online", device, f"{device} is online again", event.wall)
+        why = f" ({d['reason']})" if d.get("reason") else ""
+        return Alert("device_offline", device, f"{device} is offline{why}", event.wall)
+    if event.kind == events.RUN:
+        show, what = str(d.get("show")), d.get("event")
+        if what == "end" and d.get("outcome") == "panic" and d.get("by") != "shutdown":
+            return Alert("show_failed", show, f"{show} was ended by PANIC", event.wall)
+        if what == "end" and d.get("outcome") == "interrupted":
+            return Alert("show_interrupted", show, f"{show} was interrupted", event.wall)
+        if what in ("skip", "miss"):
+            at = d.get("scheduled") or ""
+            reason = f": {d['reason']}" if d.get("reason") else ""
+            kind = "start_skipped" if what == "skip" else "start_missed"
+            word = "skipped" if what == "skip" else "missed"
+            return Alert(kind, show, f"scheduled start {at} of {show} {word}{reason}",
+                         event.wall)
+    if event.kind == "check" and d.get("ready") is False:
+        findings = d.get("findings") or []
+        lines = "; ".join(f"{f.get('device') or 'room'}: {f.get('message')}" for f in findings)
+        return Alert("check_failed", "self-check", f"self-check: not ready ({lines})",
+                     event.wall)
+    if event.kind == "projector" and d.get("errors"):
+        device = str(d.get("device"))
+        return Alert("projector_error", device,
+                     f"{device}: {', '.join(map(str, d['errors']))}", event.wall)
+    return None

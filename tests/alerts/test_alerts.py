@@ -1,0 +1,131 @@
+"""Alerts reach real servers on 127.0.0.1, grouped, spaced and retried on the injected
+clock; a server that refuses or hangs never holds the controller."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from showctl.alerts import AlertService
+from showctl.alerts import service as alerts
+from tests.alerts.receivers import Mailbox, Webhook
+from tests.core.room import Room, open_room
+from tests.support import free_port
+
+
+async def _room(tmp_path: Path, *targets: dict[str, Any]) -> Room:
+    return await open_room(tmp_path, venue_extra={"alerts": list(targets)})
+
+
+def _deliveries(room: Room) -> asyncio.Queue[dict[str, Any]]:
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    room.controller.bus.subscribe(lambda e: queue.put_nowait(e.data) if e.kind == "alert"
+                                  else None)
+    return queue
+
+
+async def _next(queue: asyncio.Queue[dict[str, Any]]) -> dict[str, Any]:
+    return await asyncio.wait_for(queue.get(), 20)
+
+
+async def _all_online_then_silent(room: Room) -> None:
+    ctl = room.controller
+    for device in ctl.venue.devices:
+        ctl.heartbeat(device.id)
+    await room.clock.advance(ctl.venue.osc.heartbeat_timeout + 2)
+
+
+async def test_a_storm_of_offline_screens_is_one_email(tmp_path: Path) -> None:
+    with Mailbox() as mailbox:
+        room = await _room(tmp_path, {"url": mailbox.url, "events": ["device_offline"]})
+        service = AlertService(room.controller, room.clock)
+        got = _deliveries(room)
+        await service.start()  # controller_restarted: not a kind this target wants
+        try:
+            await _all_online_then_silent(room)
+            await room.clock.advance(alerts.GROUP)
+            delivery = await _next(got)
+            assert delivery["status"] == "sent", delivery
+            assert len(mailbox.mails) == 1
+            mail = mailbox.mails[0].content.decode()
+            assert "test-room: 10 devices offline" in mail
+            assert "screen9 is offline" in mail and "lights is offline" in mail
+            assert mailbox.mails[0].rcpt_tos == ["av@museum.test"]
+            status = room.controller.status()
+            assert status["alerts"][-1]["status"] == "sent"
+            assert "127.0.0.1" in status["alerts"][-1]["target"]
+            assert status["counters"]["alerts.sent"] == 1
+        finally:
+            await service.stop()
+            await room.close()
+
+
+async def test_webhook_gets_restart_and_online_again_spaced(tmp_path: Path) -> None:
+    async with Webhook() as hook:
+        room = await _room(tmp_path, {"url": hook.url})
+        service = AlertService(room.controller, room.clock, restarted="resumed immersive")
+        got = _deliveries(room)
+        await service.start()
+        try:
+            await room.clock.advance(alerts.GROUP)
+            assert (await _next(got))["status"] == "sent"
+            assert hook.posts[0]["title"] == "test-room: showctl started for test-room: " \
+                                             "resumed immersive"
+            # first contact after start-up is no news; a screen lost and back is
+            ctl = room.controller
+            ctl.heartbeat("screen1")
+            await room.clock.advance(ctl.venue.osc.heartbeat_timeout + 2)
+            ctl.heartbeat("screen1")
+            await room.clock.advance(alerts.GROUP)
+            assert got.empty(), "a second message within the spacing"
+            await room.clock.advance(alerts.SPACING)
+            assert (await _next(got))["status"] == "sent"
+            assert len(hook.posts) == 2
+            lines = hook.posts[1]["message"].splitlines()  # silent since: offline again
+            assert lines == ["screen1 is offline", "screen1 is online again",
+                             "screen1 is offline"]
+        finally:
+            await service.stop()
+            await room.close()
+
+
+async def test_refused_alerts_are_retried_then_reported_failed(tmp_path: Path) -> None:
+    nobody = f"json://127.0.0.1:{free_port()}/alerts"  # nothing listens there
+    room = await _room(tmp_path, {"url": nobody})
+    service = AlertService(room.controller, room.clock)
+    got = _deliveries(room)
+    await service.start()
+    try:
+        await room.clock.advance(alerts.GROUP)
+        seen = [await _next(got)]
+        for pause in alerts.RETRY:
+            await room.clock.advance(pause)
+            seen.append(await _next(got))
+        assert [d["status"] for d in seen] == ["retrying"] * 3 + ["failed"]
+        assert [d["attempt"] for d in seen] == [1, 2, 3, 4]
+        assert room.controller.status()["counters"]["alerts.failed"] == 1
+        assert "alerts.sent" not in room.controller.status()["counters"]
+    finally:
+        await service.stop()
+        await room.close()
+
+
+async def test_a_hanging_server_does_not_hold_the_show(tmp_path: Path) -> None:
+    async with Webhook(hang=True) as hook:
+        room = await _room(tmp_path, {"url": hook.url})
+        service = AlertService(room.controller, room.clock)
+        await service.start()
+        try:
+            await room.clock.advance(alerts.GROUP)
+            await asyncio.wait_for(hook.arrived.wait(), 20)  # the send hangs on its thread
+            ctl, t0 = room.controller, room.clock.monotonic() + 1
+            ctl.start("small", by="test", at=t0)
+            await room.clock.advance(6)
+            assert ctl.state == "idle", "the show ran to its end"
+            screen = room.rx["screen1"].without_clock()
+            assert [round(g.at - t0, 6) for g in screen][-3:] == [1.0, 2.0, 3.0]
+            assert hook.posts == []
+        finally:
+            await service.stop()
+            await room.close()
