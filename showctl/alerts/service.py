@@ -79,6 +79,9 @@ class AlertService:
         text = f"showctl started for {venue}" + (f": {self.restarted}"
                                                   if self.restarted else "")
         self.raise_alert(Alert("controller_restarted", venue, text, self.clock.time()))
+        if self.restarted:
+            self.raise_alert(Alert("show_interrupted", venue, self.restarted,
+                                   self.clock.time()))
 
     async def stop(self) -> None:
         if self._unsubscribe is not None:
