@@ -70,8 +70,9 @@ async def test_webhook_gets_restart_and_online_again_spaced(tmp_path: Path) -> N
         try:
             await room.clock.advance(alerts.GROUP)
             assert (await _next(got))["status"] == "sent"
-            assert hook.posts[0]["title"] == "test-room: showctl started for test-room: " \
-                                             "resumed immersive"
+            assert hook.posts[0]["title"] == "test-room: 2 alerts"
+            assert hook.posts[0]["message"].splitlines() == [
+                "showctl started for test-room: resumed immersive", "resumed immersive"]
             # first contact after start-up is no news; a screen lost and back is
             ctl = room.controller
             ctl.heartbeat("screen1")
