@@ -17,11 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-<<<<<<< HEAD
-=======
 from showctl.alerts import AlertService
-from showctl.cli import UserError
->>>>>>> 3fe4b0a (Alerts through Apprise (grouped, spaced, retried, off the loop) and GET /metrics through prometheus_client, with Prometheus rules and a Grafana dashboard for a fleet)
 from showctl.core import events
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
@@ -31,6 +27,7 @@ from showctl.history import History
 from showctl.model import Venue
 from showctl.osc import OscServer
 from showctl.runstate import RunState
+from showctl.scheduling.power import PowerRunner
 from showctl.scheduling.runner import ScheduleRunner
 from showctl.sdnotify import Notifier
 from showctl.sim import Simulator
@@ -53,6 +50,7 @@ class Service:
         self.web = WebServer(self.controller, self.history, demo=simulate)
         self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
         self.alerts = AlertService(self.controller, clock)
+        self.power = PowerRunner(self.controller, clock)
         self._started: list[Any] = []
         self.ready = False  # every face started
         self.controller.bus.subscribe(self._log_event)
@@ -81,7 +79,7 @@ class Service:
         self.alerts.restarted = self.run_state.recover()
         await self._start(self.alerts)  # before the inputs: what they cause is reported
         self.schedule.hold.restore()  # held before the restart: held before any input opens
-        for face in (self.osc, self.web, self.schedule):
+        for face in (self.osc, self.web, self.power, self.schedule):
             await self._start(face)
         self.ready = True
 
@@ -93,9 +91,10 @@ class Service:
     async def stop(self) -> None:
         """The show ends safely before anything closes; then every face, newest first."""
         ctl = self.controller
-        if self.schedule in self._started:  # no scheduled start may slip in from here on
-            self._started.remove(self.schedule)
-            await self.schedule.stop()
+        for plan in (self.schedule, self.power):  # nothing scheduled may slip in from here on
+            if plan in self._started:
+                self._started.remove(plan)
+                await plan.stop()
         if ctl.state != "idle":
             log.warning("shutting down during %s: stopping it (black, safe look)", ctl.state)
             ctl.panic(by="shutdown")

@@ -46,13 +46,22 @@ def from_event(event: events.Event) -> Alert | None:
             word = "skipped" if what == "skip" else "missed"
             return Alert(kind, show, f"scheduled start {at} of {show} {word}{reason}",
                          event.wall)
-    if event.kind == "check" and d.get("ready") is False:
+    if event.kind == events.CHECK and d.get("ready") is False:
         findings = d.get("findings") or []
         lines = "; ".join(f"{f.get('device') or 'room'}: {f.get('message')}" for f in findings)
         return Alert("check_failed", "self-check", f"self-check: not ready ({lines})",
                      event.wall)
-    if event.kind == "projector" and d.get("errors"):
-        device = str(d.get("device"))
-        return Alert("projector_error", device,
-                     f"{device}: {', '.join(map(str, d['errors']))}", event.wall)
     return None
+
+
+def from_check(event: events.Event) -> list[Alert]:
+    """A failed check is one alert, and each projector fault in it one more (a lamp
+    error matters to whoever keeps the projectors even when the check is not theirs)."""
+    alert = from_event(event)
+    if alert is None:
+        return []
+    faults = [Alert("projector_error", str(f["device"]), f"{f['device']}: {f['message']}",
+                    event.wall)
+              for f in event.data.get("findings") or () if f.get("kind") in ("projector",
+                                                                              "lamp")]
+    return [alert, *faults]

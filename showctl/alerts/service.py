@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import apprise
 
-from showctl.alerts.rules import ALERT_KINDS, PROBLEMS, Alert, from_event
+from showctl.alerts.rules import ALERT_KINDS, PROBLEMS, Alert, from_check, from_event
 from showctl.core import events
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
@@ -107,9 +107,13 @@ class AlertService:
                         self._deliver(target), name="alert")
 
     def _on_event(self, event: events.Event) -> None:
-        alert = from_event(event)
-        if alert is not None:
-            self.raise_alert(alert)
+        if event.kind == events.CHECK:
+            for alert in from_check(event):
+                self.raise_alert(alert)
+            return
+        found = from_event(event)
+        if found is not None:
+            self.raise_alert(found)
 
     async def _deliver(self, target: _Target) -> None:
         """Waits out the grouping window and the spacing, then sends what is pending."""

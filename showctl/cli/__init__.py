@@ -15,7 +15,8 @@ from showctl.errors import CommandError, UserError
 
 __all__ = ["UserError", "build_parser", "main"]
 
-COMMANDS = ("validate", "cues", "play", "run", "simulate", "schedule", "schema", "passwd")
+COMMANDS = ("validate", "cues", "play", "run", "simulate", "schedule", "schema", "passwd",
+            "power", "check")
 
 
 DEFAULTS = {"config": "config/venue.yaml", "debug": False}

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from showctl.core import events
+from showctl.core.check import CheckResult, RoomFacts, run_check
 from showctl.core.clock import Clock
 from showctl.core.engine import BUSY, Engine
 from showctl.core.errors import BadArgument, CommandError, NotFound
+from showctl.core.power import PowerReport, PowerSequence
 from showctl.files.loader import Config, load_config
 from showctl.model import Show, Venue
 from showctl.timecode import TimeFormatError, parse_time
@@ -58,6 +60,8 @@ class Controller:
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
         self._counters: dict[str, int] = {}
         self._alerts: deque[dict[str, Any]] = deque(maxlen=20)
+        self.power = PowerSequence(lambda: self.venue, clock, self.bus)
+        self._check: CheckResult | None = None
         self._watch: asyncio.Task[None] | None = None
         self.engine.on_idle = self._apply_pending_venue
 
@@ -223,6 +227,69 @@ class Controller:
     def count(self, name: str, n: int = 1) -> None:
         self._counters[name] = self._counters.get(name, 0) + n
 
+    # -- the room's day (coroutines: they converse with devices for seconds) ----------
+    async def power_on(self, *, by: str) -> PowerReport:
+        """Wake the PCs, projectors on through their warm-up, then the self-check."""
+        self._log(f"{by}: power on")
+        report = await self.power.on(by=by)
+        await self._booted(self.venue.check.warm_up_timeout)
+        await self.check(by=by)
+        self._log(f"power on {'done' if report.ok else 'FAILED'}: " + _steps(report),
+                  "info" if report.ok else "error")
+        return report
+
+    async def power_off(self, *, by: str) -> PowerReport:
+        """The show ends (black, safe look), then projectors off."""
+        self._log(f"{by}: power off")
+        report = await self.power.off(by=by, safe=lambda: self._to_safe_look(by))
+        self._log(f"power off {'done' if report.ok else 'FAILED'}: " + _steps(report),
+                  "info" if report.ok else "error")
+        return report
+
+    async def check(self, *, by: str) -> CheckResult:
+        status = self.status()
+        files = status.get("files") or {}
+        today = [s["show"] for s in status["schedule"].get("today", ())
+                 if s.get("status") == "due"]
+        facts = RoomFacts(self.venue, dict(self._config.shows), status["devices"], today,
+                          _rejected(files))
+        result = await run_check(facts, at=self.clock.time(), by=by,
+                                 projectors=self.power.projector_states)
+        self._check = result
+        self.bus.publish(events.CHECK, self.clock.time(), **result.as_json())
+        if result.ready:
+            self._log("self-check: ready")
+        else:
+            lines = "; ".join(f"{f.device or 'room'}: {f.message}" for f in result.findings)
+            self._log(f"self-check: NOT READY ({lines})", "warning")
+        return result
+
+    async def _to_safe_look(self, by: str) -> None:
+        if self.engine.state == "idle":
+            self.engine.panic()  # black and the safe look, whatever was left on
+            return
+        idle = asyncio.Event()
+        unsubscribe = self.bus.subscribe(
+            lambda e: idle.set() if e.kind == events.STATE and e.data.get("state") == "idle"
+            else None)
+        try:
+            if self.engine.state != "stopping":
+                self.stop(by=by)
+            await idle.wait()
+        except CommandError:
+            self.panic(by=by)
+        finally:
+            unsubscribe()
+
+    async def _booted(self, within: float) -> None:
+        """Until every woken PC answers (its player's status), or `within` seconds."""
+        deadline = self.clock.monotonic() + within
+        woken = [d.id for d in self.venue.devices if d.mac]
+        while woken and self.clock.monotonic() < deadline:
+            if all(self.engine.devices.online.get(d) for d in woken):
+                return
+            await self.clock.sleep_until(min(deadline, self.clock.monotonic() + 1.0))
+
     def record_alert(self, **delivery: Any) -> None:
         """The alert service says what it sent, or failed to send (status, dashboard,
         metrics): {target, title, kinds, status: sent|retrying|failed, error, attempt}."""
@@ -258,6 +325,8 @@ class Controller:
             "schedule": {"held": self._schedule_held, **self._schedule_info},
             "counters": dict(self._counters),
             "alerts": list(self._alerts),
+            "power": self.power.as_json(),
+            "check": self._check.as_json() if self._check else None,
         }
 
     async def close(self) -> None:
@@ -289,6 +358,17 @@ class Controller:
     def _log(self, message: str, level: str = "info") -> None:
         log.log(logging.getLevelName(level.upper()), "%s", message)
         self.bus.publish(events.LOG, level=level, message=message)
+
+
+def _steps(report: PowerReport) -> str:
+    return "; ".join(f"{s.device} {s.message}" for s in report.steps) or "no device to switch"
+
+
+def _rejected(files: dict[str, Any]) -> dict[str, list[str]]:
+    rejected = files.get("rejected") or {}
+    if isinstance(rejected, dict):
+        return {str(k): list(v) for k, v in rejected.items()}
+    return {str(r.get("path")): list(r.get("errors") or ()) for r in rejected}
 
 
 def _cue_json(planned: Any) -> dict[str, Any] | None:

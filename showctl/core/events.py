@@ -32,6 +32,8 @@ RUN = "run"  # a run began or ended (history): {"show", "by", "outcome", ...}
 LOG = "log"  # an operator-facing log line: {"level", "message"}
 FILES = "files"  # files (re)loaded: {"shows", "rejected", "last_good"}; see Controller.reload
 VENUE = "venue"  # a new venue is in force (a reload, once idle): {"venue", "source"}
+POWER = "power"  # the room's power: {"state", "by", "report"} (report: when a sequence ends)
+CHECK = "check"  # a self-check's result: {"at", "by", "ready", "findings"}
 ALERT = "alert"  # an alert sent, retried or failed: {"target", "title", "kinds", "status", ...}
 
 

@@ -50,9 +50,27 @@ class ScheduleEntry(DayEntry):
         return self
 
 
+class PowerTimes(Frozen):
+    """When the room wakes and sleeps on one day (SPEC 6.2)."""
+
+    on: ClockTime = Field(description="wake-on-LAN, projectors on, then the self-check")
+    off: ClockTime = Field(description="screens black, projectors off")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PowerTimes:
+        if self.off <= self.on:
+            raise ValueError("`off` must be after `on` (the room sleeps at night)")
+        return self
+
+
+class Power(PowerTimes):
+    days: tuple[Weekday, ...] = WEEKDAYS
+
+
 class SpecialDay(Frozen):
     date: Day
     shows: tuple[DayEntry, ...] = ()
+    power: PowerTimes | None = Field(default=None, description="this day's own power times")
 
 
 class Policy(Frozen):
@@ -66,3 +84,4 @@ class Schedule(Frozen):
     closed: tuple[Day, ...] = ()
     special: tuple[SpecialDay, ...] = ()
     policy: Policy = Policy()
+    power: Power | None = Field(default=None, description="when the room wakes and sleeps")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,6 +53,8 @@ class Device(Frozen):
     feedback_port: Whole | None = Field(
         default=None, ge=1, le=65535,
         description="UDP port the controller listens on for this device's replies")
+    mac: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$",
+                            description="MAC address: the power plan wakes it (wake-on-LAN)")
 
     @model_validator(mode="after")
     def _screens_have_an_index(self) -> Device:
@@ -119,6 +121,27 @@ class AlertTarget(Frozen):
         return value
 
 
+class WakeOnLan(Frozen):
+    """Where magic packets go: the PCs' subnet broadcast (directed broadcasts, e.g.
+    10.0.0.255, cross routers that allow them; 255.255.255.255 stays on this segment)."""
+
+    address: IPv4Address = IPv4Address("255.255.255.255")
+    port: Whole = Field(default=9, ge=1, le=65535)
+
+
+class SelfCheck(Frozen):
+    """What the pre-show self-check asks, and what a failed one does (SPEC 6.3)."""
+
+    before_first: Seconds = Field(default=900.0,
+                                  description="seconds before the day's first start")
+    lamp_hours_max: Whole | None = Field(default=None, ge=1,
+                                         description="lamp hours that need a new lamp")
+    clock_offset_max_ms: float = Field(default=2.0, gt=0)
+    warm_up_timeout: Seconds = Field(default=120.0, description="projector warm-up limit")
+    on_fail: Literal["run", "hold"] = Field(
+        default="run", description="run: starts go ahead (alerted); hold: the schedule is held")
+
+
 class Metrics(Frozen):
     enabled: bool = True
     open: bool = Field(default=False, description="GET /metrics without a token")
@@ -137,6 +160,8 @@ class Venue(Frozen):
     safe_look: SafeLook = SafeLook()
     on_restart: Literal["resume", "safe"] = "safe"
     alerts: tuple[AlertTarget, ...] = ()
+    wake_on_lan: WakeOnLan = WakeOnLan()
+    check: SelfCheck = SelfCheck()
     metrics: Metrics = Metrics()
     source: Path | None = Field(default=None, exclude=True, description="set by the loader")
 

@@ -115,6 +115,18 @@ def _heartbeat(c: Call) -> str:
     return device
 
 
+async def _power_on(c: Call) -> dict[str, Any]:
+    return (await c.controller.power_on(by=c.by)).as_json()
+
+
+async def _power_off(c: Call) -> dict[str, Any]:
+    return (await c.controller.power_off(by=c.by)).as_json()
+
+
+async def _check(c: Call) -> dict[str, Any]:
+    return (await c.controller.check(by=c.by)).as_json()
+
+
 ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/load", ("s show",), _load),
     Route("/showctl/start", ("s show",), _start),
@@ -128,6 +140,10 @@ ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/schedule/hold", (), _hold),
     Route("/showctl/schedule/release", (), _release),
     Route("/showctl/status", (), _status, once=False),
+    # replied once done: power waits through the projectors' warm-up
+    Route("/showctl/power/on", (), _power_on),
+    Route("/showctl/power/off", (), _power_off),
+    Route("/showctl/check", (), _check),
     Route("/showctl/subscribe", ("1/0? on",), _subscribe, once=False),
     Route("/showctl/replyport", ("i port",), _replyport, once=False),
     Route("/showctl/connect", ("s passcode",), _connect, once=False, before_connect=True),

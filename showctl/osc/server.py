@@ -13,10 +13,12 @@ when the bus says something changed, before the next packet. `osc.listen` needs 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 import socket
 import time
+from collections.abc import Awaitable
 from functools import lru_cache
 from ipaddress import ip_address
 from typing import Any
@@ -53,6 +55,7 @@ class OscServer:
         self.clients = Clients(self.clock, osc.passcode)
         self.connections: set[TcpInput] = set()
         self._pending: set[asyncio.TimerHandle] = set()
+        self._long: set[asyncio.Task[None]] = set()  # power and check, replied when done
         self._udp: UdpInput | None = None
         self._tcp: asyncio.Server | None = None
         self._unsubscribe: Any = None
@@ -84,6 +87,8 @@ class OscServer:
         for handle in self._pending:
             handle.cancel()
         self._pending.clear()
+        for task in self._long:
+            task.cancel()
         if self._udp is not None:
             self._udp.close()
             self._udp = None
@@ -217,7 +222,28 @@ class OscServer:
             self.reject(client, "internal", "internal error (see the controller's log)",
                         address)
             return
+        if inspect.isawaitable(data):  # the room's commands converse with devices first
+            task = asyncio.get_running_loop().create_task(self._reply_when_done(client, address, data))
+            self._long.add(task)
+            task.add_done_callback(self._long.discard)
+            return
         controller.count("osc.ok")
+        self.reply(client, address, "ok", data)
+
+    async def _reply_when_done(self, client: Client, address: str,
+                               work: Awaitable[Any]) -> None:
+        """A reply once a long command (power, check) is done; it never raises."""
+        try:
+            data = await work
+        except CommandError as exc:
+            self.reply(client, address, "error", str(exc))
+            return
+        except Exception:
+            log.exception("OSC %s from %s failed", address, client.label)
+            self.reject(client, "internal", "internal error (see the controller's log)",
+                        address)
+            return
+        self.controller.count("osc.ok")
         self.reply(client, address, "ok", data)
 
     # -- answers --------------------------------------------------------------------

@@ -25,6 +25,7 @@ from showctl.core.events import LOG, RUN, SCHEDULE, STATE, Event
 from showctl.history import History
 from showctl.scheduling.calendar import next_start, starts
 from showctl.scheduling.hold import HoldFile
+from showctl.scheduling.power import should_be_on
 from showctl.scheduling.trigger import CalendarTrigger, scheduled_shows
 from showctl.scheduling.watch import ScheduleWatch
 
@@ -240,6 +241,9 @@ class ScheduleRunner:
                 return self._finish(at, show, "skip", f"{running} still running")
         if self.controller.schedule_held:
             return self._finish(at, show, "skip", "the schedule is held")
+        if not should_be_on(self._schedule, self._tz, at):
+            return self._finish(at, show, "skip", "the room is asleep then (schedule power "
+                                "plan): move the start or the power times")
         deadline = self._monotonic(at)
         try:  # on time: t=0 exactly at the start; late: as soon as the screens preroll
             on_time = deadline > self.clock.monotonic()

@@ -8,16 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-<<<<<<< HEAD
 from showctl.core.controller import Controller
 from showctl.core.events import Event
 from showctl.errors import UserError
 from showctl.history import History
-from showctl.web import api, pages
-=======
-from showctl.cli import UserError
-from showctl.web import api, metrics, pages
->>>>>>> 3fe4b0a (Alerts through Apprise (grouped, spaced, retried, off the loop) and GET /metrics through prometheus_client, with Prometheus rules and a Grafana dashboard for a fleet)
+from showctl.web import api, metrics, pages, room
 from showctl.web.auth import Accounts, LoginLimiter, Sessions
 from showctl.web.live import Hub
 from showctl.web.security import (
@@ -56,6 +51,7 @@ def make_app(
     app[metrics.METRICS] = metrics.RoomMetrics(controller)
     app.add_routes(api.routes)
     app.add_routes(metrics.routes)
+    app.add_routes(room.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", pages.STATIC, append_version=False)
 
