@@ -283,12 +283,25 @@ class Controller:
 
     async def _booted(self, within: float) -> None:
         """Until every woken PC answers (its player's status), or `within` seconds."""
-        deadline = self.clock.monotonic() + within
         woken = [d.id for d in self.venue.devices if d.mac]
-        while woken and self.clock.monotonic() < deadline:
-            if all(self.engine.devices.online.get(d) for d in woken):
-                return
-            await self.clock.sleep_until(min(deadline, self.clock.monotonic() + 1.0))
+        answered = asyncio.Event()
+
+        def on_device(event: events.Event) -> None:
+            if event.kind == events.DEVICE and all(self.engine.devices.online.get(d)
+                                                   for d in woken):
+                answered.set()
+
+        if not woken or all(self.engine.devices.online.get(d) for d in woken):
+            return
+        unsubscribe = self.bus.subscribe(on_device)
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(self.clock.monotonic() + within))
+        waiter = asyncio.ensure_future(answered.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waiter.cancel()
+            unsubscribe()
 
     def record_alert(self, **delivery: Any) -> None:
         """The alert service says what it sent, or failed to send (status, dashboard,

@@ -24,7 +24,7 @@ from showctl.scheduling.calendar import localize, starts
 
 log = logging.getLogger(__name__)
 BY = "schedule"
-LOOK_EVERY = 30.0  # seconds: the longest sleep, so reloads and clock steps are followed
+LOOK_EVERY = 60.0  # seconds: the longest sleep, so reloads and clock steps are followed
 
 
 def power_times(schedule: Schedule, day: date) -> PowerTimes | None:
@@ -51,16 +51,20 @@ def should_be_on(schedule: Schedule, tz: tzinfo, at: datetime) -> bool:
     if schedule.power is None:
         return True
     window = awake_window(schedule, tz, at.astimezone(tz).date())
-    return window is not None and window[0] <= at < window[1]
+    # timestamps: aware datetimes of one zone compare by wall time, wrong across DST
+    return window is not None and window[0].timestamp() <= at.timestamp() < \
+        window[1].timestamp()
 
 
 class PowerRunner:
     """Switches the room as the schedule's power plan says; runs the self-check a
     configurable time before each day's first start."""
 
-    def __init__(self, controller: Controller, clock: Clock) -> None:
-        self.controller, self.clock = controller, clock
+    def __init__(self, controller: Controller, clock: Clock, *,
+                 look_every: float = LOOK_EVERY) -> None:
+        self.controller, self.clock, self.look_every = controller, clock, look_every
         self.applied: Literal["on", "off"] | None = None
+        self.busy = False  # switching or checking: talking to the devices
         self._checked: set[date] = set()
         self._task: asyncio.Task[None] | None = None
 
@@ -80,11 +84,16 @@ class PowerRunner:
         while True:
             schedule = self.controller.config.schedule
             now, tz = self._now()
-            if schedule.power is not None:
-                wanted: Literal["on", "off"] = "on" if should_be_on(schedule, tz, now) else "off"
-                if wanted != self.applied:
-                    await self._switch(wanted)
-            await self._check_before_first(schedule, now, tz)
+            self.busy = True
+            try:
+                if schedule.power is not None:
+                    wanted: Literal["on", "off"] = "on" if should_be_on(schedule, tz, now) \
+                        else "off"
+                    if wanted != self.applied:
+                        await self._switch(wanted)
+                await self._check_before_first(schedule, now, tz)
+            finally:
+                self.busy = False
             now, tz = self._now()
             await self.clock.sleep_until(self.clock.monotonic() +
                                          self._until_next(schedule, now, tz))
@@ -102,7 +111,8 @@ class PowerRunner:
                                   tz: ZoneInfo) -> None:
         first = self._first_start(schedule, now, tz)
         lead = timedelta(seconds=self.controller.venue.check.before_first)
-        if first is None or now.date() in self._checked or not first - lead <= now < first:
+        if first is None or now.date() in self._checked or \
+                not (first - lead).timestamp() <= now.timestamp() < first.timestamp():
             return
         self._checked.add(now.date())
         if not should_be_on(schedule, tz, now):
@@ -130,5 +140,6 @@ class PowerRunner:
         first = self._first_start(schedule, now, tz)
         if first is not None:
             moments.append(first - timedelta(seconds=self.controller.venue.check.before_first))
-        ahead = [(m - now).total_seconds() for m in moments if m > now]
-        return max(0.001, min([LOOK_EVERY, *ahead]))
+        ahead = [m.timestamp() - now.timestamp() for m in moments
+                 if m.timestamp() > now.timestamp()]
+        return max(0.001, min([self.look_every, *ahead]))

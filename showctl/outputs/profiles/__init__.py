@@ -9,9 +9,10 @@ from __future__ import annotations
 from showctl.model import Device
 from showctl.outputs.profiles.base import Profile
 from showctl.outputs.profiles.ola import OlaProfile
+from showctl.outputs.profiles.pjlink import PjlinkProfile
 from showctl.outputs.profiles.showctl import ShowctlProfile
 
-PROFILES: dict[str, type[Profile]] = {p.name: p for p in (ShowctlProfile, OlaProfile)}
+PROFILES: dict[str, type[Profile]] = {p.name: p for p in (ShowctlProfile, OlaProfile, PjlinkProfile)}
 
 
 def profile_for(device: Device) -> Profile:
