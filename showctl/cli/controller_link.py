@@ -11,9 +11,9 @@ import json
 from typing import Any
 
 from showctl.cli import UserError
-from showctl.model import Venue
 from showctl.codec import slip
 from showctl.codec.osc import decode, encode_message
+from showctl.model import Venue
 
 CONNECT_TIMEOUT = 2.0
 

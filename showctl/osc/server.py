@@ -223,7 +223,8 @@ class OscServer:
                         address)
             return
         if inspect.isawaitable(data):  # the room's commands converse with devices first
-            task = asyncio.get_running_loop().create_task(self._reply_when_done(client, address, data))
+            task = asyncio.get_running_loop().create_task(
+                self._reply_when_done(client, address, data))
             self._long.add(task)
             task.add_done_callback(self._long.discard)
             return

@@ -130,3 +130,26 @@ async def test_a_hanging_server_does_not_hold_the_show(tmp_path: Path) -> None:
         finally:
             await service.stop()
             await room.close()
+
+
+async def test_a_failed_check_with_a_lamp_error_is_one_message(tmp_path: Path) -> None:
+    async with Webhook() as hook:
+        room = await _room(tmp_path, {"url": hook.url, "events": ["check_failed",
+                                                                  "projector_error"]})
+        service = AlertService(room.controller, room.clock)
+        got = _deliveries(room)
+        await service.start()
+        try:
+            room.controller.bus.publish("check", room.clock.time(), at=room.clock.time(),
+                                        by="schedule", ready=False, findings=[
+                {"device": "proj1", "kind": "projector",
+                 "message": "projector reports a lamp error"},
+                {"device": "screen3", "kind": "offline", "message": "not answering"}])
+            await room.clock.advance(alerts.GROUP)
+            assert (await _next(got))["kinds"] == ["check_failed", "projector_error"]
+            assert hook.posts[0]["message"].splitlines() == [
+                "self-check: not ready (proj1: projector reports a lamp error; screen3: not "
+                "answering)", "proj1: projector reports a lamp error"]
+        finally:
+            await service.stop()
+            await room.close()

@@ -5,6 +5,7 @@ and the schedule and power runners; what the bus said, with the local time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,16 +81,15 @@ class PowerRoom:
         steps while the sequence talks to the emulators (real TCP, real time)."""
         while self.clock.time() < target and not (task is not None and task.done()):
             busy = task is not None or (self.power is not None and self.power.busy)
-            ahead = self._to_next_wake(step) if busy else min(60.0, self._to_next_edge())
+            ahead = self._to_next_wake(step) if busy else self._to_next_edge()
             if self.alive:
                 heartbeats(self)
             self._moved.clear()
             await self.clock.advance(max(0.0, min(ahead, target - self.clock.time())))
             if busy or (self.power is not None and self.power.busy):
-                try:  # real I/O with the emulators: wait for the next event, briefly
+                # real I/O with the emulators: wait for the next event, briefly
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._moved.wait(), 0.02)
-                except TimeoutError:
-                    pass
 
     def _to_next_wake(self, step: float) -> float:
         """While a sequence runs: to the next instant anything sleeps until."""

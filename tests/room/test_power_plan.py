@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from showctl.scheduling.power import should_be_on
 from showctl.model import Schedule
+from showctl.scheduling.power import should_be_on
 from tests.room.rig import PARIS, open_power_room
 
 POWER = {"on": "09:15", "off": "18:45"}

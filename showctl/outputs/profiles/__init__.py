@@ -12,7 +12,8 @@ from showctl.outputs.profiles.ola import OlaProfile
 from showctl.outputs.profiles.pjlink import PjlinkProfile
 from showctl.outputs.profiles.showctl import ShowctlProfile
 
-PROFILES: dict[str, type[Profile]] = {p.name: p for p in (ShowctlProfile, OlaProfile, PjlinkProfile)}
+PROFILES: dict[str, type[Profile]] = {
+    p.name: p for p in (ShowctlProfile, OlaProfile, PjlinkProfile)}
 
 
 def profile_for(device: Device) -> Profile:

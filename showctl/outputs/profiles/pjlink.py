@@ -10,7 +10,7 @@ from showctl.outputs.profiles.base import Message, Profile
 class PjlinkProfile(Profile):
     name = "pjlink"
     source = "PJLink Specifications Class 1, version 1.04 (JBMIA)"
-    kinds: frozenset[str] = frozenset()
+    kinds = frozenset[str]()
 
     def translate(self, action: Action) -> list[Message]:
         return []
