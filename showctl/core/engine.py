@@ -90,10 +90,11 @@ class Engine:
 
     def go(self, by: str, at: float | None = None) -> None:
         now = self.clock.monotonic()
+        effect = self.out.effect()  # when every device can act together
         if self.state == "holding":
             self.out.send_now([Action(d, "resume") for d in self._resume])
             self._resume = []
-            self._run_from(now, self._frozen, self.next_index)
+            self._run_from(effect, self._frozen, self.next_index)
             self._set_state("running")
             return
         if self.state != "loaded":
@@ -101,7 +102,7 @@ class Engine:
         assert self.plan is not None
         start = self._frozen
         earliest = self._loaded_at + self.plan.show.preroll
-        self._t_start = max(now, at) if at is not None else max(now, earliest)
+        self._t_start = max(now, at) if at is not None else max(effect, earliest)
         self.started_by = by
         self.bus.publish(events.RUN, show=self.plan.show.id, by=by, event="start",
                          outcome=None, reason=None)
@@ -134,7 +135,7 @@ class Engine:
             return
         self.out.send_now([Action(d, "resume") for d in self._resume])
         self._resume = []
-        self._run_from(self.clock.monotonic(), self._frozen, self.next_index)
+        self._run_from(self.out.effect(), self._frozen, self.next_index)
         self._set_state("running")
 
     def stop(self, fade: float) -> None:
@@ -169,7 +170,7 @@ class Engine:
         if self.state == "running":
             self._halt()
             self.out.send_now(prefer_seek(look, self.devices))
-            self._run_from(self.clock.monotonic(), t, self.plan.index_after(t))
+            self._run_from(self.out.effect(), t, self.plan.index_after(t))
         elif self.state == "prerolling":
             self._halt()
             self.out.send_now(cue_up(look))
