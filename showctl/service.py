@@ -91,7 +91,7 @@ class Service:
             await self.schedule.stop()
         if ctl.state != "idle":
             log.warning("shutting down during %s: stopping it (black, safe look)", ctl.state)
-            ctl.panic(by="shutdown")
+            ctl.panic(by="shutdown", interrupted="the controller was shut down")
         if self.sim is not None and self.ready:
             await self._sim_settles()
         try:

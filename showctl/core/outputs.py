@@ -38,6 +38,10 @@ class Outputs:
                 book.outputs[device] = old.outputs[device]
                 if device in old.last_seen:
                     book.last_seen[device] = old.last_seen[device]
+                if device in old.offline_since:
+                    book.offline_since[device] = old.offline_since[device]
+                if device in old.offline_reason:
+                    book.offline_reason[device] = old.offline_reason[device]
                 if device in old.lights:
                     book.lights[device] = old.lights[device]
         for device, stream in self.streams.items():

@@ -54,7 +54,7 @@ async def test_seek_while_running_plays_each_screen_from_its_offset(room):
 async def test_seek_to_a_cue_id_and_paused_or_black_screens(room):
     c, clock = room.controller, room.clock
     await running_at(room, 5.0)
-    c.seek("5", by="test")  # t=50: screen3 frozen since 40, screen5 black
+    c.seek("cue:5", by="test")  # t=50: screen3 frozen since 40, screen5 black
     await clock.advance(0)
     assert c.status()["time"] == 50.0
     assert last(room, "screen3").messages == [("/showctl/player/load", ("all_3.mp4", 38.0))]

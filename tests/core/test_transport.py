@@ -104,7 +104,7 @@ async def test_stop_fades_screens_to_black_lights_to_safe_look_then_idle(room):
     assert c.state == "idle" and room.events[-1][0] == stopped + 4.0
     assert [d["state"] for d in room.kinds("state")] == ["stopping", "idle"]
     assert room.kinds("run")[-1] == {"show": "holdy", "by": "test", "event": "end",
-                                     "outcome": "stopped", "reason": None}
+                                     "outcome": "stopped", "reason": None, "ended_by": "test"}
     await clock.advance(30.0)
     assert not room.kinds("cue"), "nothing of the stopped show may play on"
 
@@ -112,7 +112,7 @@ async def test_stop_fades_screens_to_black_lights_to_safe_look_then_idle(room):
 async def test_go_from_a_hold_cue_arrives_at_that_hold(room):
     c, clock = room.controller, room.clock
     c.load("holdy", by="test")
-    c.seek("2", by="test")
+    c.seek("cue:2", by="test")
     c.go(by="test")
     await clock.advance(1.0)  # preroll
     assert c.state == "holding" and c.status()["time"] == 10.0
