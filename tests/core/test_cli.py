@@ -206,12 +206,12 @@ async def test_simulate_does_not_print_the_controllers_replies(tmp_path):
     lines a second of "unknown address: ignored"), but a refusal is."""
     from pythonosc.udp_client import SimpleUDPClient
 
+    from showctl.codec.osc import encode_message
     from showctl.core.clock import SystemClock
     from showctl.core.controller import Controller
     from showctl.core.events import DEVICE
     from showctl.files.loader import load_config
     from showctl.osc import OscServer
-    from showctl.osc.codec import encode_message
 
     venue_path = write_config(tmp_path, shows=[QUICK])
     config = load_config(venue_path)

@@ -225,8 +225,8 @@ async def test_oscdump_gets_the_position_push_at_five_a_second(tmp_path: Path) -
             assert (await dump.reply("/showctl/subscribe/time"))["data"] == {
                 "subscribed": True, "rate": 5.0}
             first = await dump.line_with("/showctl/event/time")
-            assert first.split("/showctl/event/time ")[1].split() == ["ffssss", "0.000000", "-1.000000", '"idle"', '""',
-                                         '""', '""']
+            assert first.split("/showctl/event/time ")[1].split() == [
+                "ffssss", "0.000000", "-1.000000", '"idle"', '""', '""', '""']
             rig.controller.start("small", by="test")
             await rig.clock.advance(0.5)  # the preroll: t=0 now
             for _ in range(5):  # one second of show time, a push every 0.2 s
