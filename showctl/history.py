@@ -41,11 +41,13 @@ CREATE TABLE IF NOT EXISTS runs (
     end REAL,
     outcome TEXT,                  -- completed | stopped | panic | interrupted (runs)
     reason TEXT,                   -- why a start was skipped or missed
-    scheduled REAL                 -- the scheduled instant, for scheduled starts
+    scheduled REAL,                -- the scheduled instant, for scheduled starts
+    ended_by TEXT                  -- who or what ended a run: web:alice, end of show, ...
 );
 CREATE INDEX IF NOT EXISTS runs_start ON runs (start);
 """
-_COLUMNS = ("id", "kind", "show", "by", "start", "end", "outcome", "reason", "scheduled")
+_COLUMNS = ("id", "kind", "show", "by", "start", "end", "outcome", "reason", "scheduled",
+            "ended_by")
 INTERRUPTED = "interrupted"
 """The outcome of a run the previous process never ended (killed, power cut)."""
 _SCHEDULED = "scheduled"  # queued note: the newest scheduled run belongs to a start
@@ -72,6 +74,9 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path)
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
+        if "ended_by" not in columns:  # a history written before runs said who ended them
+            self._db.execute("ALTER TABLE runs ADD COLUMN ended_by TEXT")
         self._close_interrupted()
         self._unsubscribe = self._bus.subscribe(self._on_event)
         self._writer = asyncio.create_task(self._write_loop(), name="history-writer")
@@ -123,8 +128,10 @@ class History:
         with db:
             open_runs = db.execute(
                 "SELECT show, by, start FROM runs WHERE kind = 'run' AND end IS NULL").fetchall()
-            db.execute("UPDATE runs SET end = ?, outcome = ? WHERE kind = 'run' AND end IS NULL",
-                       (self._clock.time(), INTERRUPTED))
+            db.execute("UPDATE runs SET end = ?, outcome = ?, reason = ?, ended_by = 'restart' "
+                       "WHERE kind = 'run' AND end IS NULL",
+                       (self._clock.time(), INTERRUPTED,
+                        "the controller stopped during it (killed, crashed or power cut)"))
         for show, by, start in open_runs:
             log.warning("history: the run of %s by %s started %s never ended (the controller "
                         "stopped during it): recorded as %s", show, by,
@@ -172,8 +179,9 @@ class History:
             )
         elif kind == "end":
             db.execute(
-                f"UPDATE runs SET end = ?, outcome = ? WHERE id = ({_OPEN_RUN})",
-                (wall, data.get("outcome"), show),
+                f"UPDATE runs SET end = ?, outcome = ?, reason = ?, ended_by = ? "
+                f"WHERE id = ({_OPEN_RUN})",
+                (wall, data.get("outcome"), data.get("reason"), data.get("ended_by"), show),
             )
         elif kind in ("skip", "miss"):
             # A restart may report the same missed start again: keep the first record.

@@ -87,7 +87,7 @@ class RunState:
         except CommandError as exc:
             ctl.panic(by="restart")
             done = f"restarted during {show} ({state}): could not resume ({exc}); safe state"
-        log.warning("%s", done)
+        ctl.report_restart(show, state, done)
         return done
 
     def _resume(self, show: str, state: str, record: dict[str, Any]) -> str:
@@ -113,5 +113,5 @@ class RunState:
             if at > 0:
                 ctl.seek(at, by="restart")
             done = f"restarted during {show} ({state}): cued at {at:.3f} s, waiting for GO"
-        log.warning("%s", done)
+        ctl.report_restart(show, state, done)
         return done

@@ -14,8 +14,10 @@ import logging
 import os
 import signal
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from showctl.alerts import AlertService
 from showctl.core import events
@@ -97,7 +99,7 @@ class Service:
                 await plan.stop()
         if ctl.state != "idle":
             log.warning("shutting down during %s: stopping it (black, safe look)", ctl.state)
-            ctl.panic(by="shutdown")
+            ctl.panic(by="shutdown", interrupted="the controller was shut down")
         if self.sim is not None and self.ready:
             await self._sim_settles()
         try:
@@ -136,6 +138,25 @@ class Service:
             return  # the scheduler logs these itself, with the scheduled time
         if event.kind in LOGGED:  # formatted after the burst that caused it
             asyncio.get_running_loop().call_soon(log.info, "%s", describe(event))
+
+
+class ZoneFormatter(logging.Formatter):
+    """Log lines stamped on the venue's clock with its zone (`14:02:11.250 CET`), like
+    the dashboard and the schedule, whatever the host's own zone (UTC on most servers).
+    Until the venue is read (`use_zone`), the host's zone, named too."""
+
+    zone: ZoneInfo | None = None
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        at = datetime.fromtimestamp(record.created, self.zone).astimezone(self.zone)
+        return f"{at:%H:%M:%S}.{int(record.msecs):03d} {at:%Z}"
+
+
+def use_zone(timezone: str) -> None:
+    """Every ZoneFormatter of the root logger stamps lines in `timezone` from now on."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, ZoneFormatter):
+            handler.formatter.zone = ZoneInfo(timezone)
 
 
 def prepare_state_dir(venue: Venue) -> Path:
@@ -188,6 +209,7 @@ def _sim_line(device: str, line: str) -> None:
 async def run(config_path: str | Path, *, simulate: bool = False) -> int:
     """Runs until SIGTERM or SIGINT; returns the exit code (0 after a clean stop)."""
     config = load_config(config_path)  # InvalidFiles: printed by the CLI, exit 1
+    use_zone(config.venue.timezone)
     service = Service(config, simulate=simulate)
     notifier = Notifier()
     loop = asyncio.get_running_loop()

@@ -8,7 +8,6 @@ import asyncio
 import json
 import logging
 import sys
-import time
 
 from showctl import service
 
@@ -48,10 +47,7 @@ def setup_logging(log_format: str, debug: bool) -> None:
     if log_format == "json":
         handler.setFormatter(JsonLines())
     else:
-        formatter = logging.Formatter("%(asctime)s.%(msecs)03d %(levelname)-7s %(message)s",
-                                      "%H:%M:%S")
-        formatter.converter = time.localtime
-        handler.setFormatter(formatter)
+        handler.setFormatter(service.ZoneFormatter("%(asctime)s %(levelname)-7s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)

@@ -16,10 +16,11 @@ from showctl.core.check import CheckResult, RoomFacts, run_check
 from showctl.core.clock import Clock
 from showctl.core.engine import BUSY, Engine
 from showctl.core.errors import BadArgument, CommandError, NotFound
+from showctl.core.plan import Plan, compile_plan
 from showctl.core.power import PowerReport, PowerSequence
 from showctl.files.loader import Config, load_config
 from showctl.model import Show, Venue
-from showctl.timecode import TimeFormatError, parse_time
+from showctl.timecode import TimeFormatError, format_time, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def command(
     another command's events); its own events go out once it has completed."""
 
     @functools.wraps(method)
-    def run(self: Controller, *args: P.args, **kwargs: P.kwargs) -> R:
+    def run(self: Controller, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.bus.delivering:
             raise CommandError(f"{method.__name__} refused: commands cannot be issued from "
                                "inside an event listener (hand it on with loop.call_soon)")
@@ -62,6 +63,8 @@ class Controller:
         self._alerts: deque[dict[str, Any]] = deque(maxlen=20)
         self.power = PowerSequence(lambda: self.venue, clock, self.bus)
         self._check: CheckResult | None = None
+        self._started_at = clock.time()
+        self._restart: dict[str, Any] | None = None
         self._watch: asyncio.Task[None] | None = None
         self.engine.on_idle = self._apply_pending_venue
 
@@ -128,27 +131,26 @@ class Controller:
     def stop(self, fade: float | None = None, *, by: str) -> None:
         if fade is not None and not (math.isfinite(fade) and 0 <= fade <= MAX_FADE):
             raise BadArgument(f"fade {fade:g} must be 0 to {MAX_FADE:g} seconds")
-        self.engine.stop(self._config.venue.safe_look.fade if fade is None else float(fade))
+        self.engine.stop(self._config.venue.safe_look.fade if fade is None else float(fade),
+                         by)
         self._log(f"{by}: stop")
 
     @command
-    def panic(self, *, by: str) -> None:
-        self.engine.panic()
-        self._log(f"{by}: PANIC", level="warning")
+    def panic(self, *, by: str, interrupted: str | None = None) -> None:
+        """`interrupted`: why the run is cut short though nobody chose to (shutdown,
+        restart); the history then records it as interrupted, not as a panic."""
+        self.engine.panic(by, interrupted)
+        self._log(f"{by}: PANIC" + (f" ({interrupted})" if interrupted else ""),
+                  level="warning")
 
     @command
-    def seek(self, to: float | str, *, by: str) -> None:
+    def seek(self, to: float | str, *, by: str) -> dict[str, Any]:
+        """Returns where the playhead went: `{"time", "cue"}` (the cue now current)."""
         plan = self.engine.plan
         if plan is None:
             raise CommandError(f"cannot seek while {self.engine.state}: load a show first")
         if isinstance(to, str):
-            try:
-                t = plan.cues[plan.cue_index(to)].at
-            except KeyError:
-                try:
-                    t = parse_time(to)
-                except TimeFormatError as exc:
-                    raise BadArgument(f"{to!r} is neither a cue id nor a time: {exc}") from None
+            t = seek_target(plan, to)
         elif isinstance(to, bool) or not isinstance(to, int | float) or to != to:
             raise BadArgument(f"{to!r} is not a time")
         else:
@@ -156,7 +158,9 @@ class Controller:
         if not 0 <= t <= plan.length:
             raise BadArgument(f"{t:g} s is outside the show (0 to {plan.length:g} s)")
         self.engine.seek(t)
-        self._log(f"{by}: seek to {t:g}")
+        cue = _cue_json(self.engine.current)
+        self._log(f"{by}: seek to {t:g}" + (f" (cue {cue['id']})" if cue else ""))
+        return {"time": round(t, 3), "cue": cue}
 
     @command
     def fire(self, cue_id: str, *, by: str) -> None:
@@ -186,6 +190,22 @@ class Controller:
         self._schedule_info = {"next": info.get("next"), "today": list(info.get("today", []))}
         self._publish_schedule()
 
+    def offline_for(self, show: str) -> list[str]:
+        """The devices `show` acts on that are offline now (what a GO would miss)."""
+        found = self._show(show)
+        try:
+            plan = compile_plan(found, self.venue)
+        except KeyError:
+            return []
+        used = {d for cue in plan.cues for d in cue.devices}
+        return self.engine.devices.offline_of([d.id for d in self.venue.devices if d.id in used])
+
+    def report_restart(self, show: str, state: str, done: str) -> None:
+        """The service says the controller restarted during a show and what it did about
+        it: kept in status()["restart"] (the dashboard's banner) and logged."""
+        self._restart = {"show": show, "state": state, "done": done, "at": self.clock.time()}
+        self._log(done, level="warning")
+
     def heartbeat(self, device_id: str) -> None:
         devices = self.engine.devices
         if device_id not in devices.online:
@@ -204,7 +224,8 @@ class Controller:
             devices = self.engine.devices
             for device in devices.expire(self.clock.time(), timeout):
                 self.bus.publish(events.DEVICE, device=device, online=False,
-                                 last_seen=devices.last_seen.get(device))
+                                 last_seen=devices.last_seen.get(device),
+                                 reason=devices.offline_reason.get(device))
 
     def reload(self) -> list[str]:
         """New files take effect at once; a new venue waits until no show is loaded."""
@@ -326,6 +347,7 @@ class Controller:
             "venue": venue.venue,
             "timezone": venue.timezone,
             "state": engine.state,
+            "state_since": engine.state_since,
             "show": {"id": plan.show.id, "title": plan.show.title, "length": plan.length,
                      "load": engine.loads} if plan else None,
             "time": time,
@@ -340,6 +362,8 @@ class Controller:
             "alerts": list(self._alerts),
             "power": self.power.as_json(),
             "check": self._check.as_json() if self._check else None,
+            "started_at": self._started_at,
+            "restart": self._restart,
         }
 
     async def close(self) -> None:
@@ -382,6 +406,39 @@ def _rejected(files: dict[str, Any]) -> dict[str, list[str]]:
     if isinstance(rejected, dict):
         return {str(k): list(v) for k, v in rejected.items()}
     return {str(r.get("path")): list(r.get("errors") or ()) for r in rejected}
+CUE_PREFIX, TIME_PREFIX = "cue:", "time:"
+
+
+def seek_target(plan: Plan, text: str) -> float:
+    """The show time a seek string names: a cue id or a time (SPEC 1.1). A string that is
+    both, naming different instants ("10": cue 10 at 2:30, or 10 s), is refused as
+    ambiguous; `cue:10` and `time:10` (or a number argument) say which."""
+    if text.startswith(CUE_PREFIX):
+        cue_id = text[len(CUE_PREFIX):]
+        try:
+            return plan.cues[plan.cue_index(cue_id)].at
+        except KeyError:
+            raise NotFound(f"no cue {cue_id!r} in {plan.show.id}") from None
+    if text.startswith(TIME_PREFIX):
+        try:
+            return parse_time(text[len(TIME_PREFIX):])
+        except TimeFormatError as exc:
+            raise BadArgument(f"{text!r} is not a time: {exc}") from None
+    try:
+        cue_at: float | None = plan.cues[plan.cue_index(text)].at
+    except KeyError:
+        cue_at = None
+    try:
+        t: float | None = parse_time(text)
+    except TimeFormatError as exc:
+        if cue_at is None:
+            raise BadArgument(f"{text!r} is neither a cue id nor a time: {exc}") from None
+        t = None
+    if cue_at is not None and t is not None and abs(cue_at - t) > 0.0005:
+        raise BadArgument(f"{text!r} is ambiguous: cue {text} (at {format_time(cue_at)}) or "
+                          f"{format_time(t)}? Send \"cue:{text}\" or \"time:{text}\" "
+                          "(or the time as a number)")
+    return cue_at if cue_at is not None else t  # type: ignore[return-value]
 
 
 def _cue_json(planned: Any) -> dict[str, Any] | None:

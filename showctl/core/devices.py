@@ -54,6 +54,10 @@ class DeviceBook:
         self.lights: dict[str, dict[str, Any]] = {}
         self.last_seen: dict[str, float] = {}
         self.online: dict[str, bool] = {d.id: False for d in venue.devices}
+        # an offline device: since when (wall; absent = since the controller started) and
+        # why, so the operator can tell a dead player from a cable from a typo
+        self.offline_since: dict[str, float] = {}
+        self.offline_reason: dict[str, str] = {}
 
     def apply(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
@@ -67,14 +71,22 @@ class DeviceBook:
         self.last_seen[device_id] = wall
         was = self.online.get(device_id, False)
         self.online[device_id] = True
+        self.offline_since.pop(device_id, None)
+        self.offline_reason.pop(device_id, None)
         return not was
+
+    def went_offline(self, device_id: str, wall: float, reason: str) -> None:
+        """Marks a device offline with the reason the operator is shown."""
+        self.online[device_id] = False
+        self.offline_since[device_id] = wall
+        self.offline_reason[device_id] = reason
 
     def expire(self, wall: float, timeout: float) -> list[str]:
         """Devices silent for longer than `timeout`: marked offline, returned."""
         gone = [d for d, on in self.online.items()
                 if on and wall - self.last_seen.get(d, 0.0) > timeout]
         for device in gone:
-            self.online[device] = False
+            self.went_offline(device, wall, f"no heartbeat for {timeout:g} s")
         return gone
 
     def playing_screens(self) -> list[str]:
@@ -83,10 +95,24 @@ class DeviceBook:
     def paused_screens(self) -> list[str]:
         return [d.id for d in self.venue.screens if self.outputs[d.id].state == "paused"]
 
+    def _offline_json(self, device_id: str) -> dict[str, Any]:
+        """`offline_since` (wall, None: since the controller started) and `offline_reason`,
+        both None while the device is online."""
+        if self.online.get(device_id, False):
+            return {"offline_since": None, "offline_reason": None}
+        return {"offline_since": self.offline_since.get(device_id),
+                "offline_reason": self.offline_reason.get(
+                    device_id, "never heard from: no heartbeat since the controller started")}
+
+    def offline_of(self, devices: list[str] | tuple[str, ...]) -> list[str]:
+        """Which of `devices` are offline now."""
+        return [d for d in devices if not self.online.get(d, False)]
+
     def as_json(self, now: float) -> list[dict[str, Any]]:
         return [
             {"id": d.id, "kind": d.kind, "index": d.index, "angle": d.angle,
              "online": self.online.get(d.id, False), "last_seen": self.last_seen.get(d.id),
+             **self._offline_json(d.id),
              "output": self.outputs[d.id].as_json(now)}
             for d in self.venue.devices
         ]

@@ -31,6 +31,7 @@ class Engine:
         self.clock, self.bus = clock, bus
         self.dispatcher = Dispatcher(clock, UdpSender())
         self.state = "idle"
+        self.state_since = clock.time()  # wall instant of the last change (a hold's length)
         self.plan: Plan | None = None
         self.loads = 0  # counts loads: a face can tell a reloaded show from the one it drew
         self.current: PlannedCue | None = None
@@ -90,10 +91,11 @@ class Engine:
 
     def go(self, by: str, at: float | None = None) -> None:
         now = self.clock.monotonic()
+        effect = self.out.effect()  # when every device can act together
         if self.state == "holding":
             self.out.send_now([Action(d, "resume") for d in self._resume])
             self._resume = []
-            self._run_from(now, self._frozen, self.next_index)
+            self._run_from(effect, self._frozen, self.next_index)
             self._set_state("running")
             return
         if self.state != "loaded":
@@ -101,7 +103,7 @@ class Engine:
         assert self.plan is not None
         start = self._frozen
         earliest = self._loaded_at + self.plan.show.preroll
-        self._t_start = max(now, at) if at is not None else max(now, earliest)
+        self._t_start = max(now, at) if at is not None else max(effect, earliest)
         self.started_by = by
         self.bus.publish(events.RUN, show=self.plan.show.id, by=by, event="start",
                          outcome=None, reason=None)
@@ -134,10 +136,10 @@ class Engine:
             return
         self.out.send_now([Action(d, "resume") for d in self._resume])
         self._resume = []
-        self._run_from(self.clock.monotonic(), self._frozen, self.next_index)
+        self._run_from(self.out.effect(), self._frozen, self.next_index)
         self._set_state("running")
 
-    def stop(self, fade: float) -> None:
+    def stop(self, fade: float, by: str | None = None) -> None:
         if self.state not in LOADED:
             raise CommandError(f"cannot stop while {self.state}")
         if fade < 0:
@@ -146,18 +148,20 @@ class Engine:
         self._halt()
         self.out.send_now(self.out.safe_actions(fade))
         if fade <= 0 or was_loaded:  # nothing ran: unload now, a new show may load at once
-            self._finish("stopped")
+            self._finish("stopped", by)
             return
         self._set_state("stopping")
         self.dispatcher.push(self._stop_token, self.clock.monotonic() + fade,
-                             callback=lambda: self._finish("stopped"))
+                             callback=lambda: self._finish("stopped", by))
         self.dispatcher.kick()
 
-    def panic(self) -> None:
+    def panic(self, by: str | None = None, interrupted: str | None = None) -> None:
+        """`interrupted`: the run did not end by anyone's choice (the controller is shutting
+        down, or restarted during it): its outcome is `interrupted`, with this reason."""
         self._halt()
         self.out.drop_held()
         self.out.send_now(self.out.safe_actions(0.0))
-        self._finish("panic")
+        self._finish("interrupted" if interrupted else "panic", by, interrupted)
         self.bus.publish(events.LOG, level="warning", message="panic: all outputs black")
 
     def seek(self, t: float) -> None:
@@ -169,7 +173,7 @@ class Engine:
         if self.state == "running":
             self._halt()
             self.out.send_now(prefer_seek(look, self.devices))
-            self._run_from(self.clock.monotonic(), t, self.plan.index_after(t))
+            self._run_from(self.out.effect(), t, self.plan.index_after(t))
         elif self.state == "prerolling":
             self._halt()
             self.out.send_now(cue_up(look))
@@ -189,6 +193,7 @@ class Engine:
             raise CommandError(f"cannot fire a cue while {self.state}: load a show first")
         planned = self.plan.cues[self.plan.cue_index(cue_id)]
         wall = self.out.send_now(planned.actions)
+        self.current = planned  # fired out of order: what the room shows now
         self._publish_cue(planned, wall)
         return planned
 
@@ -226,24 +231,26 @@ class Engine:
 
     def _on_end(self) -> None:
         self._halt()
-        self._finish("completed")
+        self._finish("completed", "end of show")
 
-    def _finish(self, outcome: str) -> None:
-        """Back to idle: everything cleared first, then `idle` and the run's end."""
+    def _finish(self, outcome: str, by: str | None = None, reason: str | None = None) -> None:
+        """Back to idle: everything cleared first, then `idle` and the run's end. `by`:
+        who or what ended the run (history's `ended_by`)."""
         with self.bus.held():
             self.dispatcher.remove(self._stop_token)
-            by, show, previous = self.started_by, self.plan.show.id if self.plan else None, \
-                self.state
+            started_by, show, previous = self.started_by, \
+                self.plan.show.id if self.plan else None, self.state
             time = round(self.show_time(), 3)
             self.plan, self.current, self.next_index, self._frozen = None, None, 0, 0.0
             self.started_by, self._resume, self.state = None, [], "idle"
             self.on_idle()
             if previous != "idle":
+                self.state_since = self.clock.time()
                 self.bus.publish(events.STATE, state="idle", previous=previous, show=show,
                                  time=time)
-            if by is not None:
-                self.bus.publish(events.RUN, show=show, by=by, event="end", outcome=outcome,
-                                 reason=None)
+            if started_by is not None:
+                self.bus.publish(events.RUN, show=show, by=started_by, event="end",
+                                 outcome=outcome, reason=reason, ended_by=by)
 
     def _mark_current(self, t: float) -> None:
         assert self.plan is not None
@@ -261,6 +268,8 @@ class Engine:
         previous, self.state = self.state, state
         if previous == state and not moved:
             return
+        if previous != state:
+            self.state_since = self.clock.time()
         self.bus.publish(events.STATE, state=state, previous=previous,
                          show=self.plan.show.id if self.plan else None,
                          time=round(self.show_time(), 3))

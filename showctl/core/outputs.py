@@ -21,7 +21,7 @@ class Outputs:
         self.venue, self.clock, self.dispatcher = venue, clock, dispatcher
         self.router = Router(venue)
         self.devices = DeviceBook(venue)
-        dispatcher.lead = self.router.lead
+        dispatcher.lead = self.router.max_lead
         self.streams = {d: DmxStream(d, self.router, dispatcher)
                         for d in self.router.dmx_devices()}
         self._held = object()  # immediate commands held back for slower devices
@@ -38,6 +38,10 @@ class Outputs:
                 book.outputs[device] = old.outputs[device]
                 if device in old.last_seen:
                     book.last_seen[device] = old.last_seen[device]
+                if device in old.offline_since:
+                    book.offline_since[device] = old.offline_since[device]
+                if device in old.offline_reason:
+                    book.offline_reason[device] = old.offline_reason[device]
                 if device in old.lights:
                     book.lights[device] = old.lights[device]
         for device, stream in self.streams.items():
@@ -50,11 +54,11 @@ class Outputs:
         without latency get theirs at once, others are held back by the dispatcher.
         Returns the wall instant they take effect (their timetag)."""
         now = self.clock.monotonic()
-        effect = now + self.router.lead
-        wall = self.clock.time() + self.router.lead
-        for device, address, data in self.router.bundles(
+        effect = now + self.router.max_lead
+        wall = self.clock.time() + self.router.max_lead
+        for device, address, data in self.router.packets(
                 (a for a in actions if a.kind != "levels"), wall):
-            send_at = effect - self.router.latency[device]
+            send_at = effect - self.router.lead[device]
             if send_at <= now:
                 self.dispatcher.sender.send(address, data)
             else:
@@ -63,6 +67,11 @@ class Outputs:
         self.devices.apply(actions, now)
         self.start_levels(actions, effect)
         return wall
+
+    def effect(self) -> float:
+        """The monotonic instant an immediate command sent now takes effect: now plus the
+        largest lead, so that every device acts on it together (docs/engine.md)."""
+        return self.clock.monotonic() + self.router.max_lead
 
     def drop_held(self) -> None:
         """Immediate commands not sent yet are void (a panic overrides them)."""

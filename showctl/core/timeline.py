@@ -91,10 +91,10 @@ class Timeline:
 
     def _send(self, dispatcher: Dispatcher, actions: Iterable[Action], deadline: float,
               wall: float) -> None:
-        for device, address, data in self.router.bundles(
+        for device, address, data in self.router.packets(
             (a for a in actions if a.kind != "levels"), wall
         ):
-            dispatcher.push(self, deadline - self.router.latency[device], address, data)
+            dispatcher.push(self, deadline - self.router.lead[device], address, data)
 
 
 _ORDER = {"catch-up": 0, "cue": 1, "tick": 2, "end": 3}
@@ -122,7 +122,9 @@ class DmxStream:
         if t is None:
             return
         frame = Action(self.device, "dmx", (self.mixer.frame(t),))
-        for address, data in self.router.plain(frame):
-            dispatcher.push(self, t - self.router.latency[self.device], address, data)
+        clock = dispatcher.clock
+        wall = clock.time() + (t - clock.monotonic())
+        for _, address, data in self.router.packets([frame], wall):
+            dispatcher.push(self, t - self.router.lead[self.device], address, data)
         self._built_until = t
         self.mixer.advance(t)

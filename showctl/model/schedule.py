@@ -75,6 +75,9 @@ class SpecialDay(Frozen):
 
 class Policy(Frozen):
     if_busy: Literal["skip", "queue"] = "skip"
+    if_devices_missing: Literal["start", "skip"] = Field(
+        default="start", description="devices the show uses offline at a scheduled start: "
+        "start anyway (with a warning) or skip it")
     missed_grace: Seconds = 60.0
     preload: Seconds = Field(default=10.0, description="seconds before a start to load")
 

@@ -29,7 +29,7 @@ class Device(Frozen):
     host: str = "127.0.0.1"
     port: Whole = Field(ge=1, le=65535)
     profile: str = "showctl"
-    latency: Seconds = 0.0
+    latency: Seconds | None = None
     index: Whole | None = Field(default=None, ge=1, description="screen number, 1-based")
     angle: float | None = Field(default=None, ge=0, lt=360, description="degrees, clockwise")
     universe: Whole = Field(default=0, ge=0, description="DMX universe (ola profile)")

@@ -23,6 +23,9 @@ from showctl.core.errors import CommandError
 
 MAX_UDP_CLIENTS = 1024
 SUBSCRIPTION_TTL = 60.0  # seconds without any message before pushes stop
+EVENTS, TIME = "events", "time"
+"""Subscription topics: state changes (`/showctl/subscribe`), the position push for
+panels (`/showctl/subscribe/time`)."""
 DUPLICATE_WINDOW = 0.100
 FAILURES_ALLOWED = 5  # wrong passcodes per source host within FAILURE_WINDOW
 FAILURE_WINDOW = 60.0
@@ -62,6 +65,7 @@ class Subscription:
 
     client: Client  # the client that subscribed: its way of sending (socket or connection)
     dest: tuple[str, int]
+    topic: str = EVENTS
 
     def push(self, packet: bytes) -> None:
         self.client.send(packet, self.dest)
@@ -136,22 +140,24 @@ class Clients:
     def forget(self, client: Client) -> None:
         self._tcp.pop(client.key, None)
         self._udp.pop(client.key, None)
-        self._unsubscribe(client.key)
+        for topic in (EVENTS, TIME):
+            self._unsubscribe((topic, *client.key))
 
     # -- subscriptions --------------------------------------------------------------
     @staticmethod
-    def _destination(client: Client) -> tuple[Any, ...]:
-        """A subscription's key: where the client's replies (and so events) go."""
-        return ("udp", *client.reply_to) if client.udp else client.key
+    def _destination(client: Client, topic: str) -> tuple[Any, ...]:
+        """A subscription's key: its topic and where the client's replies (and so its
+        pushes) go."""
+        return (topic, "udp", *client.reply_to) if client.udp else (topic, *client.key)
 
-    def subscribe(self, client: Client, on: bool) -> None:
-        """On: one subscription per destination, however many source ports asked for it.
-        Off: ends the one at this client's destination, whichever port asks."""
-        key = self._destination(client)
+    def subscribe(self, client: Client, on: bool, topic: str = EVENTS) -> None:
+        """On: one subscription per topic and destination, however many source ports asked
+        for it. Off: ends the one at this client's destination, whichever port asks."""
+        key = self._destination(client, topic)
         if not on:
             self._unsubscribe(key)
             return
-        self.subscribers[key] = Subscription(client, client.reply_to)
+        self.subscribers[key] = Subscription(client, client.reply_to, topic)
         self.subscribers.move_to_end(key)
         if client.udp:
             self._heard[client.host] = self.clock.monotonic()
@@ -171,12 +177,12 @@ class Clients:
     def _last_heard(self, sub: Subscription) -> float:
         return self._heard.get(sub.dest[0], 0.0) if sub.client.udp else sub.client.last_heard
 
-    def live_subscribers(self) -> list[Subscription]:
-        """Subscriptions whose host (UDP) or connection (TCP) was heard from within the
-        TTL; the others are dropped here."""
+    def live_subscribers(self, topic: str = EVENTS) -> list[Subscription]:
+        """The topic's subscriptions whose host (UDP) or connection (TCP) was heard from
+        within the TTL; the others are dropped here."""
         now = self.clock.monotonic()
         self.unsubscribe_where(lambda s: now - self._last_heard(s) > SUBSCRIPTION_TTL)
-        return list(self.subscribers.values())
+        return [s for s in self.subscribers.values() if s.topic == topic]
 
     # -- double triggers ------------------------------------------------------------
     def is_duplicate(self, host: str, address: str, args: tuple[Any, ...]) -> bool:

@@ -16,6 +16,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from showctl.core.errors import BadArgument
+from showctl.osc.clients import TIME
+
+TIME_RATE = 5.0
+"""Position pushes a second to `/showctl/subscribe/time` subscribers (a panel's display:
+smooth enough to read, a few datagrams a second)."""
 
 if TYPE_CHECKING:
     from showctl.core.controller import Controller
@@ -65,9 +70,9 @@ def _stop(c: Call) -> str:
     return c.controller.state
 
 
-def _seek(c: Call) -> str:
-    c.controller.seek(c.args[0], by=c.by)
-    return c.controller.state
+def _seek(c: Call) -> dict[str, Any]:
+    went = c.controller.seek(c.args[0], by=c.by)
+    return {"state": c.controller.state, **went}
 
 
 def _fire(c: Call) -> str:
@@ -94,6 +99,12 @@ def _subscribe(c: Call) -> dict[str, bool]:
     on = bool(c.args[0]) if c.args else True
     c.clients.subscribe(c.client, on)
     return {"subscribed": on}
+
+
+def _subscribe_time(c: Call) -> dict[str, Any]:
+    on = bool(c.args[0]) if c.args else True
+    c.clients.subscribe(c.client, on, TIME)
+    return {"subscribed": on, "rate": TIME_RATE}
 
 
 def _replyport(c: Call) -> dict[str, int]:
@@ -145,7 +156,9 @@ ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/power/off", (), _power_off),
     Route("/showctl/check", (), _check),
     Route("/showctl/subscribe", ("1/0? on",), _subscribe, once=False),
-    Route("/showctl/replyport", ("i port",), _replyport, once=False),
+    Route("/showctl/subscribe/time", ("1/0? on",), _subscribe_time, once=False),
+    # before connect too: where the "not connected" error goes must be settable first
+    Route("/showctl/replyport", ("i port",), _replyport, once=False, before_connect=True),
     Route("/showctl/connect", ("s passcode",), _connect, once=False, before_connect=True),
     # devices (media players) cannot be taught to connect first; a heartbeat changes no state
     Route("/showctl/heartbeat", ("s device id",), _heartbeat, once=False,

@@ -28,7 +28,7 @@ from showctl.core import events
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.osc import router
-from showctl.osc.clients import Client, Clients
+from showctl.osc.clients import TIME, Client, Clients
 from showctl.osc.router import Call
 from showctl.osc.transports import TcpInput, UdpInput
 
@@ -60,6 +60,7 @@ class OscServer:
         self._tcp: asyncio.Server | None = None
         self._unsubscribe: Any = None
         self._last_log: dict[str, tuple[float, int]] = {}
+        self._time_push: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------
     async def start(self) -> None:
@@ -89,6 +90,10 @@ class OscServer:
         self._pending.clear()
         for task in self._long:
             task.cancel()
+        if self._time_push is not None:
+            self._time_push.cancel()
+            await asyncio.gather(self._time_push, return_exceptions=True)
+            self._time_push = None
         if self._udp is not None:
             self._udp.close()
             self._udp = None
@@ -230,6 +235,8 @@ class OscServer:
             return
         controller.count("osc.ok")
         self.reply(client, address, "ok", data)
+        if route.address == "/showctl/subscribe/time":
+            self._start_time_push()
 
     async def _reply_when_done(self, client: Client, address: str,
                                work: Awaitable[Any]) -> None:
@@ -287,6 +294,37 @@ class OscServer:
                                        json.dumps(event.data, default=str))
         for subscription in self.clients.live_subscribers():
             subscription.push(packet)
+
+
+    # -- the position push ------------------------------------------------------------
+    def _start_time_push(self) -> None:
+        if self._time_push is None or self._time_push.done():
+            self._time_push = asyncio.get_running_loop().create_task(
+                self._push_time(), name="osc-time-push")
+
+    async def _push_time(self) -> None:
+        """`/showctl/event/time` to its subscribers, TIME_RATE times a second on the
+        injected clock; ends when the last of them unsubscribed or went silent."""
+        period = 1.0 / router.TIME_RATE
+        due = self.clock.monotonic()
+        while subscribers := self.clients.live_subscribers(TIME):
+            packet = time_packet(self.controller.status())
+            for subscription in subscribers:
+                subscription.push(packet)
+            due = max(due + period, self.clock.monotonic())
+            await self.clock.sleep_until(due)
+
+
+def time_packet(status: dict[str, Any]) -> bytes:
+    """Where the show is, as plain OSC arguments a panel can bind without parsing JSON:
+    f time, f remaining (-1: no show), s state, s show id, s current cue id, s its name
+    ("" when none)."""
+    show, cue = status.get("show") or {}, status.get("current_cue") or {}
+    remaining = status.get("remaining")
+    return encode_message(
+        "/showctl/event/time", float(status.get("time") or 0.0),
+        -1.0 if remaining is None else float(remaining), str(status["state"]),
+        str(show.get("id") or ""), str(cue.get("id") or ""), str(cue.get("name") or ""))
 
 
 def _reply_packet(address: str | None, status: str, data: Any) -> bytes:

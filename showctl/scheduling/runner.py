@@ -21,9 +21,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
-from showctl.core.events import LOG, RUN, SCHEDULE, STATE, Event
+from showctl.core.events import DEVICE, LOG, RUN, SCHEDULE, STATE, Event
 from showctl.history import History
 from showctl.scheduling.calendar import next_start, starts
+from showctl.scheduling.forecast import WARN_AHEAD, forecast, offline_text
 from showctl.scheduling.hold import HoldFile
 from showctl.scheduling.power import should_be_on
 from showctl.scheduling.trigger import CalendarTrigger, scheduled_shows
@@ -57,6 +58,9 @@ class ScheduleRunner:
         self._tz = ZoneInfo(controller.config.venue.timezone)
         self._status: dict[tuple[datetime, str], str] = {}  # done | skipped | missed
         self._prerolling: tuple[datetime, str] | None = None  # started, t=0 still ahead
+        self._outcome: dict[tuple[datetime, str], str] = {}  # how a start's run ended
+        self._running: tuple[datetime, str] | None = None  # the start whose run is on
+        self._warning: str | None = None  # what the next start will do wrong, if anything
         self._scheduler = AsyncIOScheduler(timezone=self._tz)
         self._changed = asyncio.Event()
         self._idle = asyncio.Event()
@@ -120,17 +124,48 @@ class ScheduleRunner:
         now = self._now()
         old = now - timedelta(days=2)
         self._status = {key: v for key, v in self._status.items() if key[0] > old}
+        self._outcome = {key: v for key, v in self._outcome.items() if key[0] > old}
         today = starts(self._schedule, self._tz, now.date(), 1)
         jobs = self.jobs()
+        warning = self._forecast(jobs)
+        if warning and warning != self._warning:  # logged once, when it appears or changes
+            self._say(f"{warning} ({when(jobs[0].next_run_time)})")
+        self._warning = warning
         self.controller.set_schedule_info({
-            "next": {"at": jobs[0].next_run_time.isoformat(), "show": jobs[0].name}
+            "next": {"at": jobs[0].next_run_time.isoformat(), "show": jobs[0].name,
+                     "title": self._title(jobs[0].name), "warning": self._warning}
             if jobs else None,
             "today": [
-                {"at": s.at.isoformat(), "show": s.show,
-                 "status": self._status.get((s.at, s.show), "due")}
+                {"at": s.at.isoformat(), "show": s.show, "title": self._title(s.show),
+                 "status": self._status.get((s.at, s.show), "due"),
+                 "outcome": self._outcome.get((s.at, s.show))}
                 for s in today
             ],
         })
+
+    def _title(self, show: str) -> str:
+        found = self.controller.config.shows.get(show)
+        return (found.title or found.id) if found else show
+
+    def _forecast(self, jobs: list[Job]) -> str | None:
+        """The next start's trouble, from WARN_AHEAD before it."""
+        if not jobs:
+            return None
+        at, show = jobs[0].next_run_time, jobs[0].name
+        until = at.timestamp() - self.clock.time()
+        if until > WARN_AHEAD:
+            return None
+        try:
+            missing = self.controller.offline_for(show)
+        except CommandError:
+            missing = []
+        return forecast(self.controller.status(), show, f"{at:%H:%M} {self._title(show)}",
+                        until, self._schedule.policy, missing, len(self.controller.venue.devices))
+
+    def _recheck(self) -> None:
+        """After a change of state or devices: a new forecast is published at once."""
+        if self._forecast(self.jobs()) != self._warning:
+            self._publish()
 
     def _restore_decided(self) -> None:
         """What the history says the schedule decided since yesterday (a restart): those
@@ -143,6 +178,8 @@ class ScheduleRunner:
             if row["scheduled"] is not None:
                 key = (datetime.fromtimestamp(row["scheduled"], self._tz), row["show"])
                 self._status.setdefault(key, STATUS[row["kind"]])
+                if row["kind"] == "run" and row.get("outcome"):
+                    self._outcome.setdefault(key, row["outcome"])
 
     def _record_missed_since_last_run(self) -> None:
         """Today's starts that passed while the controller was down (beyond the grace):
@@ -176,6 +213,9 @@ class ScheduleRunner:
             if jobs:
                 preload = self._monotonic(jobs[0].next_run_time) - self._schedule.policy.preload
                 wake = min(wake, preload)
+                warn = self._monotonic(jobs[0].next_run_time) - WARN_AHEAD
+                if self.clock.monotonic() < warn:  # its forecast is published from then
+                    wake = min(wake, warn)
             if not await self._wait(wake, self._changed):
                 continue  # the plan changed: look again
             if jobs and self.clock.monotonic() >= preload:
@@ -244,6 +284,12 @@ class ScheduleRunner:
         if not should_be_on(self._schedule, self._tz, at):
             return self._finish(at, show, "skip", "the room is asleep then (schedule power "
                                 "plan): move the start or the power times")
+        missing = self.controller.offline_for(show)
+        if missing:
+            offline = offline_text(missing, len(self.controller.venue.devices))
+            if policy.if_devices_missing == "skip":
+                return self._finish(at, show, "skip", f"{offline} (if_devices_missing: skip)")
+            self._say(f"scheduled {show} at {when(at)} starts with {offline}")
         deadline = self._monotonic(at)
         try:  # on time: t=0 exactly at the start; late: as soon as the screens preroll
             on_time = deadline > self.clock.monotonic()
@@ -251,6 +297,7 @@ class ScheduleRunner:
         except CommandError as exc:
             return self._finish(at, show, "skip", str(exc))
         self._status[(at, show)] = "done"
+        self._running = (at, show)
         if self.history is not None:
             self.history.scheduled(show, at.timestamp())
         self._prerolling = (at, show) if self.controller.state == "prerolling" else None
@@ -277,6 +324,13 @@ class ScheduleRunner:
         self.controller.bus.publish(LOG, self.clock.time(), level="warning", message=message)
 
     def _on_event(self, event: Event) -> None:
+        if event.kind in (STATE, DEVICE, SCHEDULE) and self._tasks:
+            asyncio.get_running_loop().call_soon(self._recheck)
+        if event.kind == RUN and event.data.get("event") == "end" and self._running:
+            if event.data.get("by") == BY and event.data.get("show") == self._running[1]:
+                self._outcome[self._running] = str(event.data.get("outcome"))
+                asyncio.get_running_loop().call_soon(self._publish)
+            self._running = None
         if event.kind == STATE:
             if not self.controller.busy:
                 self._idle.set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import struct
 import time
@@ -90,11 +91,26 @@ class Simulator:
             return
         loop = asyncio.get_running_loop()
         for m in messages:
+            if m.address.startswith("/showctl/reply"):
+                self._answered(device, m.args)
+                continue
             delay = 0.0 if m.timetag is None else m.timetag - time.time()
             if delay > 0:
                 loop.call_later(delay, self._act, device, m.timetag, m.address, m.args)
             else:
                 self._act(device, m.timetag, m.address, m.args)
+
+    def _answered(self, device: SimDevice, args: tuple[Any, ...]) -> None:
+        """The controller's reply to this device's heartbeat: not a command. Only a refusal
+        is worth a line (a device id the venue does not have, a source not allowed)."""
+        try:
+            reply = json.loads(args[0])
+        except (IndexError, TypeError, ValueError):
+            reply = None
+        if not isinstance(reply, dict):
+            reply = {"status": "error", "data": f"unreadable reply {args!r}"}
+        if reply.get("status") != "ok":
+            self.report(device.id, f"the controller refused: {reply.get('data')}")
 
     def _act(self, device: SimDevice, timetag: float | None, address: str,
              args: tuple[Any, ...]) -> None:

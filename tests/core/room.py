@@ -16,10 +16,13 @@ from pythonosc.osc_message import OscMessage
 from showctl.core.clock import FakeClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
+from showctl.outputs.profiles.showctl import ShowctlProfile
 from tests.support import free_port, write_config
 
 WALL0 = 1_800_000_000.0
 MONO0 = 1000.0
+LEAD = ShowctlProfile.default_lead
+"""How early a `showctl` device without `latency` gets its bundles."""
 
 
 @dataclass

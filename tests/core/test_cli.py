@@ -199,3 +199,73 @@ async def test_simulate_prints_one_line_per_command_and_stops_on_sigterm(tmp_pat
     proc.send_signal(signal.SIGTERM)
     await asyncio.wait_for(proc.wait(), 10)
     assert proc.returncode == 0
+
+
+async def test_simulate_does_not_print_the_controllers_replies(tmp_path):
+    """Each heartbeat is answered; those answers are not commands to print (they were 9
+    lines a second of "unknown address: ignored"), but a refusal is."""
+    from pythonosc.udp_client import SimpleUDPClient
+
+    from showctl.codec.osc import encode_message
+    from showctl.core.clock import SystemClock
+    from showctl.core.controller import Controller
+    from showctl.core.events import DEVICE
+    from showctl.files.loader import load_config
+    from showctl.osc import OscServer
+
+    venue_path = write_config(tmp_path, shows=[QUICK])
+    config = load_config(venue_path)
+    controller = Controller(config, SystemClock())
+    online = asyncio.Event()
+    controller.bus.subscribe(lambda e: online.set() if e.kind == DEVICE
+                             and e.data["device"] == "screen2" else None)
+    server = OscServer(controller)
+    await server.start()
+    proc = await showctl("simulate", "--config", str(venue_path))
+    try:
+        await asyncio.wait_for(proc.stderr.readline(), 30)
+        await asyncio.wait_for(online.wait(), 10)  # heartbeats came, replies went back
+        await asyncio.sleep(0)
+        screen = config.venue.device("screen2")
+        SimpleUDPClient(screen.host, screen.port).send_message("/showctl/player/play",
+                                                               ["x.mp4", 1.5])
+        line = await asyncio.wait_for(proc.stdout.readline(), 10)
+        assert b"/showctl/player/play 'x.mp4' 1.5" in line, line  # the first line printed
+        refusal = encode_message("/showctl/reply/showctl/heartbeat",
+                                 '{"address": "/showctl/heartbeat", "status": "error", '
+                                 '"data": "no device \'screen2\' in the venue"}')
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                           local_addr=("127.0.0.1", 0))
+        transport.sendto(refusal, (screen.host, screen.port))
+        transport.close()
+        line = await asyncio.wait_for(proc.stdout.readline(), 10)
+        assert b"screen2" in line and b"the controller refused: no device 'screen2'" in line
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 10)
+        await server.stop()
+        await controller.close()
+    assert b"unknown address" not in await proc.stdout.read()
+
+
+async def test_cues_into_head_exits_quietly(tmp_path):
+    """`showctl cues SHOW | head -1`: head closes the pipe early; no "Broken pipe"."""
+    many = {"id": "many", "cues": [{"id": str(n), "at": n, "name": f"Cue {n}", "screens": "all",
+                                    "play": {"media": f"m{n}_{{screen}}.mp4"}}
+                                   for n in range(1500)]}  # far more than a pipe's buffer
+    venue_path = write_config(tmp_path, shows=[many])
+    read, write = os.pipe()
+    head = await asyncio.create_subprocess_exec("head", "-n", "1", stdin=read,
+                                                stdout=asyncio.subprocess.PIPE)
+    cues = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "showctl", "cues", "many", "--config", str(venue_path),
+        stdout=write, stderr=asyncio.subprocess.PIPE)
+    os.close(read)
+    os.close(write)
+    first = await asyncio.wait_for(head.stdout.read(), 30)
+    err = await asyncio.wait_for(cues.stderr.read(), 30)
+    await asyncio.wait_for(cues.wait(), 30)
+    assert first.count(b"\n") == 1
+    assert err == b"", err  # no "internal error: Broken pipe", no traceback
+    assert cues.returncode == 141

@@ -25,7 +25,9 @@ async def test_status_has_the_documented_shape(room):
     assert s["next_cue"] == {"id": "3", "name": "Front", "at": 2.0}
     screen = s["devices"][0]
     assert screen == {"id": "screen1", "kind": "screen", "index": 1, "angle": 0.0,
-                      "online": False, "last_seen": None,
+                      "online": False, "last_seen": None, "offline_since": None,
+                      "offline_reason": "never heard from: no heartbeat since the controller "
+                                        "started",
                       "output": {"state": "playing", "media": "pano_1.mp4", "position": 0.25}}
     assert s["lighting"] == {"lights": {"cue": "house-out", "fade": 1.0}, "levels": {}}
     assert s["schedule"] == {"held": False, "next": None, "today": []}
@@ -46,7 +48,11 @@ async def test_heartbeats_bring_devices_online_and_silence_takes_them_offline(ro
     assert room.kinds("device")[-1]["online"] is True
     await clock.advance(1.2)  # silent for longer than heartbeat_timeout (5 s)
     assert room.kinds("device")[-1] == {"device": "screen3", "online": False,
-                                        "last_seen": WALL0 + 4.0}
+                                        "last_seen": WALL0 + 4.0,
+                                        "reason": "no heartbeat for 5 s"}
+    screen3 = {d["id"]: d for d in c.status()["devices"]}["screen3"]
+    assert screen3["offline_reason"] == "no heartbeat for 5 s"
+    assert WALL0 + 9.0 < screen3["offline_since"] <= WALL0 + 10.1
     assert MONO0 + 4.0 + 5.0 < room.events[-1][0] <= MONO0 + 4.0 + 5.0 + 1.0
     with pytest.raises(NotFound, match="no device 'ghost'"):
         c.heartbeat("ghost")

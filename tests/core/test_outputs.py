@@ -5,7 +5,8 @@ import itertools
 import pytest
 
 from showctl.outputs.dmx import FRAME
-from tests.core.room import MONO0, WALL0, open_room
+from showctl.outputs.profiles.ola import OlaProfile
+from tests.core.room import LEAD, MONO0, WALL0, open_room
 
 LEVELS_SHOW = {
     "id": "dmx",
@@ -33,11 +34,14 @@ async def room(tmp_path):
 
 
 def frames(room):
+    """(show time of the frame's timetag, frame); each left the ola profile's lead early."""
     out = []
     for got in room.rx["dimmers"].got:
         (address, (blob,)), = got.messages
-        assert address == "/dmx/universe/3" and len(blob) == 512 and got.timetag is None
-        out.append((round(got.at - MONO0, 6), blob))
+        assert address == "/dmx/universe/3" and len(blob) == 512
+        t = round(got.timetag - WALL0, 6)
+        assert got.at == pytest.approx(MONO0 + t - OlaProfile.default_lead)
+        out.append((t, blob))
     return out
 
 
@@ -51,7 +55,7 @@ async def test_devices_with_latency_get_the_same_timetag_earlier(room):
                 for n in (1, 2, 3)}
     assert arrivals[1][0].at == pytest.approx(cue_at - 0.05)
     assert arrivals[2][0].at == pytest.approx(cue_at - 0.02)
-    assert arrivals[3][0].at == cue_at
+    assert arrivals[3][0].at == pytest.approx(cue_at - LEAD)  # the profile's default
     assert room.kinds("cue")[-1]["cue"] == "4"
 
 
@@ -90,7 +94,8 @@ async def test_osc_escape_hatch_reaches_its_device_with_the_cue(room):
     await clock.advance(4.5)
     osc = [g for g in room.rx["lights"].got if g.messages[0][0] == "/custom/go"]
     assert len(osc) == 1 and osc[0].messages == [("/custom/go", (1, "two"))]
-    assert osc[0].at == MONO0 + 4.0
+    assert osc[0].at == pytest.approx(MONO0 + 4.0 - LEAD)
+    assert osc[0].timetag == WALL0 + 4.0
 
 
 async def test_stop_fades_dmx_to_the_safe_look(room):

@@ -14,7 +14,7 @@ from showctl.codec.osc import encode_message
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
-from tests.core.room import add_devices, decode
+from tests.core.room import LEAD, add_devices, decode
 from tests.support import free_port, write_config
 
 NTP_EPOCH = 2208988800
@@ -105,7 +105,7 @@ async def test_a_show_in_real_time_reaches_nine_screens_and_oscdump(tmp_path):
         offsets = [0.5, 1.0, 2.2] if front else [0.5, 2.2]
         assert tags == pytest.approx([t0_tag + o for o in offsets], abs=1e-5)
         for (arrived, *_), tag in zip(got[1:], tags, strict=True):
-            assert -0.005 < arrived - tag < 0.25, "sent about when it takes effect"
+            assert -LEAD - 0.005 < arrived - tag < 0.25, "sent about a lead before its instant"
         clocks = [m for *_, m in screens[f"screen{n}"].got if m[0][0] == "/showctl/player/clock"]
         assert [m[0][1][0] for m in clocks] == [1.0, 2.0]
     lines = [parse_dump(x) for x in out.decode().splitlines() if "/showctl/lights/cue" in x]

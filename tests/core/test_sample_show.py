@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.core.room import MONO0, WALL0, open_room
+from tests.core.room import LEAD, MONO0, WALL0, open_room
 
 SAMPLE = Path(__file__).parents[2] / "shows" / "normandy-100-days.yaml"
 GROUPS = {
@@ -54,7 +54,7 @@ async def test_every_cue_of_the_sample_show_leaves_at_its_exact_time(sample_room
 
     cue_events = room.kinds("cue")
     assert [e["cue"] for e in cue_events] == [str(c["id"]) for c in show["cues"]]
-    arrivals = {dev: [g for g in rx.without_clock() if g.at >= t0]
+    arrivals = {dev: [g for g in rx.without_clock() if g.at >= t0 - LEAD]
                 for dev, rx in room.rx.items()}
     for cue in show["cues"]:
         at = t0 + seconds(cue["at"])
@@ -62,7 +62,7 @@ async def test_every_cue_of_the_sample_show_leaves_at_its_exact_time(sample_room
         screens = expected_screens(cue["screens"]) if "screens" in cue else []
         devices = screens + (["lights"] if "lights" in cue else [])
         for device in devices:
-            got = [g for g in arrivals[device] if g.at == at]
+            got = [g for g in arrivals[device] if g.at == pytest.approx(at - LEAD)]
             assert len(got) == 1, (cue["id"], device)
             assert got[0].timetag == pytest.approx(wall, abs=1e-6)
             index = int(device.removeprefix("screen")) if device != "lights" else None
@@ -79,7 +79,8 @@ async def test_every_cue_of_the_sample_show_leaves_at_its_exact_time(sample_room
         busy = {d for c in same_instant for d in expected_screens(c.get("screens", []))}
         others = set(room.rx) - busy - {"lights"}
         for device in others:
-            assert not [g for g in arrivals[device] if g.at == at and not g.messages[0][0]
+            assert not [g for g in arrivals[device]
+                        if g.at == pytest.approx(at - LEAD) and not g.messages[0][0]
                         .endswith("/clock")], (cue["id"], device)
     assert c.state == "idle"
     run = room.kinds("run")
@@ -95,9 +96,10 @@ async def test_drift_clock_goes_to_every_screen_once_a_second_with_show_time(sam
     await clock.advance(2.0 + 10.5)
     for device in (f"screen{i}" for i in range(1, 10)):
         ticks = [g for g in room.rx[device].got if g.messages[0][0] == "/showctl/player/clock"]
-        assert [g.at - t0 for g in ticks] == [float(n) for n in range(1, 11)]
+        assert [g.at - t0 + LEAD for g in ticks] == pytest.approx([float(n) for n in range(1, 11)])
         assert [g.messages[0][1][0] for g in ticks] == [float(n) for n in range(1, 11)]
-        assert all(g.timetag == pytest.approx(WALL0 - MONO0 + g.at, abs=1e-6) for g in ticks)
+        assert all(g.timetag == pytest.approx(WALL0 - MONO0 + g.at + LEAD, abs=1e-6)
+                   for g in ticks)
     assert room.rx["lights"].addresses("/showctl/player/clock") == []
 
 

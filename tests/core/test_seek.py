@@ -3,7 +3,7 @@ screens from the right offset, and the timeline carries on from there."""
 
 import pytest
 
-from tests.core.room import MONO0, WALL0, open_room
+from tests.core.room import LEAD, MONO0, WALL0, open_room
 from tests.core.shows import SEEK_SHOW
 
 
@@ -37,12 +37,12 @@ async def test_seek_while_running_plays_each_screen_from_its_offset(room):
     for n in (1, 2):
         got = last(room, f"screen{n}")
         assert got.messages == [("/showctl/player/play", (f"two_{n}.mp4", 105.0))]
-        assert got.timetag == pytest.approx(WALL0 - MONO0 + sought, abs=1e-6)
+        assert got.timetag == pytest.approx(WALL0 - MONO0 + sought + LEAD, abs=1e-6)
     for n in range(3, 10):  # already playing the right clip: a seek is enough
         assert last(room, f"screen{n}").messages == [("/showctl/player/seek", (33.0,))]
     assert last(room, "lights").messages == [("/showctl/lights/cue", ("look-a", 0.0))]
     status = c.status()
-    assert status["time"] == 35.0 and status["current_cue"]["id"] == "3"
+    assert status["time"] == pytest.approx(35.0 - LEAD) and status["current_cue"]["id"] == "3"
     assert status["next_cue"]["id"] == "4"
     await clock.advance(2.0)
     assert c.status()["devices"][0]["output"] == {
@@ -54,7 +54,7 @@ async def test_seek_while_running_plays_each_screen_from_its_offset(room):
 async def test_seek_to_a_cue_id_and_paused_or_black_screens(room):
     c, clock = room.controller, room.clock
     await running_at(room, 5.0)
-    c.seek("5", by="test")  # t=50: screen3 frozen since 40, screen5 black
+    c.seek("cue:5", by="test")  # t=50: screen3 frozen since 40, screen5 black
     await clock.advance(0)
     assert c.status()["time"] == 50.0
     assert last(room, "screen3").messages == [("/showctl/player/load", ("all_3.mp4", 38.0))]
@@ -105,7 +105,7 @@ async def test_go_from_a_seek_in_loaded_state_starts_mid_show(room):
     assert c.state == "running"
     got = last(room, "screen2")
     assert got.messages == [("/showctl/player/play", ("two_2.mp4", 115.0))]
-    assert got.at == MONO0 + 0.5
+    assert got.at == pytest.approx(MONO0 + 0.5 - LEAD)
     assert got.timetag == pytest.approx(WALL0 + 0.5, abs=1e-6)
     assert last(room, "screen3").messages == [("/showctl/player/load", ("all_3.mp4", 38.0))]
     await clock.advance(5.0)

@@ -12,6 +12,13 @@ from showctl.codec.osc import decode, encode_message
 WAIT = 3.0
 
 
+def body(message: Any) -> Any:
+    """A reply's or event's JSON; the arguments themselves of the plain-OSC time push."""
+    if message.address == "/showctl/event/time":
+        return message.args
+    return json.loads(message.args[0])
+
+
 class UdpClient(asyncio.DatagramProtocol):
     """Sends from its own socket (bound to `host`) and queues what comes back."""
 
@@ -37,7 +44,7 @@ class UdpClient(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         for message in decode(data):
-            self.inbox.put_nowait((message.address, json.loads(message.args[0])))
+            self.inbox.put_nowait((message.address, body(message)))
 
     def send_raw(self, data: bytes) -> None:
         assert self.transport is not None
@@ -91,7 +98,7 @@ class TcpClient:
             packets, errors = self.decoder.feed(data)
             assert not errors
             for packet in packets:
-                self.backlog += [(m.address, json.loads(m.args[0])) for m in decode(packet)]
+                self.backlog += [(m.address, body(m)) for m in decode(packet)]
         return self.backlog.pop(0)
 
     async def ask(self, address: str, *args: Any) -> dict[str, Any]:

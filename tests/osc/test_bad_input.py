@@ -18,7 +18,8 @@ VALID: dict[str, tuple[Any, ...]] = {  # one valid call of every address
     "/showctl/pause": (), "/showctl/resume": (), "/showctl/stop": (1.0,),
     "/showctl/panic": (), "/showctl/seek": (1.0,), "/showctl/cue/{id}/fire": (),
     "/showctl/schedule/hold": (), "/showctl/schedule/release": (), "/showctl/status": (),
-    "/showctl/subscribe": (1,), "/showctl/replyport": (0,), "/showctl/connect": ("x",),
+    "/showctl/subscribe": (1,), "/showctl/subscribe/time": (0,), "/showctl/replyport": (0,),
+    "/showctl/connect": ("x",),
     "/showctl/heartbeat": ("screen1",),
 }
 

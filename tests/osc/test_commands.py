@@ -31,10 +31,11 @@ async def test_the_whole_transport_by_osc(rig: Rig, transport: str) -> None:
     assert rig.controller.state == "running"
     assert (await c.ask("/showctl/pause"))["data"] == "paused"
     assert (await c.ask("/showctl/resume"))["data"] == "running"
-    assert (await c.ask("/showctl/seek", 1.5))["data"] == "running"
+    assert (await c.ask("/showctl/seek", 1.5))["data"] == {  # where it went
+        "state": "running", "time": 1.5, "cue": {"id": "2", "name": "Panorama", "at": 1.0}}
     assert rig.controller.status()["time"] == pytest.approx(1.5, abs=0.01)
     await rig.clock.advance(0.2)
-    assert (await c.ask("/showctl/seek", "3"))["status"] == "ok"  # a cue id
+    assert (await c.ask("/showctl/seek", "cue:3"))["status"] == "ok"  # a cue id
     assert rig.controller.status()["current_cue"]["id"] == "3"
     assert (await c.ask("/showctl/seek", 1))["status"] == "ok"  # an int is seconds too
     assert (await c.ask("/showctl/cue/4/fire"))["data"] == "4"

@@ -170,4 +170,4 @@ async def test_subscriptions_to_two_destinations_of_one_host_are_two(rig: Rig) -
     assert (await a.next())[0] == "/showctl/event/state"
     assert (await b.next())[0] == "/showctl/event/state"
     await b.ask("/showctl/subscribe", 0)  # b's own, not a's
-    assert list(rig.server.clients.subscribers) == [("udp", "127.0.0.1", a.port)]
+    assert list(rig.server.clients.subscribers) == [("events", "udp", "127.0.0.1", a.port)]

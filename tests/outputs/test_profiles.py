@@ -6,7 +6,10 @@ from pythonosc.osc_bundle import OscBundle
 from showctl.model import Device, Venue
 from showctl.outputs.actions import Action
 from showctl.outputs.profiles import PROFILES, profile_for
+from showctl.outputs.profiles.base import Bundles, Profile, Transport
+from showctl.outputs.profiles.showctl import ShowctlProfile
 from showctl.outputs.router import Router
+from tests.core.room import decode
 
 SCREEN = Device(id="s1", kind="screen", index=1, port=9000)
 DIMMERS = Device(id="dim", kind="lighting", port=9001, profile="ola", universe=2)
@@ -48,10 +51,77 @@ def test_registry_lists_profiles_and_names_the_known_ones_on_a_typo():
 def test_router_bundles_a_device_s_messages_under_one_timetag():
     venue = Venue(venue="v", devices=(SCREEN, DIMMERS))
     router = Router(venue)
-    (device, address, data), = router.bundles(
+    (device, address, data), = router.packets(
         [Action("s1", "play", ("a.mp4", 0.0)), Action("s1", "lights", ("c", 0.0)),
          Action("dim", "lights", ("c", 0.0))], 1_800_000_000.25)
     assert (device, address) == ("s1", ("127.0.0.1", 9000))
     bundle = OscBundle(data)
     assert bundle.timestamp == pytest.approx(1_800_000_000.25, abs=1e-6)
     assert [m.address for m in bundle] == ["/showctl/player/play", "/showctl/lights/cue"]
+
+
+class Plain(Profile):
+    """A product that drops bundles, with a small packet limit and TCP framing."""
+
+    name = "plain-test"
+    source = "tests"
+    kinds = frozenset({"lights", "osc"})
+    bundles = Bundles.REFUSED
+    transport = Transport.TCP_SLIP
+    max_packet = 64
+
+    def translate(self, action):
+        cue, fade = action.args
+        return [("/cue/fire", (str(cue),)), ("/cue/fade", (float(fade),))]
+
+
+def test_built_in_profiles_declare_what_their_products_do_with_bundles():
+    for name in ("showctl", "ola"):
+        profile = PROFILES[name]
+        assert profile.bundles is Bundles.HONOURED and profile.transport is Transport.UDP
+        assert profile.max_packet == 1472
+    assert Profile.max_packet == 1472 and Profile.transport is Transport.UDP
+
+
+def test_a_profile_must_say_what_it_does_with_bundles():
+    with pytest.raises(TypeError, match="must say what it does with bundles"):
+        type("Vague", (Profile,), {"name": "v", "source": "s", "kinds": frozenset()})
+    with pytest.raises(TypeError, match="default_lead needs honoured timetags"):
+        type("Early", (Profile,), {"name": "e", "source": "s", "kinds": frozenset(),
+                                   "bundles": Bundles.IGNORED, "default_lead": 0.01})
+
+
+def test_lead_is_the_device_latency_else_the_profile_default():
+    class Early(ShowctlProfile):
+        default_lead = 0.03
+
+    assert Early(SCREEN).lead == 0.03
+    assert Early(SCREEN.model_copy(update={"latency": 0.0})).lead == 0.0
+    assert Early(SCREEN.model_copy(update={"latency": 0.07})).lead == 0.07
+    assert Plain(DIMMERS).lead == 0.0 and not Plain(DIMMERS).timetags
+    assert Plain(DIMMERS.model_copy(update={"latency": 0.01})).lead == 0.01
+
+
+def test_plain_messages_for_a_product_that_refuses_bundles(monkeypatch):
+    monkeypatch.setitem(PROFILES, "plain-test", Plain)
+    desk = Device(id="desk", kind="lighting", port=9002, profile="plain-test")
+    router = Router(Venue(venue="v", devices=(SCREEN, desk)))
+    packets = router.packets([Action("desk", "lights", ("7", 2.0))], 1_800_000_000.25)
+    assert [(d, a) for d, a, _ in packets] == [("desk", ("127.0.0.1", 9002))] * 2
+    assert [decode(data) for _, _, data in packets] == [
+        (None, [("/cue/fire", ("7",))]), (None, [("/cue/fade", (2.0,))])]
+
+
+def test_a_bundle_larger_than_the_product_takes_is_split_with_one_timetag():
+    class Small(ShowctlProfile):
+        max_packet = 120
+
+    screen = Small(SCREEN)
+    router = Router(Venue(venue="v", devices=(SCREEN,)))
+    router.profiles["s1"] = screen
+    actions = [Action("s1", "osc", (f"/m/{n}", "x" * 20)) for n in range(5)]
+    packets = router.packets(actions, 1_800_000_000.5)
+    assert len(packets) > 1 and all(len(data) <= 120 for _, _, data in packets)
+    decoded = [decode(data) for _, _, data in packets]
+    assert [tag for tag, _ in decoded] == pytest.approx([1_800_000_000.5] * len(decoded), abs=1e-6)
+    assert [m[0] for _, msgs in decoded for m in msgs] == [f"/m/{n}" for n in range(5)]

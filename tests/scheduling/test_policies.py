@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tests.scheduling.room import open_schedule
+from tests.scheduling.room import LONG, NIGHT, open_schedule
+from tests.support import SMALL_SHOW
+
+SHOWS = (SMALL_SHOW, NIGHT, LONG)
 
 HALF_HOURLY_LONG = {"shows": [
     {"show": "long", "every": {"from": "10:00", "until": "12:00", "interval": "30m"}}]}
@@ -98,3 +101,94 @@ async def test_history_limits_missed_starts_to_those_after_the_last_run(tmp_path
     await again.close()
     assert [(r["kind"], r["show"]) for r in rows] == [("miss", "small"), ("run", "small")]
     assert [m["scheduled"][11:16] for m in again.runs("miss")] == ["09:30"]
+
+
+def warnings(setup) -> list[str]:
+    return [d["message"] for _, kind, d in setup.events
+            if kind == "log" and d["level"] == "warning"]
+
+
+def everyone_beats(setup) -> None:
+    for device in setup.controller.venue.devices:
+        setup.controller.heartbeat(device.id)
+
+
+async def test_devices_missing_skip_skips_a_start_with_devices_offline(tmp_path):
+    schedule = {"shows": [{"show": "small", "times": ["10:00", "11:00"]}],
+                "policy": {"if_devices_missing": "skip"}}
+    setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 0))
+    await setup.clock.advance(3600)  # 10:00: nothing ever sent a heartbeat
+    await setup.clock.advance(3600 - 15)  # 10:59:45
+    everyone_beats(setup)
+    await setup.clock.advance(60)
+    await setup.close()
+    assert skipped(setup) == [("10:00", "4 of 4 devices offline (screen1, screen2, screen3, "
+                                        "lights) (if_devices_missing: skip)")]
+    assert [f[11:16] for f in setup.firsts()] == ["11:00"]
+
+
+async def test_devices_missing_start_starts_anyway_and_says_so(tmp_path):
+    schedule = {"shows": [{"show": "small", "times": ["10:00"]}]}  # the default: start
+    setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 59, 48))
+    everyone_beats(setup)  # the preload is at 09:59:50
+    setup.controller.engine.devices.went_offline("screen2", setup.clock.time(), "test")
+    await setup.clock.advance(30)
+    await setup.close()
+    assert [f[11:16] for f in setup.firsts()] == ["10:00"]
+    assert "scheduled small at 2026-05-04 10:00 CEST starts with 1 of 4 devices offline " \
+           "(screen2)" in warnings(setup)
+
+
+async def test_trouble_ahead_is_said_five_minutes_before(tmp_path):
+    schedule = {"shows": [{"show": "small", "times": ["10:00", "11:00"]}]}
+    setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 50))
+    everyone_beats(setup)  # (they go silent later: only the first forecast counts here)
+    setup.controller.load("night", by="web:alice")  # an operator's show, not started
+    await setup.clock.advance(4 * 60 + 59)  # 09:54:59: not yet
+    assert setup.controller.status()["schedule"]["next"]["warning"] is None
+    await setup.clock.advance(1)
+    expected = ("10:00 Small test show will replace the loaded Night show (GO now to play it "
+                "first, or Hold schedule to keep it)")
+    assert setup.controller.status()["schedule"]["next"]["warning"] == expected
+    assert f"{expected} (2026-05-04 10:00 CEST)" in warnings(setup)
+    setup.controller.hold_schedule(by="web:alice")  # the forecast follows at once
+    await setup.clock.advance(0)
+    assert setup.controller.status()["schedule"]["next"]["warning"] == (
+        "10:00 Small test show will not run: the schedule is held (Release to let it run)")
+    setup.controller.release_schedule(by="web:alice")
+    setup.controller.go(by="web:alice")  # Night show (3.5 s) plays and ends long before 10:00
+    await setup.clock.advance(10)
+    everyone_beats(setup)
+    await setup.clock.advance(0)
+    assert setup.controller.status()["schedule"]["next"]["warning"] is None
+    await setup.close()
+
+
+async def test_a_show_left_at_a_hold_is_announced_and_the_start_skipped(tmp_path):
+    holdy = {"id": "holdy", "title": "Guided tour",
+             "cues": [{"id": "1", "at": 0, "lights": {"cue": "a"}},
+                      {"id": "2", "at": 1, "name": "HOLD", "hold": True},
+                      {"id": "3", "at": 2, "lights": {"cue": "b"}}]}
+    schedule = {"shows": [{"show": "small", "times": ["10:00"]}]}
+    setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 50),
+                                shows=[holdy, *[s for s in SHOWS]])
+    setup.controller.start("holdy", by="web:alice")
+    await setup.clock.advance(10 * 60 + 5)
+    status = setup.controller.status()["schedule"]
+    await setup.close()
+    assert "10:00 Small test show will be skipped: Guided tour is holding (press GO or Stop " \
+           "before then, or Hold schedule) (2026-05-04 10:00 CEST)" in warnings(setup)
+    assert skipped(setup) == [("10:00", "holdy still running")]
+    assert status["today"][0]["status"] == "skipped"
+
+
+async def test_todays_starts_say_how_their_run_ended(tmp_path):
+    schedule = {"shows": [{"show": "long", "times": ["10:00"]}]}
+    setup = await open_schedule(tmp_path, schedule, datetime(2026, 5, 4, 9, 59))
+    await setup.clock.advance(120)
+    setup.controller.stop(0, by="web:alice")
+    await setup.clock.advance(0)
+    today = setup.controller.status()["schedule"]["today"]
+    await setup.close()
+    assert [(t["status"], t["outcome"]) for t in today] == [("done", "stopped")]
+    assert setup.runs("end")[-1]["ended_by"] == "web:alice"

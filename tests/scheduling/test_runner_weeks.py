@@ -25,7 +25,8 @@ async def test_spring_week_starts_every_show_on_time(tmp_path):
     assert all(r["outcome"] == "completed" and r["by"] == "schedule" for r in setup.runs("end"))
     assert setup.runs("skip") == [] and setup.runs("miss") == []
     assert elapsed < 1, f"a FakeClock week took {elapsed:.1f} s"
-    assert info["next"] == {"at": "2026-03-30T02:30:00+02:00", "show": "night"}
+    assert info["next"] == {"at": "2026-03-30T02:30:00+02:00", "show": "night",
+                            "title": "Night show", "warning": None}
     assert [(t["at"][:16], t["status"]) for t in info["today"][:2]] == [
         ("2026-03-30T02:30", "due"), ("2026-03-30T10:00", "due")]
 
@@ -49,8 +50,10 @@ async def test_show_is_loaded_at_the_preload_instant(tmp_path):
     status = setup.controller.status()["schedule"]
     await setup.close()
     assert status["today"] == [
-        {"at": "2026-05-04T10:00:00+02:00", "show": "small", "status": "done"}]
-    assert status["next"] == {"at": "2026-05-05T10:00:00+02:00", "show": "small"}
+        {"at": "2026-05-04T10:00:00+02:00", "show": "small", "title": "Small test show",
+         "status": "done", "outcome": None}]  # running: no outcome yet
+    assert status["next"] == {"at": "2026-05-05T10:00:00+02:00", "show": "small",
+                              "title": "Small test show", "warning": None}
 
 
 async def test_jobs_list_the_next_start_of_each_show(tmp_path):

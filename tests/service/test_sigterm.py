@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
 import signal
 import socket
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -56,7 +59,12 @@ async def test_sigterm_during_a_show_ends_black_and_exits_0(tmp_path: Path) -> N
     out = Output(proc.stderr)
     loop = asyncio.get_running_loop()
     try:
-        await out.wait_for("ready:")
+        line = await out.wait_for("ready:")
+        # stamped on the venue's clock with its zone, whatever the host's zone
+        paris = datetime.now(ZoneInfo("Europe/Paris"))
+        stamp = re.match(r"(\d\d):(\d\d):\d\d\.\d{3} (CES?T) INFO ", line)
+        assert stamp and stamp[3] == paris.strftime("%Z"), line
+        assert (int(stamp[1]) * 60 + int(stamp[2]) - paris.hour * 60 - paris.minute) % 1440 <= 1
         ready = await asyncio.wait_for(loop.sock_recv(notify, 4096), 5)
         assert ready.startswith(b"READY=1\nSTATUS=test-room")
         for _ in range(2):  # pings every WATCHDOG_USEC / 2

@@ -158,7 +158,12 @@ async def test_seek_to_a_cue_or_a_time(client, controller):
     await post(client, "/api/transport/go")
     await controller.clock.advance(0.6)
     await post(client, "/api/transport/pause")
-    assert (await post(client, "/api/seek", {"to": "3"}))["status"]["time"] == pytest.approx(2.0)
+    assert (await post(client, "/api/seek", {"to": "cue:3"}))["status"]["time"] == 2.0
+    reply = await post(client, "/api/seek", {"to": "3"}, status=400)  # cue 3 is at 2 s
+    assert reply["error"].startswith("'3' is ambiguous: cue 3 (at 0:02.000) or 0:03.000?")
+    assert (await post(client, "/api/seek", {"to": "time:3"}))["status"]["time"] == 3.0
+    assert (await post(client, "/api/seek", {"to": "1:02"}, status=400))["error"].endswith(
+        "outside the show (0 to 3.5 s)")  # not a cue id: a time
     assert (await post(client, "/api/seek", {"to": 1.25}))["status"]["time"] == pytest.approx(1.25)
     for bad in ({"to": "nope"}, {"to": 99}, {}, {"to": None}, {"to": [1]}):
         assert (await post(client, "/api/seek", bad, status=400))["error"]

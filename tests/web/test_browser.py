@@ -318,7 +318,7 @@ async def test_on_a_tablet_in_portrait(tmp_path, page):
         assert await picker.evaluate("e => getComputedStyle(e).textOverflow") == "ellipsis"
         room.controller.load("tablet", by="test")
         await expect(page.locator("#cue-list li")).to_have_count(12)
-        room.controller.seek("11", by="test")  # near the end: the list cannot scroll further
+        room.controller.seek("cue:11", by="test")  # near the end: the list cannot scroll further
         now = page.locator("#cue-list li.now")
         await expect(now).to_have_attribute("data-cue", "11")
         await expect(page.locator("#cue-list")).to_have_js_property("scrollTop", await now.evaluate(

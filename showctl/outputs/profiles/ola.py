@@ -9,13 +9,15 @@ The controller renders fades itself (40 Hz) and sends `dmx` frames of 512 bytes.
 from __future__ import annotations
 
 from showctl.outputs.actions import Action
-from showctl.outputs.profiles.base import Message, Profile
+from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 
 class OlaProfile(Profile):
     name = "ola"
     source = "https://www.openlighting.org/ola/developer-documentation/osc-plugin/"
     kinds = frozenset({"dmx", "osc"})
+    bundles = Bundles.HONOURED  # olad reads OSC with liblo, which dispatches at the timetag
+    default_lead = 0.0
 
     def translate(self, action: Action) -> list[Message]:
         (frame,) = action.args

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from showctl.outputs.actions import Action
-from showctl.outputs.profiles.base import Message, Profile
+from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 
 class ShowctlProfile(Profile):
     name = "showctl"
     source = "SPEC.md section 3.2 (this project's own player/lighting protocol)"
+    bundles = Bundles.HONOURED  # the player acts at the timetag on its own clock (6.1)
+    default_lead = 0.0
     kinds = frozenset(
         {"load", "play", "pause", "resume", "stop", "black", "seek", "clock", "lights", "osc"}
     )

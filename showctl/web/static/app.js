@@ -26,7 +26,7 @@ const COMMANDS = {
   stop: () => post("/api/transport/stop", $("fade").value === "" ? {} : { fade: Number($("fade").value) }),
   panic: () => post("/api/transport/panic"),
   load: () => post("/api/load", { show: $("show-picker").value }),
-  "seek-cue": () => post("/api/seek", { to: pickedCue().id }),
+  "seek-cue": () => post("/api/seek", { to: `cue:${pickedCue().id}` }),
   "fire-cue": () => post(`/api/cues/${encodeURIComponent(pickedCue().id)}/fire`),
   hold: () => post("/api/schedule/hold"),
   release: () => post("/api/schedule/release"),
