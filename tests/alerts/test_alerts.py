@@ -84,8 +84,8 @@ async def test_webhook_gets_restart_and_online_again_spaced(tmp_path: Path) -> N
             assert (await _next(got))["status"] == "sent"
             assert len(hook.posts) == 2
             lines = hook.posts[1]["message"].splitlines()  # silent since: offline again
-            assert lines == ["screen1 is offline", "screen1 is online again",
-                             "screen1 is offline"]
+            gone = "screen1 is offline (no heartbeat for 5 s)"
+            assert lines == [gone, "screen1 is online again", gone]
         finally:
             await service.stop()
             await room.close()

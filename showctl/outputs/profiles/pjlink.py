@@ -4,13 +4,14 @@ self-check drive them through `showctl.outputs.pjlink`."""
 from __future__ import annotations
 
 from showctl.outputs.actions import Action
-from showctl.outputs.profiles.base import Message, Profile
+from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 
 class PjlinkProfile(Profile):
     name = "pjlink"
     source = "PJLink Specifications Class 1, version 1.04 (JBMIA)"
     kinds = frozenset[str]()
+    bundles = Bundles.REFUSED  # no OSC at all
 
     def translate(self, action: Action) -> list[Message]:
         return []
