@@ -21,6 +21,7 @@ VALID: dict[str, tuple[Any, ...]] = {  # one valid call of every address
     "/showctl/subscribe": (1,), "/showctl/subscribe/time": (0,), "/showctl/replyport": (0,),
     "/showctl/connect": ("x",),
     "/showctl/heartbeat": ("screen1",),
+    "/showctl/power/on": (), "/showctl/power/off": (), "/showctl/check": (),
 }
 
 
