@@ -8,13 +8,14 @@ import functools
 import logging
 import math
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from showctl.core import events
 from showctl.core.clock import Clock
-from showctl.core.engine import BUSY, Engine
+from showctl.core.engine import Engine
 from showctl.core.errors import BadArgument, CommandError, NotFound
 from showctl.core.plan import Plan, compile_plan
+from showctl.core.transport import BUSY, TransportState
 from showctl.files.loader import Config, load_config
 from showctl.model import Show, Venue
 from showctl.timecode import TimeFormatError, format_time, parse_time
@@ -36,14 +37,14 @@ def command(
     """A command: refused from inside an event listener (it would run in the middle of
     another command's events); its own events go out once it has completed."""
 
-    @functools.wraps(method)
-    def run(self: Controller, *args: P.args, **kwargs: P.kwargs) -> R:
+    def run(self: Controller, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.bus.delivering:
             raise CommandError(f"{method.__name__} refused: commands cannot be issued from "
                                "inside an event listener (hand it on with loop.call_soon)")
         with self.bus.held():
             return method(self, *args, **kwargs)
 
+    functools.update_wrapper(run, method)  # not @wraps: its _Wrapped type hides the signature
     return run
 
 
@@ -73,7 +74,7 @@ class Controller:
         return self.engine.venue
 
     @property
-    def state(self) -> str:
+    def state(self) -> TransportState:
         return self.engine.state
 
     @property
@@ -99,7 +100,7 @@ class Controller:
     @command
     def start(self, show: str, *, by: str, at: float | None = None) -> None:
         found = self._show(show)
-        if self.engine.state not in ("idle", "loaded"):
+        if self.engine.state not in (TransportState.IDLE, TransportState.LOADED):
             raise CommandError(f"cannot start while {self.engine.state}: stop the show first")
         self._apply_pending_venue()
         self.engine.load(found)
@@ -234,10 +235,21 @@ class Controller:
             return lines
         self._config = config
         self._pending_venue = config.venue
-        if self.engine.state == "idle":
+        if self.engine.state == TransportState.IDLE:
             self._apply_pending_venue()
         self._log("files reloaded")
         return []
+
+    def announce(self, message: str, *, level: events.LogLevel = "info") -> None:
+        """An operator-facing line from a face (the log, the dashboard's event log)."""
+        self._log(message, level)
+
+    def not_started(self, show: str, *, by: str, event: Literal["skip", "miss"], reason: str,
+                    scheduled: str) -> None:
+        """A start the schedule decided not to make (ISO `scheduled` instant), for the
+        history and the dashboard."""
+        self.bus.publish(events.RUN, self.clock.time(), show=show, by=by, event=event,
+                         outcome=None, reason=reason, scheduled=scheduled)
 
     def count(self, name: str, n: int = 1) -> None:
         self._counters[name] = self._counters.get(name, 0) + n
@@ -289,7 +301,7 @@ class Controller:
     def _apply_pending_venue(self) -> None:
         """A venue reloaded during a show takes over as soon as the room is idle again
         (an idle room must not keep running on the old passcode or allow list)."""
-        if self._pending_venue is not None and self.engine.state == "idle":
+        if self._pending_venue is not None and self.engine.state == TransportState.IDLE:
             venue, self._pending_venue = self._pending_venue, None
             self.engine.use_venue(venue)
             self.bus.publish(events.VENUE, venue=venue.venue,
@@ -298,7 +310,7 @@ class Controller:
     def _publish_schedule(self) -> None:
         self.bus.publish(events.SCHEDULE, held=self._schedule_held, **self._schedule_info)
 
-    def _log(self, message: str, level: str = "info") -> None:
+    def _log(self, message: str, level: events.LogLevel = "info") -> None:
         log.log(logging.getLevelName(level.upper()), "%s", message)
         self.bus.publish(events.LOG, level=level, message=message)
 
