@@ -16,7 +16,6 @@ import asyncio
 import json
 import logging
 import socket
-import time
 from functools import lru_cache
 from ipaddress import ip_address
 from typing import Any
@@ -52,7 +51,7 @@ class OscServer:
         self.max_packet = max_packet
         self.clients = Clients(self.clock, osc.passcode)
         self.connections: set[TcpInput] = set()
-        self._pending: set[asyncio.TimerHandle] = set()
+        self._pending: set[asyncio.Task[None]] = set()
         self._udp: UdpInput | None = None
         self._tcp: asyncio.Server | None = None
         self._unsubscribe: Any = None
@@ -180,11 +179,13 @@ class OscServer:
                 self._later(tag - now, message, client)
 
     def _later(self, delay: float, message: Message, client: Client) -> None:
-        def fire() -> None:
-            self._pending.discard(handle)
+        """A timed command waits on the injected clock (a test advances it, never waits)."""
+        async def fire(deadline: float) -> None:
+            await self.clock.sleep_until(deadline)
             self.run(message, client)
-        handle = asyncio.get_running_loop().call_later(delay, fire)
-        self._pending.add(handle)
+        task = asyncio.get_running_loop().create_task(fire(self.clock.monotonic() + delay))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     def run(self, message: Message, client: Client) -> None:
         """One command: route, check, double-trigger guard, call, reply."""
@@ -245,7 +246,7 @@ class OscServer:
         second, so a flood of garbage cannot flood the journal."""
         self.controller.count(f"osc.{reason}")
         self.controller.count("osc.errors")
-        now = time.monotonic()
+        now = self.clock.monotonic()
         last, hidden = self._last_log.get(reason, (-1e9, 0))
         if now - last < 1.0:
             self._last_log[reason] = (last, hidden + 1)
