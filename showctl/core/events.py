@@ -131,6 +131,8 @@ class Event:
 
 
 Listener = Callable[[Event], None]
+Unsubscribe = Callable[[], None]
+"""What `subscribe` returns: removes the listener."""
 
 
 class EventBus:
@@ -156,7 +158,7 @@ class EventBus:
             if not self._held:
                 self._deliver()
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
+    def subscribe(self, listener: Listener) -> Unsubscribe:
         """Add a listener; returns the function that removes it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None

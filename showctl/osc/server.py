@@ -54,7 +54,7 @@ class OscServer:
         self._pending: set[asyncio.Task[None]] = set()
         self._udp: UdpInput | None = None
         self._tcp: asyncio.Server | None = None
-        self._unsubscribe: Any = None
+        self._unsubscribe: events.Unsubscribe | None = None
         self._last_log: dict[str, tuple[float, int]] = {}
         self._time_push: asyncio.Task[None] | None = None
 
