@@ -115,7 +115,9 @@ class History:
     def scheduled(self, show: str, at: float) -> None:
         """The run of `show` the schedule just started belongs to the start at wall `at`."""
         self._queue.append((self._clock.time(),
-                            Event(_SCHEDULED, {"show": show, "scheduled": at})))
+                            # a note of its own kind, never on the bus:
+                            Event(_SCHEDULED, {"show": show,  # type: ignore[arg-type]
+                                               "scheduled": at})))
         self._wake.set()
 
     def _connection(self) -> sqlite3.Connection:

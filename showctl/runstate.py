@@ -29,7 +29,7 @@ class RunState:
     def __init__(self, controller: Controller) -> None:
         self.controller = controller
         self.path = Path(controller.config.venue.state_dir) / FILE
-        self._unsubscribe: Any = None
+        self._unsubscribe: events.Unsubscribe | None = None
 
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ import signal
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from showctl.alerts import AlertService
@@ -40,6 +40,15 @@ SHUTDOWN_BUDGET = 1.5  # seconds for the faces to close: the process exits withi
 LOGGED = (events.STATE, events.CUE, events.DEVICE, events.RUN, events.SCHEDULE)
 
 
+
+class Face(Protocol):
+    """What the service starts and stops: every face, the history, the simulator."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Service:
     def __init__(self, config: Config, *, simulate: bool = False) -> None:
         self.controller = Controller(config, SystemClock())
@@ -53,7 +62,7 @@ class Service:
         self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
         self.alerts = AlertService(self.controller, clock)
         self.power = PowerRunner(self.controller, clock)
-        self._started: list[Any] = []
+        self._started: list[Face] = []
         self.ready = False  # every face started
         self.controller.bus.subscribe(self._log_event)
 
@@ -85,7 +94,7 @@ class Service:
             await self._start(face)
         self.ready = True
 
-    async def _start(self, face: Any) -> None:
+    async def _start(self, face: Face | None) -> None:
         if face is not None:
             await face.start()
             self._started.append(face)

@@ -9,15 +9,16 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from showctl.core import events
 from showctl.core.check import CheckResult, RoomFacts, run_check
 from showctl.core.clock import Clock
-from showctl.core.engine import BUSY, Engine
+from showctl.core.engine import Engine
 from showctl.core.errors import BadArgument, CommandError, NotFound
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.power import PowerReport, PowerSequence
+from showctl.core.transport import BUSY, TransportState
 from showctl.files.loader import Config, load_config
 from showctl.model import Show, Venue
 from showctl.timecode import TimeFormatError, format_time, parse_time
@@ -39,7 +40,6 @@ def command(
     """A command: refused from inside an event listener (it would run in the middle of
     another command's events); its own events go out once it has completed."""
 
-    @functools.wraps(method)
     def run(self: Controller, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.bus.delivering:
             raise CommandError(f"{method.__name__} refused: commands cannot be issued from "
@@ -47,6 +47,7 @@ def command(
         with self.bus.held():
             return method(self, *args, **kwargs)
 
+    functools.update_wrapper(run, method)  # not @wraps: its _Wrapped type hides the signature
     return run
 
 
@@ -79,7 +80,7 @@ class Controller:
         return self.engine.venue
 
     @property
-    def state(self) -> str:
+    def state(self) -> TransportState:
         return self.engine.state
 
     @property
@@ -105,7 +106,7 @@ class Controller:
     @command
     def start(self, show: str, *, by: str, at: float | None = None) -> None:
         found = self._show(show)
-        if self.engine.state not in ("idle", "loaded"):
+        if self.engine.state not in (TransportState.IDLE, TransportState.LOADED):
             raise CommandError(f"cannot start while {self.engine.state}: stop the show first")
         self._apply_pending_venue()
         self.engine.load(found)
@@ -240,10 +241,21 @@ class Controller:
             return lines
         self._config = config
         self._pending_venue = config.venue
-        if self.engine.state == "idle":
+        if self.engine.state == TransportState.IDLE:
             self._apply_pending_venue()
         self._log("files reloaded")
         return []
+
+    def announce(self, message: str, *, level: events.LogLevel = "info") -> None:
+        """An operator-facing line from a face (the log, the dashboard's event log)."""
+        self._log(message, level)
+
+    def not_started(self, show: str, *, by: str, event: Literal["skip", "miss"], reason: str,
+                    scheduled: str) -> None:
+        """A start the schedule decided not to make (ISO `scheduled` instant), for the
+        history and the dashboard."""
+        self.bus.publish(events.RUN, self.clock.time(), show=show, by=by, event=event,
+                         outcome=None, reason=reason, scheduled=scheduled)
 
     def count(self, name: str, n: int = 1) -> None:
         self._counters[name] = self._counters.get(name, 0) + n
@@ -327,7 +339,7 @@ class Controller:
     def record_alert(self, **delivery: Any) -> None:
         """The alert service says what it sent, or failed to send (status, dashboard,
         metrics): {target, title, kinds, status: sent|retrying|failed, error, attempt}."""
-        entry = {"wall": self.clock.time(), **delivery}
+        entry = {"at": self.clock.time(), **delivery}
         self._alerts.append(entry)
         if entry["status"] in ("sent", "failed"):
             self.count(f"alerts.{entry['status']}")
@@ -383,7 +395,7 @@ class Controller:
     def _apply_pending_venue(self) -> None:
         """A venue reloaded during a show takes over as soon as the room is idle again
         (an idle room must not keep running on the old passcode or allow list)."""
-        if self._pending_venue is not None and self.engine.state == "idle":
+        if self._pending_venue is not None and self.engine.state == TransportState.IDLE:
             venue, self._pending_venue = self._pending_venue, None
             self.engine.use_venue(venue)
             self.bus.publish(events.VENUE, venue=venue.venue,
@@ -392,7 +404,7 @@ class Controller:
     def _publish_schedule(self) -> None:
         self.bus.publish(events.SCHEDULE, held=self._schedule_held, **self._schedule_info)
 
-    def _log(self, message: str, level: str = "info") -> None:
+    def _log(self, message: str, level: events.LogLevel = "info") -> None:
         log.log(logging.getLevelName(level.upper()), "%s", message)
         self.bus.publish(events.LOG, level=level, message=message)
 

@@ -18,19 +18,17 @@ from showctl.core.outputs import Outputs
 from showctl.core.plan import Plan, PlannedCue, compile_plan
 from showctl.core.seek import catch_up, cue_up, prefer_seek
 from showctl.core.timeline import DmxStream, Timeline
+from showctl.core.transport import LOADED, TransportState
 from showctl.model import Show, Venue
 from showctl.outputs.actions import Action
 from showctl.outputs.sender import UdpSender
-
-BUSY = frozenset({"prerolling", "running", "holding", "paused", "stopping"})
-LOADED = frozenset({"loaded", "prerolling", "running", "holding", "paused"})
 
 
 class Engine:
     def __init__(self, venue: Venue, clock: Clock, bus: events.EventBus) -> None:
         self.clock, self.bus = clock, bus
         self.dispatcher = Dispatcher(clock, UdpSender())
-        self.state = "idle"
+        self.state = TransportState.IDLE
         self.state_since = clock.time()  # wall instant of the last change (a hold's length)
         self.plan: Plan | None = None
         self.loads = 0  # counts loads: a face can tell a reloaded show from the one it drew
@@ -42,7 +40,7 @@ class Engine:
         self._t_start = 0.0  # monotonic instant the run starts (end of preroll)
         self._frozen = 0.0  # show time while the timeline stands still
         self._loaded_at = 0.0
-        self._resume_to = "running"
+        self._resume_to = TransportState.RUNNING
         self._resume: list[str] = []  # screens that `resume`/`go` must set playing
         self._stop_token = object()  # the end of a stop's fade
         self.on_idle: Callable[[], None] = lambda: None
@@ -66,7 +64,7 @@ class Engine:
 
     # -- reading --------------------------------------------------------------------
     def show_time(self) -> float:
-        if self.state in ("running", "prerolling"):
+        if self.state in (TransportState.RUNNING, TransportState.PREROLLING):
             return self.clock.monotonic() - self._t0
         return self._frozen
 
@@ -77,7 +75,7 @@ class Engine:
 
     # -- commands -------------------------------------------------------------------
     def load(self, show: Show) -> None:
-        if self.state not in ("idle", "loaded"):
+        if self.state not in (TransportState.IDLE, TransportState.LOADED):
             raise CommandError(f"cannot load while {self.state}: stop the show first")
         try:
             plan = compile_plan(show, self.venue)
@@ -87,18 +85,18 @@ class Engine:
         self.loads += 1
         self._frozen, self._loaded_at = 0.0, self.clock.monotonic()
         self.out.send_now(plan.preloads())
-        self._set_state("loaded")
+        self._set_state(TransportState.LOADED)
 
     def go(self, by: str, at: float | None = None) -> None:
         now = self.clock.monotonic()
         effect = self.out.effect()  # when every device can act together
-        if self.state == "holding":
+        if self.state == TransportState.HOLDING:
             self.out.send_now([Action(d, "resume") for d in self._resume])
             self._resume = []
             self._run_from(effect, self._frozen, self.next_index)
-            self._set_state("running")
+            self._set_state(TransportState.RUNNING)
             return
-        if self.state != "loaded":
+        if self.state != TransportState.LOADED:
             raise CommandError(f"cannot go while {self.state}")
         assert self.plan is not None
         start = self._frozen
@@ -114,43 +112,43 @@ class Engine:
         self._run_from(self._t_start, start, index, extra)
         if self._t_start > now:
             self.dispatcher.push(self._timeline, self._t_start,
-                                 callback=lambda: self._set_state("running"))
-            self._set_state("prerolling")
+                                 callback=lambda: self._set_state(TransportState.RUNNING))
+            self._set_state(TransportState.PREROLLING)
         else:
-            self._set_state("running")
+            self._set_state(TransportState.RUNNING)
 
     def pause(self) -> None:
-        if self.state not in ("running", "holding"):
+        if self.state not in (TransportState.RUNNING, TransportState.HOLDING):
             raise CommandError(f"cannot pause while {self.state}")
         self._resume_to = self.state
         self._halt()
         self._resume = self.devices.playing_screens()
         self.out.send_now([Action(d, "pause") for d in self._resume])
-        self._set_state("paused")
+        self._set_state(TransportState.PAUSED)
 
     def resume(self) -> None:
-        if self.state != "paused":
+        if self.state != TransportState.PAUSED:
             raise CommandError(f"cannot resume while {self.state}: only a paused show resumes")
-        if self._resume_to == "holding":
-            self._set_state("holding")  # players stay as they are until go
+        if self._resume_to == TransportState.HOLDING:
+            self._set_state(TransportState.HOLDING)  # players stay as they are until go
             return
         self.out.send_now([Action(d, "resume") for d in self._resume])
         self._resume = []
         self._run_from(self.out.effect(), self._frozen, self.next_index)
-        self._set_state("running")
+        self._set_state(TransportState.RUNNING)
 
     def stop(self, fade: float, by: str | None = None) -> None:
         if self.state not in LOADED:
             raise CommandError(f"cannot stop while {self.state}")
         if fade < 0:
             raise CommandError("fade must not be negative")
-        was_loaded = self.state == "loaded"
+        was_loaded = self.state == TransportState.LOADED
         self._halt()
         self.out.send_now(self.out.safe_actions(fade))
         if fade <= 0 or was_loaded:  # nothing ran: unload now, a new show may load at once
             self._finish("stopped", by)
             return
-        self._set_state("stopping")
+        self._set_state(TransportState.STOPPING)
         self.dispatcher.push(self._stop_token, self.clock.monotonic() + fade,
                              callback=lambda: self._finish("stopped", by))
         self.dispatcher.kick()
@@ -170,16 +168,16 @@ class Engine:
         if not 0 <= t <= self.plan.length:
             raise CommandError(f"{t} is outside the show (0 to {self.plan.length})")
         look = catch_up(self.plan, t, list(self.streams))
-        if self.state == "running":
+        if self.state == TransportState.RUNNING:
             self._halt()
             self.out.send_now(prefer_seek(look, self.devices))
             self._run_from(self.out.effect(), t, self.plan.index_after(t))
-        elif self.state == "prerolling":
+        elif self.state == TransportState.PREROLLING:
             self._halt()
             self.out.send_now(cue_up(look))
             self._run_from(self._t_start, t, self.plan.index_after(t), look)
             self.dispatcher.push(self._timeline, self._t_start,
-                                 callback=lambda: self._set_state("running"))
+                                 callback=lambda: self._set_state(TransportState.RUNNING))
         else:
             self.out.send_now(cue_up(look))
             self._frozen = t
@@ -227,7 +225,7 @@ class Engine:
         if planned.cue.hold:
             self._halt()
             self._frozen = planned.at
-            self._set_state("holding")
+            self._set_state(TransportState.HOLDING)
 
     def _on_end(self) -> None:
         self._halt()
@@ -242,12 +240,12 @@ class Engine:
                 self.plan.show.id if self.plan else None, self.state
             time = round(self.show_time(), 3)
             self.plan, self.current, self.next_index, self._frozen = None, None, 0, 0.0
-            self.started_by, self._resume, self.state = None, [], "idle"
+            self.started_by, self._resume, self.state = None, [], TransportState.IDLE
             self.on_idle()
-            if previous != "idle":
+            if previous != TransportState.IDLE:
                 self.state_since = self.clock.time()
-                self.bus.publish(events.STATE, state="idle", previous=previous, show=show,
-                                 time=time)
+                self.bus.publish(events.STATE, state=TransportState.IDLE, previous=previous,
+                                 show=show, time=time)
             if started_by is not None:
                 self.bus.publish(events.RUN, show=show, by=started_by, event="end",
                                  outcome=outcome, reason=reason, ended_by=by)
@@ -263,7 +261,7 @@ class Engine:
                          name=planned.cue.name, at=planned.at, devices=list(planned.devices),
                          deadline_wall=wall)
 
-    def _set_state(self, state: str, *, moved: bool = False) -> None:
+    def _set_state(self, state: TransportState, *, moved: bool = False) -> None:
         """Publishes a change (or, with `moved`, a playhead jump within one state)."""
         previous, self.state = self.state, state
         if previous == state and not moved:

@@ -11,35 +11,152 @@ while others are being delivered waits its turn, so every listener sees the same
 `delivering` tells the core that a listener is running (a command from there is refused).
 """
 
-from __future__ import annotations
-
 import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal, NotRequired, TypedDict, Unpack, overload
+
+from showctl.core.transport import TransportState
 
 log = logging.getLogger(__name__)
 
-# Event kinds and what `data` holds (docs/architecture.md is the full list):
-STATE = "state"  # transport changed: {"state", "show", "time"}
-CUE = "cue"  # cue dispatched: {"show", "cue", "name", "at", "devices", "deadline"}
-DEVICE = "device"  # device online/offline: {"device", "online", "last_seen"}
-SCHEDULE = "schedule"  # schedule held/released/next start: {"held", "next", ...}
-RUN = "run"  # a run began or ended (history): {"show", "by", "outcome", ...}
-LOG = "log"  # an operator-facing log line: {"level", "message"}
-FILES = "files"  # files (re)loaded: {"shows", "rejected", "last_good"}; see Controller.reload
-VENUE = "venue"  # a new venue is in force (a reload, once idle): {"venue", "source"}
-POWER = "power"  # the room's power: {"state", "by", "report"} (report: when a sequence ends)
-CHECK = "check"  # a self-check's result: {"at", "by", "ready", "findings"}
-ALERT = "alert"  # an alert sent, retried or failed: {"target", "title", "kinds", "status", ...}
+EventKind = Literal["state", "cue", "device", "schedule", "run", "log", "files", "venue",
+                    "power", "check", "alert"]
+
+STATE: Final = "state"
+CUE: Final = "cue"
+DEVICE: Final = "device"
+SCHEDULE: Final = "schedule"
+RUN: Final = "run"
+LOG: Final = "log"
+FILES: Final = "files"
+VENUE: Final = "venue"
+POWER: Final = "power"
+CHECK: Final = "check"
+ALERT: Final = "alert"
+
+
+# What `data` holds for each kind; each docstring says when it goes out. The events
+# table of docs/architecture.md is these (tests/foundation/test_vocabulary.py checks it).
+class StateData(TypedDict):
+    """on every transport change, and on a seek (`previous` = `state`)"""
+
+    state: TransportState
+    previous: TransportState
+    show: str | None
+    time: float
+
+
+class CueData(TypedDict):
+    """per cue dispatched (or fired); `deadline_wall`: the wall instant it takes effect"""
+
+    show: str
+    cue: str
+    name: str
+    at: float
+    devices: list[str]
+    deadline_wall: float
+
+
+class DeviceData(TypedDict):
+    """when a device goes online/offline (with `reason` when offline)"""
+
+    device: str
+    online: bool
+    last_seen: float | None
+    reason: NotRequired[str | None]
+
+
+class ScheduleData(TypedDict):
+    """when held/released or the plan of starts changes"""
+
+    held: bool
+    next: dict[str, Any] | None
+    today: list[dict[str, Any]]
+
+
+class RunData(TypedDict):
+    """a run starts or ends, or a scheduled start is skipped or missed (the history); an
+    `end` says who or what ended it in `ended_by` (`web:alice`, `end of show`, `shutdown`...)"""
+
+    show: str | None
+    by: str
+    event: Literal["start", "end", "skip", "miss"]
+    outcome: str | None
+    reason: str | None
+    scheduled: NotRequired[str]
+    ended_by: NotRequired[str | None]
+
+
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+
+class LogData(TypedDict):
+    """an operator-facing line"""
+
+    level: LogLevel
+    message: str
+
+
+class FilesData(TypedDict):
+    """after every load of the files (`status()["files"]`)"""
+
+    shows: list[str]
+    rejected: list[dict[str, Any]]
+    last_good: dict[str, Any]
+
+
+class VenueData(TypedDict):
+    """a reloaded venue is now in force (at once, or once idle)"""
+
+    venue: str
+    source: str | None
+
+
+class PowerData(TypedDict):
+    """the room's power sequence began (`report` None) or ended (`report`: per device)"""
+
+    state: str
+    by: str
+    report: dict[str, Any] | None
+
+
+class CheckData(TypedDict):
+    """a self-check's result (`status()["check"]`)"""
+
+    at: float
+    by: str
+    ready: bool
+    findings: list[dict[str, Any]]
+
+
+class AlertData(TypedDict):
+    """an alert message sent, to be retried, or failed (`status()["alerts"]`)"""
+
+    at: float
+    target: str
+    title: str
+    kinds: list[str]
+    status: Literal["sent", "retrying", "failed"]
+    error: str | None
+    attempt: int
+
+
+PAYLOADS: dict[EventKind, type] = {
+    STATE: StateData, CUE: CueData, DEVICE: DeviceData, SCHEDULE: ScheduleData,
+    RUN: RunData, LOG: LogData, FILES: FilesData, VENUE: VenueData,
+    POWER: PowerData, CHECK: CheckData, ALERT: AlertData,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    kind: str
+    """`data` holds the keys of `PAYLOADS[kind]`."""
+
+    kind: EventKind
     data: dict[str, Any]
     wall: float = field(default_factory=time.time)
 
@@ -48,6 +165,8 @@ class Event:
 
 
 Listener = Callable[[Event], None]
+Unsubscribe = Callable[[], None]
+"""What `subscribe` returns: removes the listener."""
 
 
 class EventBus:
@@ -73,12 +192,47 @@ class EventBus:
             if not self._held:
                 self._deliver()
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
+    def subscribe(self, listener: Listener) -> Unsubscribe:
         """Add a listener; returns the function that removes it."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def publish(self, kind: str, wall: float | None = None, **data: Any) -> Event:
+    @overload
+    def publish(self, kind: Literal["state"], wall: float | None = None,
+                **data: Unpack[StateData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["cue"], wall: float | None = None,
+                **data: Unpack[CueData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["device"], wall: float | None = None,
+                **data: Unpack[DeviceData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["schedule"], wall: float | None = None,
+                **data: Unpack[ScheduleData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["run"], wall: float | None = None,
+                **data: Unpack[RunData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["log"], wall: float | None = None,
+                **data: Unpack[LogData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["files"], wall: float | None = None,
+                **data: Unpack[FilesData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["venue"], wall: float | None = None,
+                **data: Unpack[VenueData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["power"], wall: float | None = None,
+                **data: Unpack[PowerData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["check"], wall: float | None = None,
+                **data: Unpack[CheckData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["alert"], wall: float | None = None,
+                **data: Unpack[AlertData]) -> Event: ...
+
+    def publish(self, kind: EventKind, wall: float | None = None, **data: Any) -> Event:
+        """mypy checks each kind's keys and types at every call (the overloads above)."""
         event = Event(kind, data) if wall is None else Event(kind, data, wall)
         self._queue.append(event)
         if not self._held:

@@ -17,7 +17,6 @@ import inspect
 import json
 import logging
 import socket
-import time
 from collections.abc import Awaitable
 from functools import lru_cache
 from ipaddress import ip_address
@@ -54,11 +53,11 @@ class OscServer:
         self.max_packet = max_packet
         self.clients = Clients(self.clock, osc.passcode)
         self.connections: set[TcpInput] = set()
-        self._pending: set[asyncio.TimerHandle] = set()
+        self._pending: set[asyncio.Task[None]] = set()
         self._long: set[asyncio.Task[None]] = set()  # power and check, replied when done
         self._udp: UdpInput | None = None
         self._tcp: asyncio.Server | None = None
-        self._unsubscribe: Any = None
+        self._unsubscribe: events.Unsubscribe | None = None
         self._last_log: dict[str, tuple[float, int]] = {}
         self._time_push: asyncio.Task[None] | None = None
 
@@ -185,11 +184,13 @@ class OscServer:
                 self._later(tag - now, message, client)
 
     def _later(self, delay: float, message: Message, client: Client) -> None:
-        def fire() -> None:
-            self._pending.discard(handle)
+        """A timed command waits on the injected clock (a test advances it, never waits)."""
+        async def fire(deadline: float) -> None:
+            await self.clock.sleep_until(deadline)
             self.run(message, client)
-        handle = asyncio.get_running_loop().call_later(delay, fire)
-        self._pending.add(handle)
+        task = asyncio.get_running_loop().create_task(fire(self.clock.monotonic() + delay))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     def run(self, message: Message, client: Client) -> None:
         """One command: route, check, double-trigger guard, call, reply."""
@@ -272,7 +273,7 @@ class OscServer:
         second, so a flood of garbage cannot flood the journal."""
         self.controller.count(f"osc.{reason}")
         self.controller.count("osc.errors")
-        now = time.monotonic()
+        now = self.clock.monotonic()
         last, hidden = self._last_log.get(reason, (-1e9, 0))
         if now - last < 1.0:
             self._last_log[reason] = (last, hidden + 1)

@@ -13,8 +13,9 @@ english/), sections 4.1-4.8 (POWR, INPT, AVMT, ERST, LAMP) and 5 (authentication
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from aiopjlink import PJLink
 from aiopjlink.projector import (
@@ -25,6 +26,8 @@ from aiopjlink.projector import (
     PJLinkException,
     PJLinkPassword,
 )
+
+T = TypeVar("T")
 
 PORT = 4352
 Power = Literal["off", "on", "cooling", "warming"]
@@ -107,7 +110,7 @@ class Projector:
         """Any class 1 command (`command("AVMT", "31")`); returns the projector's answer."""
         return await self._run(lambda link: link.transmit(body, param))
 
-    async def _run(self, job: Any) -> Any:
+    async def _run(self, job: Callable[[_Link], Awaitable[T]]) -> T:
         try:
             async with asyncio.timeout(self.timeout * 3):
                 async with PJLink(self.host, self.port, self.password,
@@ -139,7 +142,8 @@ class _Link:
         self.pj = pj
 
     async def transmit(self, body: str, param: str) -> str:
-        return await self.pj.transmit(body, param, PJLink.C1)
+        answer: str = await self.pj.transmit(body, param, PJLink.C1)
+        return answer
 
     async def transmit_ok(self, body: str, param: str) -> None:
         answer = await self.transmit(body, param)

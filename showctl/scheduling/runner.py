@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from apscheduler.job import Job
@@ -21,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
-from showctl.core.events import DEVICE, LOG, RUN, SCHEDULE, STATE, Event
+from showctl.core.events import DEVICE, RUN, SCHEDULE, STATE, Event
 from showctl.history import History
 from showctl.scheduling.calendar import next_start, starts
 from showctl.scheduling.forecast import WARN_AHEAD, forecast, offline_text
@@ -308,20 +309,19 @@ class ScheduleRunner:
         limit = later.at if later else at + timedelta(days=1)
         return limit - timedelta(seconds=self._schedule.policy.preload)
 
-    def _finish(self, at: datetime, show: str, kind: str, reason: str, *,
+    def _finish(self, at: datetime, show: str, kind: Literal["skip", "miss"], reason: str, *,
                 quiet: bool = False) -> None:
         """Records a start that did not happen: a run event for the history, a log line
         (unless `quiet`: the caller says it once for several)."""
         self._status[(at, show)] = STATUS[kind]
-        self.controller.bus.publish(RUN, self.clock.time(), show=show, by=BY, event=kind,
-                                    outcome=None, reason=reason, scheduled=at.isoformat())
+        self.controller.not_started(show, by=BY, event=kind, reason=reason,
+                                    scheduled=at.isoformat())
         if not quiet:
             self._say(f"scheduled {show} at {when(at)} {STATUS[kind]}: {reason}")
 
     def _say(self, message: str) -> None:
         """A warning in the log and on the dashboard."""
-        log.warning("%s", message)
-        self.controller.bus.publish(LOG, self.clock.time(), level="warning", message=message)
+        self.controller.announce(message, level="warning")
 
     def _on_event(self, event: Event) -> None:
         if event.kind in (STATE, DEVICE, SCHEDULE) and self._tasks:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
-from showctl.core.events import LOG
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +50,7 @@ class ScheduleWatch:
         except CommandError as exc:
             errors = [str(exc)]
         for line in errors:
-            log.error("schedule not reloaded: %s", line)
-            self.controller.bus.publish(
-                LOG, level="error", message=f"schedule not reloaded: {line}"
-            )
+            self.controller.announce(f"schedule not reloaded: {line}", level="error")
         self._mtime = self._stat()
         self._check()
         return errors

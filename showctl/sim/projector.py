@@ -101,7 +101,7 @@ class ProjectorSim:
         while True:
             line = (await asyncio.wait_for(reader.readuntil(b"\r"), IDLE_CLOSE))[:-1]
             text = line.decode("ascii", "replace")
-            if first and token is not None:
+            if first and token is not None and self.password is not None:
                 digest = hashlib.md5((token + self.password).encode()).hexdigest()
                 if not text.startswith(digest):
                     self.auth_failures += 1

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
 from showctl.core.controller import Controller
-from showctl.core.events import Event
+from showctl.core.events import Event, Unsubscribe
 from showctl.errors import UserError
 from showctl.history import History
 from showctl.web import api, metrics, pages, room
@@ -85,7 +84,7 @@ class WebServer:
         self._runner: web.AppRunner | None = None
         self._serving: tuple[str, int] | None = None
         self._told: tuple[str, int] | None = None
-        self._unsubscribe: Any = None
+        self._unsubscribe: Unsubscribe | None = None
         self.demo_link: str | None = None
 
     @property

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from showctl.codec.osc import encode_bundle, encode_message
@@ -67,18 +64,17 @@ async def test_subscription_expires_after_60_s_of_silence(rig: Rig) -> None:
 
 async def test_bundle_in_the_future_runs_at_its_timetag_without_blocking(rig: Rig) -> None:
     c = await rig.udp()
-    lead = 0.3  # real seconds: the loop's timer runs timed messages
-    due = rig.clock.time() + lead
+    due = rig.clock.time() + 30.0  # on the injected clock: the test moves it
     c.send_raw(encode_bundle(due, [encode_message("/showctl/schedule/hold"),
                                    encode_message("/showctl/heartbeat", "screen1")]))
-    sent = time.monotonic()
     assert (await c.ask("/showctl/status"))["data"]["schedule"]["held"] is False  # not yet
+    await rig.clock.advance(29.9)
+    assert (await c.ask("/showctl/status"))["data"]["schedule"]["held"] is False  # not yet
+    await rig.clock.advance(0.1)
     first = await c.next()
-    waited = time.monotonic() - sent
     assert first[0] == "/showctl/reply/showctl/schedule/hold"
     assert (await c.next())[0] == "/showctl/reply/showctl/heartbeat"
     assert rig.controller.schedule_held
-    assert lead - 0.05 <= waited <= lead + 1.0
 
     now_bundle = encode_bundle(None, [encode_message("/showctl/schedule/release")])
     c.send_raw(now_bundle)
@@ -97,7 +93,7 @@ async def test_stop_cancels_timed_messages(rig: Rig) -> None:
     c.send_raw(encode_bundle(rig.clock.time() + 0.2, [encode_message("/showctl/schedule/hold")]))
     await c.ask("/showctl/status")
     await rig.server.stop()
-    await asyncio.sleep(0.4)  # past the timetag: proves the cancelled message never runs
+    await rig.clock.advance(0.4)  # past the timetag: proves the cancelled message never runs
     assert not rig.controller.schedule_held
 
 

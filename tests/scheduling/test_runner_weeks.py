@@ -24,7 +24,8 @@ async def test_spring_week_starts_every_show_on_time(tmp_path):
     assert len(setup.runs("end")) == len(SPRING)
     assert all(r["outcome"] == "completed" and r["by"] == "schedule" for r in setup.runs("end"))
     assert setup.runs("skip") == [] and setup.runs("miss") == []
-    assert elapsed < 1, f"a FakeClock week took {elapsed:.1f} s"
+    # nothing waits in real time (speed is bench/'s to measure: 1 s failed at load ~12)
+    assert elapsed < 10, f"a FakeClock week took {elapsed:.1f} s"
     assert info["next"] == {"at": "2026-03-30T02:30:00+02:00", "show": "night",
                             "title": "Night show", "warning": None}
     assert [(t["at"][:16], t["status"]) for t in info["today"][:2]] == [

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, async_playwright
 
 from showctl.core.clock import FakeClock
 from showctl.core.controller import Controller
@@ -63,3 +66,17 @@ async def login(client, name: str) -> dict[str, str]:
 
 def bearer(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TOKENS[role]}"}
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium, launched once for the whole session (a launch costs ~1 s of the
+    two shared cores); each test opens its own context. A test module using it runs on the
+    session's loop: `pytestmark = pytest.mark.asyncio(loop_scope="session")`."""
+    from tests.web.rig import CHROMIUM_ARGS  # rig imports this module
+
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                            args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()

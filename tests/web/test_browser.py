@@ -9,35 +9,38 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 import yaml
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.support import free_port
 from tests.web.conftest import PASSWORDS
-from tests.web.rig import CHROMIUM_ARGS, RING_SHOW, open_rig
+from tests.web.rig import RING_SHOW, open_rig
 
 WAIT = 8000  # ms: generous, the machine is shared
 
 
-@pytest.fixture
+# The session's one chromium (tests/web/conftest.py) lives on the session's loop.
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
 async def rig(tmp_path):
     room = await open_rig(tmp_path)
     yield room
     await room.close()
 
 
-@pytest.fixture
-async def page():
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                           args=CHROMIUM_ARGS)
-        # a tablet set to another time zone than the venue's (Europe/Paris)
-        context = await browser.new_context(viewport={"width": 1280, "height": 860},
-                                            timezone_id="America/New_York")
-        tab = await context.new_page()
-        tab.set_default_timeout(WAIT)
-        yield tab
-        await browser.close()
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(browser: Browser):
+    """A fresh tab in a fresh context (no cookies of another test): a tablet set to another
+    time zone than the venue's (Europe/Paris)."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 860},
+                                        timezone_id="America/New_York")
+    tab = await context.new_page()
+    tab.set_default_timeout(WAIT)
+    yield tab
+    await context.close()
 
 
 async def log_in(page: Page, url: str, name: str) -> None:
