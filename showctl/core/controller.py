@@ -54,6 +54,7 @@ class Controller:
         self.clock = clock
         self.bus = bus or events.EventBus()
         self.engine = Engine(config.venue, clock, self.bus)
+        self.engine.on_answer = self._answered
         self._pending_venue: Venue | None = None
         self._schedule_held = False
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
@@ -205,11 +206,39 @@ class Controller:
         devices = self.engine.devices
         if device_id not in devices.online:
             raise NotFound(f"no device {device_id!r} in the venue")
+        if device_id in devices.answering:
+            raise CommandError(f"device {device_id!r} answers in its own protocol: it is "
+                               "online when it answers, heartbeats in its name do not count")
+        self._seen(device_id)
+
+    def _answered(self, device_id: str, said: dict[str, Any]) -> None:
+        """The device answered in its own protocol (core.liveness): online, and what it
+        said about itself (Eos's active cue, a projector's status) kept for status()."""
+        devices = self.engine.devices
+        if device_id not in devices.online:
+            return
+        changed = bool(said) and devices.said.get(device_id) != {
+            **devices.said.get(device_id, {}), **said}
+        if said:
+            devices.said[device_id] = {**devices.said.get(device_id, {}), **said}
+        if not self._seen(device_id) and changed:
+            self.bus.publish(events.DEVICE, device=device_id, online=True,
+                             last_seen=devices.last_seen.get(device_id),
+                             said=devices.said[device_id])
+
+    def _seen(self, device_id: str) -> bool:
+        """True (and published) when the device just came online."""
+        devices = self.engine.devices
         wall = self.clock.time()
-        if devices.seen(device_id, wall):
+        came = devices.seen(device_id, wall)
+        if came and devices.said.get(device_id):
+            self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall,
+                             said=devices.said[device_id])
+        elif came:
             self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall)
         if self._watch is None or self._watch.done():
             self._watch = asyncio.get_running_loop().create_task(self._watch_liveness())
+        return came
 
     async def _watch_liveness(self) -> None:
         """Marks devices offline when their heartbeats stop; ends when none is online."""

@@ -1,5 +1,6 @@
 """What the controller knows of each device: what it was last told to do (so status can
-say what each screen plays, and where), and whether it is alive (heartbeats)."""
+say what each screen plays, and where), whether it is alive (its own answers where the
+product can answer, heartbeats otherwise), and what it last said about itself."""
 
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ class DeviceBook:
         # why, so the operator can tell a dead player from a cable from a typo
         self.offline_since: dict[str, float] = {}
         self.offline_reason: dict[str, str] = {}
+        self.answering: set[str] = set()  # devices online by their own answers
+        self.said: dict[str, dict[str, Any]] = {}  # their latest feedback, per device
 
     def apply(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
@@ -86,7 +89,8 @@ class DeviceBook:
         gone = [d for d, on in self.online.items()
                 if on and wall - self.last_seen.get(d, 0.0) > timeout]
         for device in gone:
-            self.went_offline(device, wall, f"no heartbeat for {timeout:g} s")
+            said = "no answer" if device in self.answering else "no heartbeat"
+            self.went_offline(device, wall, f"{said} for {timeout:g} s")
         return gone
 
     def playing_screens(self) -> list[str]:
@@ -102,7 +106,9 @@ class DeviceBook:
             return {"offline_since": None, "offline_reason": None}
         return {"offline_since": self.offline_since.get(device_id),
                 "offline_reason": self.offline_reason.get(
-                    device_id, "never heard from: no heartbeat since the controller started")}
+                    device_id, "never answered since the controller started"
+                    if device_id in self.answering else
+                    "never heard from: no heartbeat since the controller started")}
 
     def offline_of(self, devices: list[str] | tuple[str, ...]) -> list[str]:
         """Which of `devices` are offline now."""
@@ -113,6 +119,8 @@ class DeviceBook:
             {"id": d.id, "kind": d.kind, "index": d.index, "angle": d.angle,
              "online": self.online.get(d.id, False), "last_seen": self.last_seen.get(d.id),
              **self._offline_json(d.id),
+             "liveness": "answers" if d.id in self.answering else "heartbeat",
+             "said": self.said.get(d.id, {}),
              "output": self.outputs[d.id].as_json(now)}
             for d in self.venue.devices
         ]

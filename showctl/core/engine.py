@@ -8,6 +8,7 @@ before touching anything, so nothing is ever half-applied.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from showctl.core import events
 from showctl.core.clock import Clock
@@ -46,13 +47,16 @@ class Engine:
         self.on_idle: Callable[[], None] = lambda: None
         """Called once the engine is idle, before the `idle` event goes out (the
         controller swaps in a venue that waited for the show to end)."""
+        self.on_answer: Callable[[str, dict[str, Any]], None] = lambda device, said: None
+        """Called when a device answered in its own protocol (core.liveness)."""
         self.use_venue(venue)
 
     def use_venue(self, venue: Venue) -> None:
         """A new venue (reload) takes effect here, only while idle."""
         previous: Outputs | None = getattr(self, "out", None)
         self.venue = venue
-        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous)
+        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous,
+                                    answered=lambda device, said: self.on_answer(device, said))
 
     @property
     def devices(self) -> DeviceBook:
@@ -273,4 +277,5 @@ class Engine:
                          time=round(self.show_time(), 3))
 
     async def close(self) -> None:
+        await self.out.links.aclose()
         await self.dispatcher.close()

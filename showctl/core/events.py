@@ -58,12 +58,15 @@ class CueData(TypedDict):
 
 
 class DeviceData(TypedDict):
-    """when a device goes online/offline (with `reason` when offline)"""
+    """when a device goes online/offline (with `reason` when offline), and when what a
+    device that answers for itself says changes (`said`: Eos's active cue, a projector's
+    status; core.liveness)"""
 
     device: str
     online: bool
     last_seen: float | None
     reason: NotRequired[str | None]
+    said: NotRequired[dict[str, Any]]
 
 
 class ScheduleData(TypedDict):

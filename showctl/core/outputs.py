@@ -5,10 +5,12 @@ dispatcher, see timeline.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from showctl.core.clock import Clock
 from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
+from showctl.core.liveness import Answered, DeviceLinks
 from showctl.core.timeline import DmxStream
 from showctl.model import Venue
 from showctl.outputs.actions import Action
@@ -17,16 +19,22 @@ from showctl.outputs.router import Router
 
 class Outputs:
     def __init__(self, venue: Venue, clock: Clock, dispatcher: Dispatcher,
-                 previous: Outputs | None = None) -> None:
+                 previous: Outputs | None = None,
+                 answered: Answered | None = None) -> None:
         self.venue, self.clock, self.dispatcher = venue, clock, dispatcher
         self.router = Router(venue)
         self.devices = DeviceBook(venue)
+        self.links = DeviceLinks(venue, self.router, clock, dispatcher.sender,
+                                 answered or _ignore)
+        self.devices.answering = self.links.answering
         dispatcher.lead = self.router.max_lead
         self.streams = {d: DmxStream(d, self.router, dispatcher)
                         for d in self.router.dmx_devices()}
         self._held = object()  # immediate commands held back for slower devices
         if previous is not None:
+            previous.links.close()  # before ours open: a feedback port is bound again
             self._carry(previous)
+        self.links.start()
 
     def _carry(self, previous: Outputs) -> None:
         """A reload changes the files, not the room: what each device that stays is doing
@@ -44,6 +52,8 @@ class Outputs:
                     book.offline_reason[device] = old.offline_reason[device]
                 if device in old.lights:
                     book.lights[device] = old.lights[device]
+                if device in old.said:
+                    book.said[device] = old.said[device]
         for device, stream in self.streams.items():
             if device in previous.streams:
                 stream.mixer = previous.streams[device].mixer
@@ -93,3 +103,7 @@ class Outputs:
             channels.update(look.levels)
             actions.append(Action(device, "levels", (tuple(sorted(channels.items())), fade)))
         return actions
+
+
+def _ignore(device: str, said: dict[str, Any]) -> None:
+    return None

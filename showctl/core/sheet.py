@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from showctl.codec.osc import format_message
 from showctl.core.plan import compile_plan
 from showctl.model import Cue, Show, Venue
 from showctl.outputs.actions import Action
 from showctl.outputs.dmx import FRAME
+from showctl.outputs.profiles import Transport
 from showctl.outputs.router import Router
 from showctl.timecode import format_time
 
@@ -54,4 +54,30 @@ def describe(action: Action, router: Router) -> list[str]:
     messages = profile.messages(action)
     if not messages:
         return [f"({action.kind}: not supported by profile {profile.name!r}: nothing sent)"]
-    return [format_message(*m) for m in messages]
+    return [profile.show(*m) for m in messages]
+
+
+def delivery(venue: Venue) -> list[tuple[str, str, str]]:
+    """(device, profile, how it gets its commands) for each device: bundle or plain
+    messages, when they leave, over what: the part of the sheet a profile decides."""
+    router = Router(venue)
+    out = []
+    for device in venue.devices:
+        profile = router.profiles[device.id]
+        try:
+            wire = profile.wire.value
+        except ValueError as exc:
+            wire = f"({exc})"
+        if profile.wire is Transport.PJLINK:
+            how = "PJLink command lines at the instant"
+        elif profile.timetags:
+            lead = router.lead[device.id]
+            how = (f"one bundle per cue timetagged with its instant (timetags honoured), "
+                   f"sent {lead * 1000:g} ms ahead")
+        else:
+            how = f"plain messages at the instant (bundles {profile.bundles.value})"
+        where = f"{'tcp' if profile.wire is Transport.PJLINK else wire} " \
+            f"{device.host}:{device.port}"
+        limit = f", packets up to {profile.max_packet} bytes" if profile.max_packet < 1472 else ""
+        out.append((device.id, profile.name, f"{how}; {where}{limit}"))
+    return out

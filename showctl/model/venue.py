@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -35,7 +35,7 @@ class Device(Frozen):
     universe: Whole = Field(default=0, ge=0, description="DMX universe (ola profile)")
     # What some products need (docs/profiles.md); each profile names the ones it takes
     # (`Profile.options`) and the files' checks refuse the others.
-    transport: Literal["udp", "tcp", "tcp-slip", "tcp-length"] | None = Field(
+    transport: Literal["udp", "tcp", "tcp-slip", "tcp-length-prefixed"] | None = Field(
         default=None, description="udp, or tcp (the product's framing); default: udp")
     password: str | None = Field(default=None, description="PJLink password (pjlink)")
     passcode: str | None = Field(default=None, description="workspace passcode (qlab)")
@@ -53,6 +53,11 @@ class Device(Frozen):
     feedback_port: Whole | None = Field(
         default=None, ge=1, le=65535,
         description="UDP port the controller listens on for this device's replies")
+
+    OPTIONS: ClassVar[tuple[str, ...]] = (
+        "transport", "password", "passcode", "workspace", "cue_list", "sequence", "playback",
+        "layer", "prefix", "input", "feedback_port")
+    """The product options: each profile takes some (`Profile.options`), refuses others."""
 
     @model_validator(mode="after")
     def _screens_have_an_index(self) -> Device:
