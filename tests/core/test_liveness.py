@@ -51,6 +51,7 @@ def controller(tmp_path: Path, device: dict, shows: list | None = None) -> Contr
     raw = yaml.safe_load(path.read_text())
     raw["devices"] = [d for d in raw["devices"] if d["id"] != "lights"] + [device]
     raw["osc"]["heartbeat_timeout"] = TIMEOUT
+    raw["safe_look"] = {"lights": "1", "fade": 0}  # a cue number every console can fire
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     return Controller(load_config(path), SystemClock())
 
