@@ -14,6 +14,7 @@ from showctl.core import events
 from showctl.core.clock import Clock
 from showctl.core.engine import Engine
 from showctl.core.errors import BadArgument, CommandError, NotFound
+from showctl.core.mix import check_level
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.transport import BUSY, TransportState
 from showctl.files.loader import Config, load_config
@@ -169,6 +170,23 @@ class Controller:
         self.engine.fire(cue_id)
         self._log(f"{by}: fired cue {cue_id}")
 
+    # -- sound ------------------------------------------------------------------------
+    @command
+    def set_volume(self, db: float, fade: float = 0.0, *, by: str) -> None:
+        """The room's master volume (dB, -80 silent to +12), on top of every cue's level;
+        audio devices follow at once, over `fade` seconds. Allowed in any state."""
+        try:
+            db, fade = check_level(db, fade, MAX_FADE)
+        except ValueError as exc:
+            raise BadArgument(str(exc)) from None
+        self.engine.set_volume(db, fade, by)
+        self._log(f"{by}: master volume {db:+g} dB" + (f" over {fade:g} s" if fade else ""))
+
+    @property
+    def volume(self) -> float:
+        """The master volume in force (dB)."""
+        return self.engine.out.master.db
+
     # -- schedule, devices, files -----------------------------------------------------
     @command
     def hold_schedule(self, *, by: str) -> None:
@@ -305,7 +323,8 @@ class Controller:
             "current_cue": _cue_json(current),
             "next_cue": _cue_json(upcoming),
             "started_by": engine.started_by,
-            "devices": engine.devices.as_json(now),
+            "devices": engine.devices.as_json(now, engine.out.master.db),
+            "volume": engine.out.master.as_json(),
             "lighting": {"lights": lights, "levels": levels},
             "schedule": {"held": self._schedule_held, **self._schedule_info},
             "counters": dict(self._counters),
@@ -332,9 +351,13 @@ class Controller:
         (an idle room must not keep running on the old passcode or allow list)."""
         if self._pending_venue is not None and self.engine.state == TransportState.IDLE:
             venue, self._pending_venue = self._pending_venue, None
+            before = self.engine.venue.volume
             self.engine.use_venue(venue)
             self.bus.publish(events.VENUE, venue=venue.venue,
                              source=str(venue.source) if venue.source else None)
+            if venue.volume != before:  # the installer changed the room's level
+                self.engine.set_volume(venue.volume, 0.0, "venue")
+                self._log(f"venue: master volume {venue.volume:+g} dB (the venue's changed)")
 
     def _publish_schedule(self) -> None:
         self.bus.publish(events.SCHEDULE, held=self._schedule_held, **self._schedule_info)

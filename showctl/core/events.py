@@ -23,7 +23,8 @@ from showctl.core.transport import TransportState
 
 log = logging.getLogger(__name__)
 
-EventKind = Literal["state", "cue", "device", "schedule", "run", "log", "files", "venue"]
+EventKind = Literal["state", "cue", "device", "schedule", "run", "log", "files", "venue",
+                    "volume"]
 
 STATE: Final = "state"
 CUE: Final = "cue"
@@ -33,6 +34,7 @@ RUN: Final = "run"
 LOG: Final = "log"
 FILES: Final = "files"
 VENUE: Final = "venue"
+VOLUME: Final = "volume"
 
 
 # What `data` holds for each kind; each docstring says when it goes out. The events
@@ -115,9 +117,17 @@ class VenueData(TypedDict):
     source: str | None
 
 
+class VolumeData(TypedDict):
+    """the master volume changed (`by`: who set it; `venue`: its `volume:` changed)"""
+
+    db: float
+    fade: float
+    by: str
+
+
 PAYLOADS: dict[EventKind, type] = {
     STATE: StateData, CUE: CueData, DEVICE: DeviceData, SCHEDULE: ScheduleData,
-    RUN: RunData, LOG: LogData, FILES: FilesData, VENUE: VenueData,
+    RUN: RunData, LOG: LogData, FILES: FilesData, VENUE: VenueData, VOLUME: VolumeData,
 }
 
 
@@ -190,6 +200,9 @@ class EventBus:
     @overload
     def publish(self, kind: Literal["venue"], wall: float | None = None,
                 **data: Unpack[VenueData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["volume"], wall: float | None = None,
+                **data: Unpack[VolumeData]) -> Event: ...
 
     def publish(self, kind: EventKind, wall: float | None = None, **data: Any) -> Event:
         """mypy checks each kind's keys and types at every call (the overloads above)."""

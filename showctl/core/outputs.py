@@ -11,6 +11,8 @@ from showctl.core.clock import Clock
 from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
 from showctl.core.liveness import Answered, DeviceLinks
+from showctl.core.mix import Master
+from showctl.core.playerclock import PlayerClock
 from showctl.core.timeline import DmxStream
 from showctl.model import Venue
 from showctl.outputs.actions import Action
@@ -27,6 +29,8 @@ class Outputs:
         self.links = DeviceLinks(venue, self.router, clock, dispatcher.sender,
                                  answered or _ignore)
         self.devices.answering = self.links.answering
+        self.players = PlayerClock(self.devices, self.router)
+        self.master = Master(db=venue.volume)
         dispatcher.lead = self.router.max_lead
         self.streams = {d: DmxStream(d, self.router, dispatcher)
                         for d in self.router.dmx_devices()}
@@ -39,6 +43,7 @@ class Outputs:
     def _carry(self, previous: Outputs) -> None:
         """A reload changes the files, not the room: what each device that stays is doing
         (liveness, what it shows, its lighting cue and DMX levels) is known as before."""
+        self.master = previous.master  # the room's level is the operator's, not the file's
         book, old = self.devices, previous.devices
         for device in book.online:
             if device in old.online:
@@ -67,14 +72,14 @@ class Outputs:
         effect = now + self.router.max_lead
         wall = self.clock.time() + self.router.max_lead
         for device, address, data in self.router.packets(
-                (a for a in actions if a.kind != "levels"), wall):
+                self.master.resolve(a for a in actions if a.kind != "levels"), wall):
             send_at = effect - self.router.lead[device]
             if send_at <= now:
                 self.dispatcher.sender.send(address, data)
             else:
                 self.dispatcher.push(self._held, send_at, address, data)
                 self.dispatcher.kick()
-        self.devices.apply(actions, now)
+        self.devices.apply(actions, effect)
         self.start_levels(actions, effect)
         return wall
 
@@ -93,9 +98,11 @@ class Outputs:
                 self.streams[action.device].start(action.args[0], action.args[1], at)
 
     def safe_actions(self, fade: float) -> list[Action]:
-        """Screens black, lights to the venue's safe look (DMX: its levels, others 0)."""
+        """Screens black, sound stopped (faded), lights to the venue's safe look (DMX: its
+        levels, others 0)."""
         look = self.venue.safe_look
         actions = [Action(d.id, "black", (fade,)) for d in self.venue.screens]
+        actions += [Action(d.id, "stop", (fade,)) for d in self.venue.audio]
         if look.lights:
             actions += [Action(d.id, "lights", (look.lights, fade)) for d in self.venue.lighting]
         for device, stream in self.streams.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from showctl.core.mix import Master
 from showctl.core.plan import compile_plan
 from showctl.model import Cue, Show, Venue
 from showctl.outputs.actions import Action
@@ -16,18 +17,27 @@ from showctl.timecode import format_time
 
 def cue_sheet(show: Show, venue: Venue) -> list[dict[str, Any]]:
     """Rows in time order: {"at", "time", "cue", "name", "hold", "device", "osc": [...]};
-    the preroll loads come first, at minus the preroll."""
+    the preroll loads come first, at minus the preroll. Levels are shown as they leave
+    with the venue's start-up master volume (`volume:`) added."""
     plan = compile_plan(show, venue)
     router = Router(venue)
-    rows = [_row(-show.preroll, "preroll", "screens load their first media", False, a, router)
+    master = venue.volume  # the level at start-up: an operator may move it later
+    rows = [_row(-show.preroll, "preroll", "players load their first media", False, a, router)
             for a in plan.preloads()]
     for planned in plan.cues:
         cue = planned.cue
         if not planned.actions:
             rows.append({"at": cue.at, "time": format_time(cue.at), "cue": cue.id,
                          "name": cue.name, "hold": cue.hold, "device": "", "osc": []})
-        rows += [_row(cue.at, cue.id, cue.name, cue.hold, a, router) for a in planned.actions]
+        rows += [_row(cue.at, cue.id, cue.name, cue.hold, a, router, master)
+                 for a in planned.actions]
     return rows
+
+
+def clocked_players(venue: Venue) -> list[str]:
+    """The players the drift clock goes to (while they play): their profile takes it."""
+    router = Router(venue)
+    return [d.id for d in venue.players if router.profiles[d.id].supports("clock")]
 
 
 def cue_devices(show: Show, venue: Venue) -> list[tuple[Cue, tuple[str, ...]]]:
@@ -36,9 +46,12 @@ def cue_devices(show: Show, venue: Venue) -> list[tuple[Cue, tuple[str, ...]]]:
 
 
 def _row(at: float, cue: str, name: str, hold: bool, action: Action,
-         router: Router) -> dict[str, Any]:
+         router: Router, master: float = 0.0) -> dict[str, Any]:
+    osc = describe(Master(db=master).resolve([action])[0], router)
+    if action.kind == "volume" and master and osc and not osc[0].startswith("("):
+        osc = [f"{osc[0]}  (cue {action.args[0]:g} dB, master {master:+g} dB)"]
     return {"at": at, "time": format_time(at), "cue": cue, "name": name, "hold": hold,
-            "device": action.device, "osc": describe(action, router)}
+            "device": action.device, "osc": osc}
 
 
 def describe(action: Action, router: Router) -> list[str]:

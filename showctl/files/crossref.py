@@ -125,6 +125,8 @@ class _Room:
             "lights": [d.id for d in venue.lighting if _supports(d.profile, "lights")],
             "levels": [d.id for d in venue.lighting if _supports(d.profile, "dmx")],
         }
+        self.audio = [d.id for d in venue.audio]
+        self.sounding = [d.id for d in venue.audio if _supports(d.profile, "volume")]
         self.numbers = sorted(d.index for d in venue.screens if d.index is not None)
         # screens sharing an index: the venue reports it; numbers are then not checked
         self.numbering_broken = len(set(self.numbers)) != len(self.numbers)
@@ -173,6 +175,24 @@ def _check_cue_devices(
             profile = room.venue.device(action.device).profile
             errors.append(doc.error((*loc, name, "device"), f"{action.device!r} (profile "
                                     f"{profile}) does not take {what}"))
+    for name in ("sound", "volume"):
+        action = getattr(cue, name)
+        if action is None:
+            continue
+        if action.device is None:
+            if not room.sounding:
+                why = "no audio device of the venue plays sound (see its `profile`)" \
+                    if room.audio else "the venue has no audio device (kind: audio)"
+                errors.append(doc.error((*loc, name), f"{name}: {why}", key=True))
+        elif action.device not in room.audio:
+            errors.append(doc.error(
+                (*loc, name, "device"), f"{action.device!r} is not an audio device of the venue"
+                + (did_you_mean(action.device, room.audio)
+                   or f" (audio: {', '.join(room.audio) or 'none'})")))
+        elif action.device not in room.sounding:
+            profile = room.venue.device(action.device).profile
+            errors.append(doc.error((*loc, name, "device"), f"{action.device!r} (profile "
+                                    f"{profile}) does not play sound"))
     ids = room.ids
     for j, osc in enumerate(cue.osc):
         if osc.device not in ids:

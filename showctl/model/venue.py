@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from showctl.model.types import (
+    Decibels,
     DmxChannel,
     DmxLevel,
     Frozen,
@@ -113,6 +114,9 @@ class Venue(Frozen):
     groups: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     safe_look: SafeLook = SafeLook()
     on_restart: Literal["resume", "safe"] = "safe"
+    volume: Decibels = Field(
+        default=0.0, description="the room's master volume at start-up, dB (0 as mixed, "
+        "-80 silent, at most +12); an operator's later setting is kept across restarts")
     source: Path | None = Field(default=None, exclude=True, description="set by the loader")
 
     @field_validator("timezone")
@@ -137,6 +141,16 @@ class Venue(Frozen):
         """Screens in ring order (by index)."""
         return tuple(sorted((d for d in self.devices if d.kind == "screen"),
                             key=lambda d: d.index or 0))
+
+    @property
+    def audio(self) -> tuple[Device, ...]:
+        return tuple(d for d in self.devices if d.kind == "audio")
+
+    @property
+    def players(self) -> tuple[Device, ...]:
+        """Devices that play media (SPEC 6.1's player): the screens in ring order, then
+        the audio devices."""
+        return self.screens + self.audio
 
     @property
     def lighting(self) -> tuple[Device, ...]:
