@@ -33,11 +33,13 @@ from showctl.scheduling.power import PowerRunner
 from showctl.scheduling.runner import ScheduleRunner
 from showctl.sdnotify import Notifier
 from showctl.sim import Simulator
+from showctl.volumefile import VolumeFile
 from showctl.web import WebServer
 
 log = logging.getLogger("showctl")
 SHUTDOWN_BUDGET = 1.5  # seconds for the faces to close: the process exits within 2 s
 LOGGED = (events.STATE, events.CUE, events.DEVICE, events.RUN, events.SCHEDULE)
+# (volume changes are logged by the core itself, with who asked)
 
 
 
@@ -57,6 +59,7 @@ class Service:
         self.history = History(Path(venue.state_dir) / "history.sqlite3",
                                self.controller.bus, clock, venue.timezone)
         self.run_state = RunState(self.controller)
+        self.volume = VolumeFile(self.controller)
         self.osc = OscServer(self.controller)
         self.web = WebServer(self.controller, self.history, demo=simulate)
         self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
@@ -86,6 +89,7 @@ class Service:
         except sqlite3.Error as exc:
             raise UserError(f"cannot open the history {self.history.path} in state_dir: "
                             f"{exc}") from None
+        self.volume.restore()  # the operator's level before a resumed show plays a note
         self.run_state.start()
         self.alerts.restarted = self.run_state.recover()
         await self._start(self.alerts)  # before the inputs: what they cause is reported
@@ -118,6 +122,7 @@ class Service:
         except TimeoutError:
             log.error("faces did not close within %.1f s; exiting anyway", SHUTDOWN_BUDGET)
         self.run_state.stop()
+        self.volume.stop()
         await ctl.close()
 
     async def _sim_settles(self) -> None:

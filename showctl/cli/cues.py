@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from showctl.core.sheet import cue_sheet
+from showctl.core.sheet import clocked_players, cue_sheet, delivery
 from showctl.files.loader import find_show, load_config
 from showctl.timecode import format_time
 
@@ -13,8 +13,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "cues", parents=[common], help="print a show's cue sheet with the OSC each device gets",
         description="The cue sheet: absolute time, cue, devices and the OSC each device gets "
-        "(bundled per device, timetagged with the cue's instant). While running, each screen "
-        "also gets /showctl/player/clock with the show time once a second.")
+        "(bundled per device and timetagged with the cue's instant for devices that honour "
+        "timetags, plain messages at the instant for the others: the list of devices at the "
+        "top says which). While running or holding, each screen and audio device that plays "
+        "gets /showctl/player/clock (show time, media, position) once a second; sound levels "
+        "include the venue's master volume.")
     parser.add_argument("show", metavar="SHOW", help="show id or show file")
     parser.set_defaults(handler=run)
 
@@ -24,7 +27,16 @@ def run(args: argparse.Namespace) -> int:
     show = find_show(config, args.show)
     title = f"{show.id}: {show.title}" if show.title else show.id
     print(f"{title}  (length {format_time(show.length)}, preroll {show.preroll:g} s)")
+    rows = delivery(config.venue)
+    widths = [max(len(r[i]) for r in rows) for i in range(2)] if rows else [0, 0]
+    print("devices:")
+    for device, profile, how in rows:
+        print(f"  {device.ljust(widths[0])}  {profile.ljust(widths[1])}  {how}")
     print(render(cue_sheet(show, config.venue)))
+    clocked = clocked_players(config.venue)
+    if clocked:
+        print(f"\nwhile running or holding, once a second to each of {', '.join(clocked)} "
+              "that plays: /showctl/player/clock <show time> <media> <position>")
     return 0
 
 

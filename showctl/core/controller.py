@@ -16,6 +16,7 @@ from showctl.core.check import CheckResult, RoomFacts, run_check
 from showctl.core.clock import Clock
 from showctl.core.engine import Engine
 from showctl.core.errors import BadArgument, CommandError, NotFound
+from showctl.core.mix import check_level
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.power import PowerReport, PowerSequence
 from showctl.core.transport import BUSY, TransportState
@@ -57,6 +58,7 @@ class Controller:
         self.clock = clock
         self.bus = bus or events.EventBus()
         self.engine = Engine(config.venue, clock, self.bus)
+        self.engine.on_answer = self._answered
         self._pending_venue: Venue | None = None
         self._schedule_held = False
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
@@ -174,6 +176,23 @@ class Controller:
         self.engine.fire(cue_id)
         self._log(f"{by}: fired cue {cue_id}")
 
+    # -- sound ------------------------------------------------------------------------
+    @command
+    def set_volume(self, db: float, fade: float = 0.0, *, by: str) -> None:
+        """The room's master volume (dB, -80 silent to +12), on top of every cue's level;
+        audio devices follow at once, over `fade` seconds. Allowed in any state."""
+        try:
+            db, fade = check_level(db, fade, MAX_FADE)
+        except ValueError as exc:
+            raise BadArgument(str(exc)) from None
+        self.engine.set_volume(db, fade, by)
+        self._log(f"{by}: master volume {db:+g} dB" + (f" over {fade:g} s" if fade else ""))
+
+    @property
+    def volume(self) -> float:
+        """The master volume in force (dB)."""
+        return self.engine.out.master.db
+
     # -- schedule, devices, files -----------------------------------------------------
     @command
     def hold_schedule(self, *, by: str) -> None:
@@ -211,11 +230,39 @@ class Controller:
         devices = self.engine.devices
         if device_id not in devices.online:
             raise NotFound(f"no device {device_id!r} in the venue")
+        if device_id in devices.answering:
+            raise CommandError(f"device {device_id!r} answers in its own protocol: it is "
+                               "online when it answers, heartbeats in its name do not count")
+        self._seen(device_id)
+
+    def _answered(self, device_id: str, said: dict[str, Any]) -> None:
+        """The device answered in its own protocol (core.liveness): online, and what it
+        said about itself (Eos's active cue, a projector's status) kept for status()."""
+        devices = self.engine.devices
+        if device_id not in devices.online:
+            return
+        changed = bool(said) and devices.said.get(device_id) != {
+            **devices.said.get(device_id, {}), **said}
+        if said:
+            devices.said[device_id] = {**devices.said.get(device_id, {}), **said}
+        if not self._seen(device_id) and changed:
+            self.bus.publish(events.DEVICE, device=device_id, online=True,
+                             last_seen=devices.last_seen.get(device_id),
+                             said=devices.said[device_id])
+
+    def _seen(self, device_id: str) -> bool:
+        """True (and published) when the device just came online."""
+        devices = self.engine.devices
         wall = self.clock.time()
-        if devices.seen(device_id, wall):
+        came = devices.seen(device_id, wall)
+        if came and devices.said.get(device_id):
+            self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall,
+                             said=devices.said[device_id])
+        elif came:
             self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall)
         if self._watch is None or self._watch.done():
             self._watch = asyncio.get_running_loop().create_task(self._watch_liveness())
+        return came
 
     async def _watch_liveness(self) -> None:
         """Marks devices offline when their heartbeats stop; ends when none is online."""
@@ -367,7 +414,8 @@ class Controller:
             "current_cue": _cue_json(current),
             "next_cue": _cue_json(upcoming),
             "started_by": engine.started_by,
-            "devices": engine.devices.as_json(now),
+            "devices": engine.devices.as_json(now, engine.out.master.db),
+            "volume": engine.out.master.as_json(),
             "lighting": {"lights": lights, "levels": levels},
             "schedule": {"held": self._schedule_held, **self._schedule_info},
             "counters": dict(self._counters),
@@ -397,9 +445,13 @@ class Controller:
         (an idle room must not keep running on the old passcode or allow list)."""
         if self._pending_venue is not None and self.engine.state == TransportState.IDLE:
             venue, self._pending_venue = self._pending_venue, None
+            before = self.engine.venue.volume
             self.engine.use_venue(venue)
             self.bus.publish(events.VENUE, venue=venue.venue,
                              source=str(venue.source) if venue.source else None)
+            if venue.volume != before:  # the installer changed the room's level
+                self.engine.set_volume(venue.volume, 0.0, "venue")
+                self._log(f"venue: master volume {venue.volume:+g} dB (the venue's changed)")
 
     def _publish_schedule(self) -> None:
         self.bus.publish(events.SCHEDULE, held=self._schedule_held, **self._schedule_info)

@@ -1,5 +1,6 @@
 """What the controller knows of each device: what it was last told to do (so status can
-say what each screen plays, and where), and whether it is alive (heartbeats)."""
+say what each screen plays, and where), whether it is alive (its own answers where the
+product can answer, heartbeats otherwise), and what it last said about itself."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from showctl.core.mix import combined
 from showctl.model import Venue
 from showctl.outputs.actions import Action
 
@@ -20,12 +22,17 @@ class Output:
     media: str | None = None
     position: float = 0.0
     since: float = 0.0
+    level: float = 0.0  # audio: the cue level (dB) it was last told, master not included
+    level_until: float = 0.0  # audio: when the fade to `level` ends (monotonic)
 
     def position_at(self, now: float) -> float:
         return self.position + (now - self.since if self.state == "playing" else 0.0)
 
     def apply(self, action: Action, now: float) -> None:
         kind, args = action.kind, action.args
+        if kind == "volume":
+            self.level, self.level_until = float(args[0]), now + float(args[1])
+            return
         if kind in ("load", "play"):
             self.media, self.position = args[0], float(args[1])
             self.state = "loaded" if kind == "load" else "playing"
@@ -58,6 +65,8 @@ class DeviceBook:
         # why, so the operator can tell a dead player from a cable from a typo
         self.offline_since: dict[str, float] = {}
         self.offline_reason: dict[str, str] = {}
+        self.answering: set[str] = set()  # devices online by their own answers
+        self.said: dict[str, dict[str, Any]] = {}  # their latest feedback, per device
 
     def apply(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
@@ -86,14 +95,16 @@ class DeviceBook:
         gone = [d for d, on in self.online.items()
                 if on and wall - self.last_seen.get(d, 0.0) > timeout]
         for device in gone:
-            self.went_offline(device, wall, f"no heartbeat for {timeout:g} s")
+            said = "no answer" if device in self.answering else "no heartbeat"
+            self.went_offline(device, wall, f"{said} for {timeout:g} s")
         return gone
 
     def playing_screens(self) -> list[str]:
-        return [d.id for d in self.venue.screens if self.outputs[d.id].state == "playing"]
+        """Players (screens and audio devices) told to play: what pause pauses."""
+        return [d.id for d in self.venue.players if self.outputs[d.id].state == "playing"]
 
     def paused_screens(self) -> list[str]:
-        return [d.id for d in self.venue.screens if self.outputs[d.id].state == "paused"]
+        return [d.id for d in self.venue.players if self.outputs[d.id].state == "paused"]
 
     def _offline_json(self, device_id: str) -> dict[str, Any]:
         """`offline_since` (wall, None: since the controller started) and `offline_reason`,
@@ -102,17 +113,32 @@ class DeviceBook:
             return {"offline_since": None, "offline_reason": None}
         return {"offline_since": self.offline_since.get(device_id),
                 "offline_reason": self.offline_reason.get(
-                    device_id, "never heard from: no heartbeat since the controller started")}
+                    device_id, "never answered since the controller started"
+                    if device_id in self.answering else
+                    "never heard from: no heartbeat since the controller started")}
 
     def offline_of(self, devices: list[str] | tuple[str, ...]) -> list[str]:
         """Which of `devices` are offline now."""
         return [d for d in devices if not self.online.get(d, False)]
 
-    def as_json(self, now: float) -> list[dict[str, Any]]:
-        return [
-            {"id": d.id, "kind": d.kind, "index": d.index, "angle": d.angle,
-             "online": self.online.get(d.id, False), "last_seen": self.last_seen.get(d.id),
-             **self._offline_json(d.id),
-             "output": self.outputs[d.id].as_json(now)}
-            for d in self.venue.devices
-        ]
+    def volume_actions(self, fade: float, now: float) -> list[Action]:
+        """Each audio device's cue level again, to go out with a new master: over the
+        master's fade, or the rest of a cue's fade still running if that is longer."""
+        return [Action(d.id, "volume", (self.outputs[d.id].level,
+                                        max(fade, round(self.outputs[d.id].level_until - now,
+                                                        6))))
+                for d in self.venue.audio]
+
+    def as_json(self, now: float, master: float = 0.0) -> list[dict[str, Any]]:
+        out = []
+        for d in self.venue.devices:
+            output = self.outputs[d.id].as_json(now)
+            if d.kind == "audio":
+                output["volume"] = combined(self.outputs[d.id].level, master)
+            out.append({"id": d.id, "kind": d.kind, "index": d.index, "angle": d.angle,
+                        "online": self.online.get(d.id, False),
+                        "last_seen": self.last_seen.get(d.id), **self._offline_json(d.id),
+                        "liveness": "answers" if d.id in self.answering else "heartbeat",
+                        "said": self.said.get(d.id, {}),
+                        "output": output})
+        return out

@@ -24,13 +24,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(order=True, slots=True)
 class Packet:
-    """A datagram (or, with `data=None`, only a callback) due at monotonic `send_at`."""
+    """A datagram (or, with `data=None`, only a callback) due at monotonic `send_at`;
+    `data` may be a function that encodes the datagrams as they leave (a level that may
+    still move)."""
 
     send_at: float
     seq: int
     source: object = field(compare=False)
     address: Address | None = field(compare=False, default=None)
-    data: bytes | None = field(compare=False, default=None)
+    data: bytes | Callable[[], list[bytes]] | None = field(compare=False, default=None)
     callback: Callable[[], None] | None = field(compare=False, default=None)
 
 
@@ -64,7 +66,7 @@ class Dispatcher:
         source: object,
         send_at: float,
         address: Address | None = None,
-        data: bytes | None = None,
+        data: bytes | Callable[[], list[bytes]] | None = None,
         callback: Callable[[], None] | None = None,
     ) -> None:
         heapq.heappush(
@@ -123,9 +125,21 @@ class Dispatcher:
             due: list[Packet] = []
             while self._heap and self._heap[0].send_at <= now:
                 due.append(heapq.heappop(self._heap))
+            late: list[Packet] = []
             for packet in due:
-                if packet.data is not None and packet.address is not None:
+                if isinstance(packet.data, bytes) and packet.address is not None:
                     self.sender.send(packet.address, packet.data)
+                elif packet.data is not None:
+                    late.append(packet)  # encoded after the prebuilt ones have left
+            for packet in late:
+                assert packet.address is not None and callable(packet.data)
+                try:
+                    datagrams = packet.data()
+                except Exception:
+                    log.exception("encoding a datagram failed")
+                    continue
+                for data in datagrams:
+                    self.sender.send(packet.address, data)
             for packet in due:
                 if packet.callback is not None:
                     try:

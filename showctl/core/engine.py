@@ -7,7 +7,9 @@ before touching anything, so nothing is ever half-applied.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Any
 
 from showctl.core import events
 from showctl.core.clock import Clock
@@ -17,7 +19,7 @@ from showctl.core.errors import CommandError
 from showctl.core.outputs import Outputs
 from showctl.core.plan import Plan, PlannedCue, compile_plan
 from showctl.core.seek import catch_up, cue_up, prefer_seek
-from showctl.core.timeline import DmxStream, Timeline
+from showctl.core.timeline import DmxStream, HoldClock, Timeline
 from showctl.core.transport import LOADED, TransportState
 from showctl.model import Show, Venue
 from showctl.outputs.actions import Action
@@ -36,6 +38,7 @@ class Engine:
         self.next_index = 0
         self.started_by: str | None = None
         self._timeline: Timeline | None = None
+        self._hold_clock: HoldClock | None = None
         self._t0 = 0.0  # monotonic instant of show time 0 while the timeline moves
         self._t_start = 0.0  # monotonic instant the run starts (end of preroll)
         self._frozen = 0.0  # show time while the timeline stands still
@@ -46,13 +49,16 @@ class Engine:
         self.on_idle: Callable[[], None] = lambda: None
         """Called once the engine is idle, before the `idle` event goes out (the
         controller swaps in a venue that waited for the show to end)."""
+        self.on_answer: Callable[[str, dict[str, Any]], None] = lambda device, said: None
+        """Called when a device answered in its own protocol (core.liveness)."""
         self.use_venue(venue)
 
     def use_venue(self, venue: Venue) -> None:
         """A new venue (reload) takes effect here, only while idle."""
         previous: Outputs | None = getattr(self, "out", None)
         self.venue = venue
-        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous)
+        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous,
+                                    answered=lambda device, said: self.on_answer(device, said))
 
     @property
     def devices(self) -> DeviceBook:
@@ -74,6 +80,14 @@ class Engine:
         return plan.cues[self.next_index] if plan and self.next_index < len(plan.cues) else None
 
     # -- commands -------------------------------------------------------------------
+    def set_volume(self, db: float, fade: float, by: str) -> None:
+        """The master volume: every audio device gets its cue level plus the new master
+        now (over `fade`, or over the rest of a cue's fade if that is longer)."""
+        master = self.out.master
+        master.db, master.fade, master.by, master.at = db, fade, by, self.clock.time()
+        self.out.send_now(self.devices.volume_actions(fade, self.clock.monotonic()))
+        self.bus.publish(events.VOLUME, db=db, fade=fade, by=by)
+
     def load(self, show: Show) -> None:
         if self.state not in (TransportState.IDLE, TransportState.LOADED):
             raise CommandError(f"cannot load while {self.state}: stop the show first")
@@ -93,6 +107,7 @@ class Engine:
         if self.state == TransportState.HOLDING:
             self.out.send_now([Action(d, "resume") for d in self._resume])
             self._resume = []
+            self._halt()
             self._run_from(effect, self._frozen, self.next_index)
             self._set_state(TransportState.RUNNING)
             return
@@ -183,6 +198,8 @@ class Engine:
             self._frozen = t
             self.next_index = self.plan.index_after(t)
             self._resume = [a.device for a in look if a.kind == "play"]
+            if self.state == TransportState.HOLDING:
+                self._hold(t)
         self._mark_current(t)
         self._set_state(self.state, moved=True)
 
@@ -202,6 +219,7 @@ class Engine:
         self._t0, self.next_index = start_at - t, index
         self._timeline = Timeline(self.plan, self.out.router, self.clock, t0=self._t0, start=t,
                                   index=index, on_cue=self._on_cue, on_end=self._on_end,
+                                  players=self.out.players, master=self.out.master,
                                   catch_up=extra or ())
         self.dispatcher.add(self._timeline)
 
@@ -211,6 +229,22 @@ class Engine:
         if self._timeline is not None:
             self.dispatcher.remove(self._timeline)
             self._timeline = None
+        if self._hold_clock is not None:
+            self.dispatcher.remove(self._hold_clock)
+            self._hold_clock = None
+
+    def _hold(self, t: float) -> None:
+        """Holding at show time `t`: the drift clock goes on each second for the players
+        that keep playing (seconds counted on from the last tick)."""
+        if self._hold_clock is not None:
+            self.dispatcher.remove(self._hold_clock)
+        now = self.clock.monotonic()
+        first = self._t0 + math.floor(t) + 1.0
+        if first <= now:
+            first += math.floor(now - first) + 1.0
+        self._hold_clock = HoldClock(self.out.players, self.out.router, self.clock,
+                                     self.out.master, show_time=t, first=first)
+        self.dispatcher.add(self._hold_clock)
 
     def _on_cue(self, planned: PlannedCue, wall: float) -> None:
         with self.bus.held():  # the cue and a hold it makes go out together, once done
@@ -218,13 +252,14 @@ class Engine:
 
     def _cue_done(self, planned: PlannedCue, wall: float) -> None:
         self.current, self.next_index = planned, planned.index + 1
-        now = self.clock.monotonic()
-        self.devices.apply(planned.actions, now)
-        self.out.start_levels(planned.actions, self._t0 + planned.at)
+        effect = self._t0 + planned.at  # the instant its bundles are timetagged for
+        self.devices.apply(planned.actions, effect)
+        self.out.start_levels(planned.actions, effect)
         self._publish_cue(planned, wall)
         if planned.cue.hold:
             self._halt()
             self._frozen = planned.at
+            self._hold(planned.at)
             self._set_state(TransportState.HOLDING)
 
     def _on_end(self) -> None:
@@ -273,4 +308,5 @@ class Engine:
                          time=round(self.show_time(), 3))
 
     async def close(self) -> None:
+        await self.out.links.aclose()
         await self.dispatcher.close()

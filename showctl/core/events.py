@@ -24,7 +24,7 @@ from showctl.core.transport import TransportState
 log = logging.getLogger(__name__)
 
 EventKind = Literal["state", "cue", "device", "schedule", "run", "log", "files", "venue",
-                    "power", "check", "alert"]
+                    "power", "check", "alert", "volume"]
 
 STATE: Final = "state"
 CUE: Final = "cue"
@@ -37,6 +37,7 @@ VENUE: Final = "venue"
 POWER: Final = "power"
 CHECK: Final = "check"
 ALERT: Final = "alert"
+VOLUME: Final = "volume"
 
 
 # What `data` holds for each kind; each docstring says when it goes out. The events
@@ -62,12 +63,15 @@ class CueData(TypedDict):
 
 
 class DeviceData(TypedDict):
-    """when a device goes online/offline (with `reason` when offline)"""
+    """when a device goes online/offline (with `reason` when offline), and when what a
+    device that answers for itself says changes (`said`: Eos's active cue, a projector's
+    status; core.liveness)"""
 
     device: str
     online: bool
     last_seen: float | None
     reason: NotRequired[str | None]
+    said: NotRequired[dict[str, Any]]
 
 
 class ScheduleData(TypedDict):
@@ -145,10 +149,18 @@ class AlertData(TypedDict):
     attempt: int
 
 
+class VolumeData(TypedDict):
+    """the master volume changed (`by`: who set it; `venue`: its `volume:` changed)"""
+
+    db: float
+    fade: float
+    by: str
+
+
 PAYLOADS: dict[EventKind, type] = {
     STATE: StateData, CUE: CueData, DEVICE: DeviceData, SCHEDULE: ScheduleData,
     RUN: RunData, LOG: LogData, FILES: FilesData, VENUE: VenueData,
-    POWER: PowerData, CHECK: CheckData, ALERT: AlertData,
+    POWER: PowerData, CHECK: CheckData, ALERT: AlertData, VOLUME: VolumeData,
 }
 
 
@@ -230,6 +242,9 @@ class EventBus:
     @overload
     def publish(self, kind: Literal["alert"], wall: float | None = None,
                 **data: Unpack[AlertData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["volume"], wall: float | None = None,
+                **data: Unpack[VolumeData]) -> Event: ...
 
     def publish(self, kind: EventKind, wall: float | None = None, **data: Any) -> Event:
         """mypy checks each kind's keys and types at every call (the overloads above)."""

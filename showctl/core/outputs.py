@@ -5,10 +5,14 @@ dispatcher, see timeline.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from showctl.core.clock import Clock
 from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
+from showctl.core.liveness import Answered, DeviceLinks
+from showctl.core.mix import Master
+from showctl.core.playerclock import PlayerClock
 from showctl.core.timeline import DmxStream
 from showctl.model import Venue
 from showctl.outputs.actions import Action
@@ -17,20 +21,29 @@ from showctl.outputs.router import Router
 
 class Outputs:
     def __init__(self, venue: Venue, clock: Clock, dispatcher: Dispatcher,
-                 previous: Outputs | None = None) -> None:
+                 previous: Outputs | None = None,
+                 answered: Answered | None = None) -> None:
         self.venue, self.clock, self.dispatcher = venue, clock, dispatcher
         self.router = Router(venue)
         self.devices = DeviceBook(venue)
+        self.links = DeviceLinks(venue, self.router, clock, dispatcher.sender,
+                                 answered or _ignore)
+        self.devices.answering = self.links.answering
+        self.players = PlayerClock(self.devices, self.router)
+        self.master = Master(db=venue.volume)
         dispatcher.lead = self.router.max_lead
         self.streams = {d: DmxStream(d, self.router, dispatcher)
                         for d in self.router.dmx_devices()}
         self._held = object()  # immediate commands held back for slower devices
         if previous is not None:
+            previous.links.close()  # before ours open: a feedback port is bound again
             self._carry(previous)
+        self.links.start()
 
     def _carry(self, previous: Outputs) -> None:
         """A reload changes the files, not the room: what each device that stays is doing
         (liveness, what it shows, its lighting cue and DMX levels) is known as before."""
+        self.master = previous.master  # the room's level is the operator's, not the file's
         book, old = self.devices, previous.devices
         for device in book.online:
             if device in old.online:
@@ -44,6 +57,8 @@ class Outputs:
                     book.offline_reason[device] = old.offline_reason[device]
                 if device in old.lights:
                     book.lights[device] = old.lights[device]
+                if device in old.said:
+                    book.said[device] = old.said[device]
         for device, stream in self.streams.items():
             if device in previous.streams:
                 stream.mixer = previous.streams[device].mixer
@@ -57,14 +72,14 @@ class Outputs:
         effect = now + self.router.max_lead
         wall = self.clock.time() + self.router.max_lead
         for device, address, data in self.router.packets(
-                (a for a in actions if a.kind != "levels"), wall):
+                self.master.resolve(a for a in actions if a.kind != "levels"), wall):
             send_at = effect - self.router.lead[device]
             if send_at <= now:
                 self.dispatcher.sender.send(address, data)
             else:
                 self.dispatcher.push(self._held, send_at, address, data)
                 self.dispatcher.kick()
-        self.devices.apply(actions, now)
+        self.devices.apply(actions, effect)
         self.start_levels(actions, effect)
         return wall
 
@@ -83,9 +98,11 @@ class Outputs:
                 self.streams[action.device].start(action.args[0], action.args[1], at)
 
     def safe_actions(self, fade: float) -> list[Action]:
-        """Screens black, lights to the venue's safe look (DMX: its levels, others 0)."""
+        """Screens black, sound stopped (faded), lights to the venue's safe look (DMX: its
+        levels, others 0)."""
         look = self.venue.safe_look
         actions = [Action(d.id, "black", (fade,)) for d in self.venue.screens]
+        actions += [Action(d.id, "stop", (fade,)) for d in self.venue.audio]
         if look.lights:
             actions += [Action(d.id, "lights", (look.lights, fade)) for d in self.venue.lighting]
         for device, stream in self.streams.items():
@@ -93,3 +110,7 @@ class Outputs:
             channels.update(look.levels)
             actions.append(Action(device, "levels", (tuple(sorted(channels.items())), fade)))
         return actions
+
+
+def _ignore(device: str, said: dict[str, Any]) -> None:
+    return None

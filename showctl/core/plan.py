@@ -7,6 +7,7 @@ import bisect
 from dataclasses import dataclass
 
 from showctl.model import Cue, Show, Venue
+from showctl.model.types import SILENT_DB
 from showctl.outputs.actions import Action
 
 SCREEN_KINDS = ("play", "stop", "pause", "black")
@@ -49,13 +50,15 @@ class Plan:
         return bisect.bisect_right(self._times, t)
 
     def preloads(self) -> list[Action]:
-        """Each screen's first media, cued at its start position (sent on load)."""
+        """Each player's (screen, audio device) first media, cued at its start position
+        (sent on load)."""
         return [a for a in self.screen_state_at(-1.0).values() if a is not None]
 
     def screen_state_at(self, t: float) -> dict[str, Action | None]:
-        """What each screen should be doing at show time `t`, as the one action that puts
-        it there: `play` (or `load` when paused) at the right offset, `black`, `stop`."""
-        state: dict[str, Action | None] = {d.id: None for d in self.venue.screens}
+        """What each player (screens, audio devices) should be doing at show time `t`, as
+        the one action that puts it there: `play` (or `load` when paused) at the right
+        offset, `black`, `stop`."""
+        state: dict[str, Action | None] = {d.id: None for d in self.venue.players}
         last: dict[str, tuple[float, Action]] = {}
         for planned in self.cues:
             if planned.at > t:
@@ -70,6 +73,32 @@ class Plan:
                 first = self._first_play(device)
                 state[device] = Action(device, "load", first.args) if first else None
         return state
+
+    def volumes_at(self, t: float) -> list[Action]:
+        """Each audio device's cue level at show time `t`: where a fade has got to (cut),
+        then the rest of that fade, so a seek or a restart lands mid-fade as the show
+        would have been."""
+        level: dict[str, float] = {}
+        fading: dict[str, tuple[float, float, float, float]] = {}  # from, to, start, end
+        for planned in self.cues[: self.index_after(t)]:
+            for action in planned.actions:
+                if action.kind != "volume":
+                    continue
+                db, fade = action.args
+                before = _level_at(level.get(action.device, 0.0),
+                                   fading.get(action.device), planned.at)
+                level[action.device] = db
+                fading[action.device] = (before, db, planned.at, planned.at + fade)
+        out = []
+        for device, db in level.items():
+            start, target, _begun, end = fading[device]
+            if end > t:
+                out.append(Action(device, "volume", (round(_level_at(start, fading[device], t),
+                                                           3), 0.0)))
+                out.append(Action(device, "volume", (target, round(end - t, 6))))
+            else:
+                out.append(Action(device, "volume", (db, 0.0)))
+        return out
 
     def lights_at(self, t: float) -> dict[str, Action]:
         """The last console cue each lighting device got by show time `t`, cut (fade 0)."""
@@ -98,6 +127,18 @@ class Plan:
         return found
 
 
+def _level_at(level: float, fade: tuple[float, float, float, float] | None,
+              t: float) -> float:
+    """A level at `t` while a fade (from, to, start, end) runs: linear in dB, as players
+    ramp; silence counts as the floor of the range."""
+    if fade is None:
+        return level
+    start, target, begun, end = fade
+    if t >= end or end <= begun:
+        return target
+    return start + (target - start) * (t - begun) / (end - begun)
+
+
 def _screen_catch_up(
     action: Action, at: float, t: float, last_play: tuple[float, Action] | None
 ) -> Action:
@@ -117,6 +158,7 @@ def compile_plan(show: Show, venue: Venue) -> Plan:
     """KeyError when a cue names a device the venue lacks (the files' checks catch it
     first; this is the engine's own guard)."""
     lighting = [d.id for d in venue.lighting]
+    audio = [d.id for d in venue.audio]
     index_of = {d.id: d.index for d in venue.screens}
     planned: list[PlannedCue] = []
     for n, cue in enumerate(show.cues):
@@ -138,6 +180,20 @@ def compile_plan(show: Show, venue: Venue) -> Plan:
             levels = tuple(sorted(cue.levels.channels.items()))
             for device in [venue.device(cue.levels.device).id] if cue.levels.device else lighting:
                 actions.append(Action(device, "levels", (levels, cue.levels.fade)))
+        if cue.sound is not None:
+            sound = cue.sound
+            for device in [venue.device(sound.device).id] if sound.device else audio:
+                if sound.fade > 0:  # a fade-in starts from silence
+                    actions.append(Action(device, "volume", (SILENT_DB, 0.0)))
+                    actions.append(Action(device, "play", (sound.media, sound.from_)))
+                    actions.append(Action(device, "volume", (sound.volume, sound.fade)))
+                else:
+                    actions.append(Action(device, "volume", (sound.volume, 0.0)))
+                    actions.append(Action(device, "play", (sound.media, sound.from_)))
+        if cue.volume is not None:
+            volume = cue.volume
+            for device in [venue.device(volume.device).id] if volume.device else audio:
+                actions.append(Action(device, "volume", (volume.db, volume.fade)))
         for osc in cue.osc:
             actions.append(Action(venue.device(osc.device).id, "osc", (osc.address, *osc.args)))
         planned.append(PlannedCue(n, cue, tuple(actions)))

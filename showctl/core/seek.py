@@ -10,8 +10,10 @@ from showctl.outputs.dmx import levels_at
 
 def catch_up(plan: Plan, t: float, dmx_devices: list[str]) -> list[Action]:
     """Screens as they should be at `t` (a screen mid-clip plays from the right offset),
-    the last console cue cut in, DMX levels as the fades have left them at `t`."""
-    actions = [a for a in plan.screen_state_at(t).values() if a is not None]
+    sound at the level its fades have reached (set before its play), the last console
+    cue cut in, DMX levels as the fades have left them at `t`."""
+    actions = plan.volumes_at(t)
+    actions += [a for a in plan.screen_state_at(t).values() if a is not None]
     actions += plan.lights_at(t).values()
     for device in dmx_devices:
         starts = [

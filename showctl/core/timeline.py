@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterable
 
 from showctl.core.clock import Clock
 from showctl.core.dispatch import Dispatcher
+from showctl.core.mix import Master
 from showctl.core.plan import Plan, PlannedCue
+from showctl.core.playerclock import PlayerClock
 from showctl.outputs.actions import Action
 from showctl.outputs.dmx import Mixer
 from showctl.outputs.router import Router
@@ -16,8 +18,9 @@ CueCallback = Callable[[PlannedCue, float], None]
 
 
 class Timeline:
-    """Cues at `t0 + cue.at` from `index` on; the drift clock (`clock` to every screen at
-    each whole show second); the end of the show. Halts after building a hold cue.
+    """Cues at `t0 + cue.at` from `index` on; the drift clock (`clock` to every player
+    that must be playing, at each whole show second); the end of the show. Halts after
+    building a hold cue.
 
     `catch_up` actions (a start mid-show) take effect at `t0 + start`, before any cue.
     """
@@ -33,17 +36,20 @@ class Timeline:
         index: int,
         on_cue: CueCallback,
         on_end: Callable[[], None],
+        players: PlayerClock,
+        master: Master,
         catch_up: Iterable[Action] = (),
     ) -> None:
         self.plan, self.router, self.clock, self.t0 = plan, router, clock, t0
         self.index = index
         self.on_cue, self.on_end = on_cue, on_end
+        self.players, self.master = players, master
         self._catch_up = list(catch_up)
         self._catch_up_at = start
         self._tick = math.floor(start) + 1 if start > 0 else 1
         self._halt_at: float | None = None
         self._end_built = False
-        self._screens = [d.id for d in plan.venue.screens]
+        self._pending: list[tuple[float, tuple[Action, ...]]] = []  # built, not in effect
 
     def _limit(self) -> float:
         return self._halt_at if self._halt_at is not None else self.plan.length
@@ -72,29 +78,83 @@ class Timeline:
         deadline = self.t0 + at
         wall = self.clock.time() + (deadline - self.clock.monotonic())
         if kind == "catch-up":
-            actions, self._catch_up = self._catch_up, []
+            actions, self._catch_up = tuple(self._catch_up), []
             self._send(dispatcher, actions, deadline, wall)
+            entry = (deadline, actions)
+            self._pending.append(entry)
+            dispatcher.push(self, deadline, callback=lambda: self._in_effect(entry))
         elif kind == "cue":
             planned = self.plan.cues[self.index]
             self.index += 1
             self._send(dispatcher, planned.actions, deadline, wall)
-            dispatcher.push(self, deadline, callback=lambda: self.on_cue(planned, wall))
+            entry = (deadline, planned.actions)
+            self._pending.append(entry)
+            dispatcher.push(self, deadline,
+                            callback=lambda: self._in_effect(entry, planned, wall))
             if planned.cue.hold:
                 self._halt_at = planned.at
         elif kind == "tick":
             self._tick += 1
-            ticks = [Action(s, "clock", (at,)) for s in self._screens]
-            self._send(dispatcher, ticks, deadline, wall)
+            self._send(dispatcher, self.players.actions(at, deadline, self._pending),
+                       deadline, wall)
         else:
             self._end_built = True
             dispatcher.push(self, deadline, callback=self.on_end)
 
+    def _in_effect(self, entry: tuple[float, tuple[Action, ...]],
+                   planned: PlannedCue | None = None, wall: float = 0.0) -> None:
+        """A cue (or the catch-up) has taken effect: the device book knows it now."""
+        self._pending.remove(entry)
+        if planned is None:
+            self.players.book.apply(entry[1], entry[0])
+        else:
+            self.on_cue(planned, wall)
+
     def _send(self, dispatcher: Dispatcher, actions: Iterable[Action], deadline: float,
               wall: float) -> None:
-        for device, address, data in self.router.packets(
-            (a for a in actions if a.kind != "levels"), wall
-        ):
-            dispatcher.push(self, deadline - self.router.lead[device], address, data)
+        send(dispatcher, self, self.router, self.master, actions, deadline, wall)
+
+
+def send(dispatcher: Dispatcher, source: object, router: Router, master: Master,
+         actions: Iterable[Action], deadline: float, wall: float) -> None:
+    """Each device's packets for `actions` at wall instant `wall`, leaving its lead before
+    `deadline`. A device's packets carrying a `volume` are encoded as they leave, so they
+    hold the master volume of that moment even if the operator moved it since."""
+    actions = [a for a in actions if a.kind != "levels"]
+    mixed = {a.device for a in actions if a.kind == "volume"}
+    for device, address, data in router.packets(
+            (a for a in actions if a.device not in mixed), wall):
+        dispatcher.push(source, deadline - router.lead[device], address, data)
+    for device in mixed:
+        mine = [a for a in actions if a.device == device]
+        dispatcher.push(source, deadline - router.lead[device], router.addresses[device],
+                        _encoder(router, master, mine, wall))
+
+
+def _encoder(router: Router, master: Master, actions: list[Action],
+             wall: float) -> Callable[[], list[bytes]]:
+    def encode() -> list[bytes]:
+        return [data for _, _, data in router.packets(master.resolve(actions), wall)]
+    return encode
+
+
+class HoldClock:
+    """The drift clock while the timeline holds: players keep playing through a hold, so
+    they keep getting `clock` once a second (show time: the hold's), from `first` on."""
+
+    def __init__(self, players: PlayerClock, router: Router, clock: Clock, master: Master,
+                 *, show_time: float, first: float) -> None:
+        self.players, self.router, self.clock, self.master = players, router, clock, master
+        self.show_time, self._next = show_time, first
+
+    def peek(self) -> float | None:
+        return self._next
+
+    def build(self, dispatcher: Dispatcher) -> None:
+        at, self._next = self._next, self._next + 1.0
+        wall = self.clock.time() + (at - self.clock.monotonic())
+        send(dispatcher, self, self.router, self.master,
+             self.players.actions(self.show_time, at), at, wall)
 
 
 _ORDER = {"catch-up": 0, "cue": 1, "tick": 2, "end": 3}

@@ -10,8 +10,9 @@ from collections.abc import Collection, Iterable, Mapping
 from showctl.files.errors import FileError
 from showctl.files.schedule_checks import check_schedule
 from showctl.files.yamlsrc import Document
-from showctl.model import Cue, Show, Venue
-from showctl.outputs.profiles import PROFILES
+from showctl.model import Cue, Device, Show, Venue
+from showctl.outputs.actions import Action
+from showctl.outputs.profiles import PROFILES, profile_for
 from showctl.timecode import format_time
 
 __all__ = [
@@ -78,6 +79,36 @@ def check_cues(
             previous = (cue, i)
         if room is not None:
             errors += _check_cue_devices(cue, ("cues", i), doc, room, bool(lost))
+            errors += _check_for_products(cue, ("cues", i), doc, room)
+    return errors
+
+
+def _check_for_products(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list[FileError]:
+    """What a device's product cannot take as the cue says it (`Profile.check`): a cue
+    number Eos cannot fire, a media name that is no Resolume clip..."""
+    checks: list[tuple[tuple, str, Action]] = []
+    if cue.lights is not None:
+        for device in [cue.lights.device] if cue.lights.device else room.lighting:
+            checks.append(((*loc, "lights", "cue"), device,
+                           Action(device, "lights", (cue.lights.cue, cue.lights.fade))))
+    if cue.play is not None and cue.screens is not None:
+        try:
+            chosen = room.venue.resolve_screens(cue.screens)
+        except KeyError:
+            chosen = ()  # reported by the screens' check
+        for device in chosen:
+            index = room.indexes.get(device)
+            media = cue.play.media.replace("{screen}", str(index if index is not None else ""))
+            checks.append(((*loc, "play", "media"), device,
+                           Action(device, "play", (media, cue.play.from_))))
+    errors: list[FileError] = []
+    for where, device, action in checks:
+        profile = room.profiles.get(device)
+        if profile is None or not profile.supports(action.kind):
+            continue
+        problem = profile.check(action)
+        if problem:
+            errors.append(doc.error(where, f"{device} ({profile.name}): {problem}"))
     return errors
 
 
@@ -94,10 +125,14 @@ class _Room:
             "lights": [d.id for d in venue.lighting if _supports(d.profile, "lights")],
             "levels": [d.id for d in venue.lighting if _supports(d.profile, "dmx")],
         }
+        self.audio = [d.id for d in venue.audio]
+        self.sounding = [d.id for d in venue.audio if _supports(d.profile, "volume")]
         self.numbers = sorted(d.index for d in venue.screens if d.index is not None)
         # screens sharing an index: the venue reports it; numbers are then not checked
         self.numbering_broken = len(set(self.numbers)) != len(self.numbers)
         self.selectable = ["all", *venue.groups, *(d.id for d in venue.screens)]
+        self.indexes = {d.id: d.index for d in venue.devices}
+        self.profiles = {d.id: profile_for(d) for d in venue.devices if d.profile in PROFILES}
         self._resolved: dict[int | str, tuple[str, ...] | None] = {}
 
     def resolve(self, item: int | str) -> tuple[str, ...] | None:
@@ -140,6 +175,24 @@ def _check_cue_devices(
             profile = room.venue.device(action.device).profile
             errors.append(doc.error((*loc, name, "device"), f"{action.device!r} (profile "
                                     f"{profile}) does not take {what}"))
+    for name in ("sound", "volume"):
+        action = getattr(cue, name)
+        if action is None:
+            continue
+        if action.device is None:
+            if not room.sounding:
+                why = "no audio device of the venue plays sound (see its `profile`)" \
+                    if room.audio else "the venue has no audio device (kind: audio)"
+                errors.append(doc.error((*loc, name), f"{name}: {why}", key=True))
+        elif action.device not in room.audio:
+            errors.append(doc.error(
+                (*loc, name, "device"), f"{action.device!r} is not an audio device of the venue"
+                + (did_you_mean(action.device, room.audio)
+                   or f" (audio: {', '.join(room.audio) or 'none'})")))
+        elif action.device not in room.sounding:
+            profile = room.venue.device(action.device).profile
+            errors.append(doc.error((*loc, name, "device"), f"{action.device!r} (profile "
+                                    f"{profile}) does not play sound"))
     ids = room.ids
     for j, osc in enumerate(cue.osc):
         if osc.device not in ids:
@@ -174,7 +227,8 @@ def _check_screens(
                 )
             continue
         # a group member the venue lacks is the venue's error, reported there once
-        others = [d for d in chosen if room.kinds.get(d, "screen") != "screen"]
+        others = [d for d in chosen
+                  if room.kinds.get(d, "screen") not in ("screen", "projector")]
         if isinstance(item, str) and others == [item]:
             errors.append(
                 doc.error(where, f"{item!r} is a {room.kinds[item]} device, not a screen"))
@@ -207,6 +261,16 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
             errors.append(doc.error(("devices", i, "profile"), f"unknown profile "
                                     f"{device.profile!r}" + (did_you_mean(device.profile, PROFILES)
                                     or f" (profiles: {', '.join(sorted(PROFILES))})")))
+            continue
+        errors += _check_options(device, ("devices", i), doc)
+        look = venue.safe_look
+        if device.kind == "lighting" and look.lights is not None:
+            profile = profile_for(device)
+            action = Action(device.id, "lights", (look.lights, look.fade))
+            problem = profile.check(action) if profile.supports("lights") else None
+            if problem:
+                errors.append(doc.error(("safe_look", "lights"), f"{device.id} "
+                                        f"({profile.name}) gets the safe look: {problem}"))
     ids = [d.id for d in venue.devices]
     for name, members in venue.groups.items():
         if name == "all" or name in ids:
@@ -217,6 +281,24 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
             if member not in ids:
                 errors.append(doc.error(("groups", name, j), f"the venue has no device "
                                         f"{member!r}" + did_you_mean(member, ids)))
+    return errors
+
+
+def _check_options(device: Device, loc: tuple, doc: Document) -> list[FileError]:
+    """Product options (`cue_list`, `layer`...) only where the profile takes them, and a
+    `transport` the product speaks."""
+    profile = profile_for(device)
+    errors = []
+    for key in Device.OPTIONS:
+        if getattr(device, key) is not None and key not in profile.options:
+            takers = sorted(n for n, p in PROFILES.items() if key in p.options)
+            errors.append(doc.error((*loc, key), f"{key}: profile {profile.name!r} does not "
+                                    f"take it (only {', '.join(takers) or 'none'})"))
+    if device.transport is not None and "transport" in profile.options:
+        try:
+            profile.wire  # noqa: B018 - raises for a transport the product does not speak
+        except ValueError as exc:
+            errors.append(doc.error((*loc, "transport"), str(exc)))
     return errors
 
 

@@ -183,7 +183,8 @@ def _message(err: dict[str, Any]) -> str:
         return f"{_show(value)} may hold only letters, digits, '.', '_' and '-'"
     if kind in _BOUNDS:
         (bound,) = err["ctx"].values()
-        return f"must be {_BOUNDS[kind]} {bound}, got {_show(value)}"
+        shown = f"{bound:g}" if isinstance(bound, float) else bound  # 12, not 12.0
+        return f"must be {_BOUNDS[kind]} {shown}, got {_show(value)}"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "too_short":

@@ -14,7 +14,9 @@ from showctl.model.show import (
     OscAction,
     Play,
     Show,
+    Sound,
     Stop,
+    Volume,
 )
 from showctl.model.venue import Device, OscInput, SafeLook, User, Venue, Web
 
@@ -34,9 +36,11 @@ __all__ = [
     "Schedule",
     "ScheduleEntry",
     "Show",
+    "Sound",
     "SpecialDay",
     "Stop",
     "User",
     "Venue",
+    "Volume",
     "Web",
 ]

@@ -9,7 +9,16 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from showctl.model.types import DmxChannel, DmxLevel, Flag, Frozen, Seconds, Whole
+from showctl.model.types import (
+    SILENT_DB,
+    Decibels,
+    DmxChannel,
+    DmxLevel,
+    Flag,
+    Frozen,
+    Seconds,
+    Whole,
+)
 
 ScreenSelector = str | Whole | tuple[Whole | str, ...]
 PLACEHOLDERS = ("screen",)
@@ -52,6 +61,33 @@ class Black(Frozen):
     fade: Seconds = 0.0
 
 
+class Sound(Frozen):
+    """A soundtrack on audio devices: it starts at `volume`, or fades in from silence to
+    it over `fade` seconds."""
+
+    media: str = Field(min_length=1, description="the sound file, as the player finds it")
+    from_: Seconds = Field(default=0.0, alias="from", description="position in the media")
+    volume: Decibels = Field(default=0.0, description="dB: 0 as mixed, -80 silent, up to +12")
+    fade: Seconds = Field(default=0.0, description="fade in from silence over this long")
+    device: str | None = Field(default=None, description="audio device; default: all")
+
+    @field_validator("media")
+    @classmethod
+    def _no_placeholders(cls, media: str) -> str:
+        if "{" in media or "}" in media:
+            raise ValueError("a sound's media takes no placeholder: {screen} is a screen's "
+                             "number, and an audio device has none")
+        return media
+
+
+class Volume(Frozen):
+    """A sound level change on audio devices (the master volume comes on top)."""
+
+    db: Decibels = Field(description=f"dB: 0 as mixed, {SILENT_DB:g} silent, up to +12")
+    fade: Seconds = Field(default=0.0, description="seconds to reach it")
+    device: str | None = Field(default=None, description="audio device; default: all")
+
+
 class Lights(Frozen):
     cue: str = Field(min_length=1, description="the console's cue / preset name")
     fade: Seconds = 0.0
@@ -87,6 +123,8 @@ class Cue(Frozen):
     black: Black | None = Field(default=None, description="screens fade to black")
     lights: Lights | None = Field(default=None, description="recall a lighting console cue")
     levels: Levels | None = Field(default=None, description="set DMX channels directly")
+    sound: Sound | None = Field(default=None, description="audio devices play a sound file")
+    volume: Volume | None = Field(default=None, description="audio devices change level")
     osc: tuple[OscAction, ...] = Field(
         default=(), description="raw OSC messages to devices: one, or a list"
     )
@@ -130,7 +168,8 @@ class Show(Frozen):
             return self.duration
         last = self.cues[-1]
         fades = [
-            a.fade for a in (last.stop, last.black, last.lights, last.levels) if a is not None
+            a.fade for a in (last.stop, last.black, last.lights, last.levels, last.volume)
+            if a is not None
         ]
         return last.at + max(fades, default=0.0)
 

@@ -147,6 +147,23 @@ Flag = Annotated[bool, Field(strict=True)]
 Whole = Annotated[int, Field(strict=True)]
 """A whole number, never a boolean (`true` is not screen 1) nor text."""
 
+SILENT_DB = -80.0
+"""The level at which sound is off: a cue, the master or their sum at or below it is silence."""
+MAX_DB = 12.0
+"""The loudest level anything may ask for: +12 dB over the mix, QLab's default volume limit.
+More is a typo that could clip the amplifiers or hurt ears."""
+
+Decibels = Annotated[float, Field(ge=int(SILENT_DB), le=int(MAX_DB)),
+                     BeforeValidator(lambda v: _no_bool(v, "a level in dB"))]
+"""A sound level in dB relative to the mix as recorded: 0 as mixed, -80 silent, up to +12."""
+
+
+def _no_bool(value: object, what: str) -> object:
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is not {what}: write a number")
+    return value
+
+
 DmxChannel = Annotated[Whole, Field(ge=1, le=512)]
 """A DMX channel number within a universe."""
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from showctl.model.types import (
+    Decibels,
     DmxChannel,
     DmxLevel,
     Frozen,
@@ -35,7 +36,7 @@ class Device(Frozen):
     universe: Whole = Field(default=0, ge=0, description="DMX universe (ola profile)")
     # What some products need (docs/profiles.md); each profile names the ones it takes
     # (`Profile.options`) and the files' checks refuse the others.
-    transport: Literal["udp", "tcp", "tcp-slip", "tcp-length"] | None = Field(
+    transport: Literal["udp", "tcp", "tcp-slip", "tcp-length-prefixed"] | None = Field(
         default=None, description="udp, or tcp (the product's framing); default: udp")
     password: str | None = Field(default=None, description="PJLink password (pjlink)")
     passcode: str | None = Field(default=None, description="workspace passcode (qlab)")
@@ -55,6 +56,11 @@ class Device(Frozen):
         description="UDP port the controller listens on for this device's replies")
     mac: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$",
                             description="MAC address: the power plan wakes it (wake-on-LAN)")
+
+    OPTIONS: ClassVar[tuple[str, ...]] = (
+        "transport", "password", "passcode", "workspace", "cue_list", "sequence", "playback",
+        "layer", "prefix", "input", "feedback_port")
+    """The product options: each profile takes some (`Profile.options`), refuses others."""
 
     @model_validator(mode="after")
     def _screens_have_an_index(self) -> Device:
@@ -163,6 +169,9 @@ class Venue(Frozen):
     wake_on_lan: WakeOnLan = WakeOnLan()
     check: SelfCheck = SelfCheck()
     metrics: Metrics = Metrics()
+    volume: Decibels = Field(
+        default=0.0, description="the room's master volume at start-up, dB (0 as mixed, "
+        "-80 silent, at most +12); an operator's later setting is kept across restarts")
     source: Path | None = Field(default=None, exclude=True, description="set by the loader")
 
     @field_validator("timezone")
@@ -187,6 +196,16 @@ class Venue(Frozen):
         """Screens in ring order (by index)."""
         return tuple(sorted((d for d in self.devices if d.kind == "screen"),
                             key=lambda d: d.index or 0))
+
+    @property
+    def audio(self) -> tuple[Device, ...]:
+        return tuple(d for d in self.devices if d.kind == "audio")
+
+    @property
+    def players(self) -> tuple[Device, ...]:
+        """Devices that play media (SPEC 6.1's player): the screens in ring order, then
+        the audio devices."""
+        return self.screens + self.audio
 
     @property
     def lighting(self) -> tuple[Device, ...]:

@@ -91,6 +91,11 @@ def _release(c: Call) -> dict[str, bool]:
     return {"held": c.controller.schedule_held}
 
 
+def _volume(c: Call) -> dict[str, Any]:
+    c.controller.set_volume(c.args[0], c.args[1] if len(c.args) > 1 else 0.0, by=c.by)
+    return {"db": c.controller.volume}
+
+
 def _status(c: Call) -> dict[str, Any]:
     return c.controller.status()
 
@@ -150,6 +155,7 @@ ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/cue/{id}/fire", (), _fire),
     Route("/showctl/schedule/hold", (), _hold),
     Route("/showctl/schedule/release", (), _release),
+    Route("/showctl/volume", ("f dB", "f? fade"), _volume),
     Route("/showctl/status", (), _status, once=False),
     # replied once done: power waits through the projectors' warm-up
     Route("/showctl/power/on", (), _power_on),

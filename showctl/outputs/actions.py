@@ -12,8 +12,10 @@ class Action:
     """One abstract command to one device; a profile turns it into OSC.
 
     kinds and args: load/play (media, position), pause, resume, stop/black (fade,),
-    seek (position,), clock (show time,), lights (cue, fade), levels (((ch, level), ...),
-    fade), dmx (512-byte frame,), osc (address, *args).
+    seek (position,), clock (show time, media, position), volume (dB, fade), lights (cue,
+    fade), levels (((ch, level), ...), fade), dmx (512-byte frame,), osc (address, *args).
+    A `volume` in a plan is the cue's level: the master volume is added as it leaves
+    (core/mix.py).
     """
 
     device: str

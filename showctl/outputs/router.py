@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from showctl.codec.osc import encode_bundle, encode_message
+from showctl.codec.osc import encode_bundle
 from showctl.model import Venue
 from showctl.outputs.actions import Action
 from showctl.outputs.profiles import Profile, profile_for
@@ -51,7 +51,7 @@ class Router:
             if not msgs:
                 continue
             profile, address = self.profiles[device], self.addresses[device]
-            encoded = [encode_message(a, *args) for a, args in msgs]
+            encoded = [profile.encode(a, args) for a, args in msgs]
             if not profile.timetags:
                 out += [(device, address, self._fit(profile, data)) for data in encoded]
                 continue

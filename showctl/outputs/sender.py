@@ -1,4 +1,6 @@
-"""The wire: one non-blocking UDP socket per address family, `sendto` in a burst.
+"""The wire: one non-blocking UDP socket per address family, `sendto` in a burst; and
+the devices that have a link of their own (TCP, their own UDP socket, PJLink), whose
+packets go to that link instead (`links`, kept by core.liveness).
 
 Measured here, a bare `sendto` beats asyncio datagram transports; the socket is never
 bound to a chosen address, so the kernel picks the route (loopback in tests).
@@ -8,6 +10,10 @@ from __future__ import annotations
 
 import logging
 import socket
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from showctl.outputs.links import Link
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +23,7 @@ Address = tuple[str, int]
 class UdpSender:
     def __init__(self) -> None:
         self._sockets: dict[int, socket.socket] = {}
+        self.links: dict[Address, Link] = {}
         self.sent = 0
         self.errors = 0
 
@@ -30,6 +37,11 @@ class UdpSender:
 
     def send(self, address: Address, data: bytes) -> None:
         """Never raises: a device that is gone must not stop the show for the others."""
+        link = self.links.get(address)
+        if link is not None:
+            link.send(data)
+            self.sent += 1
+            return
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         try:
             self._socket(family).sendto(data, address)

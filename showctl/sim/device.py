@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NEEDS_PLAYER = {"load": 2, "play": 2, "pause": 0, "resume": 0, "stop": 0, "black": 0,
-                "seek": 1, "clock": 1}
-NUMBER_AT = {"load": 1, "play": 1, "seek": 0, "clock": 0}
+                "seek": 1, "clock": 3, "volume": 1}
+NUMBER_AT = {"load": 1, "play": 1, "seek": 0, "clock": 0, "volume": 0}
 """Which argument of a player command is a position or time (a number, not NaN)."""
 NEEDS = {**{f"/showctl/player/{name}": n for name, n in NEEDS_PLAYER.items()},
          "/showctl/lights/cue": 1}
@@ -27,6 +27,8 @@ class SimDevice:
     lights: str | None = None
     levels: dict[int, int] = field(default_factory=dict)
     show_time: float | None = None  # the last drift-clock value received
+    volume: float | None = None  # audio: the last level received (dB, master included)
+    rejoined: bool = False  # the last clock put it back where the show is
     commands: int = 0
     _position: float = 0.0
     _since: float = field(default_factory=time.monotonic)
@@ -65,6 +67,13 @@ class SimDevice:
                 position = float(args[0])
             elif name == "clock":
                 self.show_time = float(args[0])
+                media, must_be = args[1], args[2]
+                if isinstance(media, str) and isinstance(must_be, int | float):
+                    # as a real player rejoins: the media it must play, where it must be
+                    self.rejoined = self.state != "playing" or self.media != media
+                    self.media, self.state, position = media, "playing", float(must_be)
+            elif name == "volume":
+                self.volume = float(args[0])
         elif address == "/showctl/lights/cue":
             self.lights = str(args[0])
         elif address.startswith("/dmx/universe/") and args and isinstance(args[0], bytes):
@@ -77,4 +86,4 @@ class SimDevice:
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "state": self.state, "media": self.media,
                 "position": round(self.position, 3), "lights": self.lights,
-                "levels": self.levels, "show_time": self.show_time}
+                "levels": self.levels, "show_time": self.show_time, "volume": self.volume}

@@ -159,6 +159,18 @@ async def fire(request: web.Request) -> web.Response:
     return _ok(request)
 
 
+@routes.post("/api/volume")
+@requires("operator")
+async def volume(request: web.Request) -> web.Response:
+    """The room's master volume: `{"db": -6, "fade": 2}` (fade optional, seconds)."""
+    body = await _body(request, "db", "fade")
+    if "db" not in body:
+        raise BadArgument('volume needs {"db": <dB, -80 to 12>} and optionally "fade"')
+    request.app[CONTROLLER].set_volume(body["db"], body.get("fade", 0.0),
+                                       by=who(request).by)  # the core checks the values
+    return _ok(request)
+
+
 @routes.get("/api/schedule")
 async def schedule(request: web.Request) -> web.Response:
     return web.json_response(request.app[CONTROLLER].status().get("schedule"))

@@ -106,11 +106,11 @@ def _devices(devices: list[dict[str, Any]]) -> Iterator[Metric]:
         confirmed = device.get("confirmed") or {}
         if confirmed.get("sync_error_ms") is not None:
             sync.add_metric([device["id"]], float(confirmed["sync_error_ms"]))
-        projector = device.get("projector") or {}
+        projector = (device.get("said") or {}).get("projector") or {}  # its last PJLink answer
         if projector.get("power"):
             power.add_metric([device["id"], str(projector["power"])], 1.0)
-        for n, hours in enumerate(projector.get("lamp_hours") or (), start=1):
-            lamp.add_metric([device["id"], str(n)], float(hours))
+        for n, one in enumerate(projector.get("lamps") or (), start=1):
+            lamp.add_metric([device["id"], str(n)], float(one["hours"]))
     yield from (online, sync, power, lamp)
 
 

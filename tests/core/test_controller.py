@@ -28,6 +28,7 @@ async def test_status_has_the_documented_shape(room):
                       "online": False, "last_seen": None, "offline_since": None,
                       "offline_reason": "never heard from: no heartbeat since the controller "
                                         "started",
+                      "liveness": "heartbeat", "said": {},
                       "output": {"state": "playing", "media": "pano_1.mp4", "position": 0.25}}
     assert s["lighting"] == {"lights": {"cue": "house-out", "fade": 1.0}, "levels": {}}
     assert s["schedule"] == {"held": False, "next": None, "today": []}

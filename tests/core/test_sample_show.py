@@ -33,7 +33,8 @@ def expected_screens(selector) -> list[str]:
 @pytest.fixture
 async def sample_room(tmp_path):
     show = yaml.safe_load(SAMPLE.read_text())
-    room = await open_room(tmp_path, shows=[show], venue_extra={"groups": GROUPS})
+    room = await open_room(tmp_path, shows=[show], venue_extra={"groups": GROUPS},
+                           extra_devices=({"id": "sound", "kind": "audio"},))
     yield room, show
     await room.close()
 
@@ -60,12 +61,13 @@ async def test_every_cue_of_the_sample_show_leaves_at_its_exact_time(sample_room
         at = t0 + seconds(cue["at"])
         wall = WALL0 - MONO0 + at
         screens = expected_screens(cue["screens"]) if "screens" in cue else []
-        devices = screens + (["lights"] if "lights" in cue else [])
+        sounds = ["sound"] if "sound" in cue or "volume" in cue else []
+        devices = screens + (["lights"] if "lights" in cue else []) + sounds
         for device in devices:
             got = [g for g in arrivals[device] if g.at == pytest.approx(at - LEAD)]
             assert len(got) == 1, (cue["id"], device)
             assert got[0].timetag == pytest.approx(wall, abs=1e-6)
-            index = int(device.removeprefix("screen")) if device != "lights" else None
+            index = int(device.removeprefix("screen")) if device.startswith("screen") else None
             if "play" in cue and index:
                 media = cue["play"]["media"].replace("{screen}", str(index))
                 assert ("/showctl/player/play", (media, pytest.approx(0.0))) in got[0].messages
@@ -75,8 +77,12 @@ async def test_every_cue_of_the_sample_show_leaves_at_its_exact_time(sample_room
                 assert got[0].messages[-1][:2] == ("/showctl/lights/cue",
                                                    (cue["lights"]["cue"],
                                                     pytest.approx(cue["lights"]["fade"])))
+            if "sound" in cue and device == "sound":
+                assert ("/showctl/player/play", (cue["sound"]["media"], pytest.approx(0.0))) \
+                    in got[0].messages
         same_instant = [c for c in show["cues"] if seconds(c["at"]) == seconds(cue["at"])]
         busy = {d for c in same_instant for d in expected_screens(c.get("screens", []))}
+        busy |= {"sound"} if any("sound" in c or "volume" in c for c in same_instant) else set()
         others = set(room.rx) - busy - {"lights"}
         for device in others:
             assert not [g for g in arrivals[device]
@@ -87,17 +93,22 @@ async def test_every_cue_of_the_sample_show_leaves_at_its_exact_time(sample_room
     assert [r["event"] for r in run] == ["start", "end"] and run[-1]["outcome"] == "completed"
 
 
-async def test_drift_clock_goes_to_every_screen_once_a_second_with_show_time(sample_room):
+async def test_drift_clock_goes_to_every_playing_screen_once_a_second(sample_room):
+    """From the first play (cue 3 at 0:06) on, each whole show second: show time, the
+    media and where in it the screen must be at the bundle's timetag."""
     room, show = sample_room
     c, clock = room.controller, room.clock
     c.load(show["id"], by="test")
     t0 = MONO0 + 2.0
     c.go(by="test", at=t0)
     await clock.advance(2.0 + 10.5)
-    for device in (f"screen{i}" for i in range(1, 10)):
-        ticks = [g for g in room.rx[device].got if g.messages[0][0] == "/showctl/player/clock"]
-        assert [g.at - t0 + LEAD for g in ticks] == pytest.approx([float(n) for n in range(1, 11)])
-        assert [g.messages[0][1][0] for g in ticks] == [float(n) for n in range(1, 11)]
+    for i in range(1, 10):
+        ticks = [g for g in room.rx[f"screen{i}"].got
+                 if g.messages[0][0] == "/showctl/player/clock"]
+        assert [g.at - t0 + LEAD for g in ticks] == pytest.approx([6.0, 7.0, 8.0, 9.0, 10.0])
+        assert [g.messages[0][1] for g in ticks] == [
+            (pytest.approx(n), f"normandy/01-channel-dawn_{i}.mp4", pytest.approx(n - 6))
+            for n in range(6, 11)]
         assert all(g.timetag == pytest.approx(WALL0 - MONO0 + g.at + LEAD, abs=1e-6)
                    for g in ticks)
     assert room.rx["lights"].addresses("/showctl/player/clock") == []

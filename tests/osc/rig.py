@@ -15,6 +15,7 @@ from showctl.core.clock import FakeClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
 from showctl.osc import OscServer
+from tests.core.room import add_devices
 from tests.osc.clients import TcpClient, UdpClient
 from tests.support import write_config
 
@@ -78,8 +79,10 @@ class Rig:
         return self.controller.status()["counters"].get(name, 0)
 
 
-async def open_rig(root: Path, clock: FakeClock | None = None, **venue_extra: Any) -> Rig:
+async def open_rig(root: Path, clock: FakeClock | None = None,
+                   extra_devices: tuple[dict[str, Any], ...] = (), **venue_extra: Any) -> Rig:
     path = write_config(root, venue_extra=venue_extra or None)
+    add_devices(path, *extra_devices)
     config = load_config(path)
     clock = clock or FakeClock()
     controller = Controller(config, clock)
@@ -98,9 +101,10 @@ async def open_rig(root: Path, clock: FakeClock | None = None, **venue_extra: An
 
 @asynccontextmanager
 async def rig_with(root: Path, clock: FakeClock | None = None,
+                   extra_devices: tuple[dict[str, Any], ...] = (),
                    **venue_extra: Any) -> AsyncIterator[Rig]:
-    """A rig on a venue with extra keys (passcode, allow...)."""
-    rig = await open_rig(root, clock, **venue_extra)
+    """A rig on a venue with extra keys (passcode, allow...) and devices."""
+    rig = await open_rig(root, clock, extra_devices, **venue_extra)
     try:
         yield rig
     finally:

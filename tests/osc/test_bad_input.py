@@ -20,7 +20,7 @@ VALID: dict[str, tuple[Any, ...]] = {  # one valid call of every address
     "/showctl/schedule/hold": (), "/showctl/schedule/release": (), "/showctl/status": (),
     "/showctl/subscribe": (1,), "/showctl/subscribe/time": (0,), "/showctl/replyport": (0,),
     "/showctl/connect": ("x",),
-    "/showctl/heartbeat": ("screen1",),
+    "/showctl/heartbeat": ("screen1",), "/showctl/volume": (-6.0, 2.0),
     "/showctl/power/on": (), "/showctl/power/off": (), "/showctl/check": (),
 }
 

@@ -23,7 +23,9 @@ DIMMERS = Device(id="dim", kind="lighting", port=9001, profile="ola", universe=2
     (Action("s1", "stop", (1,)), [("/showctl/player/stop", (1.0,))]),
     (Action("s1", "black", (2.5,)), [("/showctl/player/black", (2.5,))]),
     (Action("s1", "seek", (83.5,)), [("/showctl/player/seek", (83.5,))]),
-    (Action("s1", "clock", (12.0,)), [("/showctl/player/clock", (12.0,))]),
+    (Action("s1", "clock", (12, "a.mp4", 6.5)),
+     [("/showctl/player/clock", (12.0, "a.mp4", 6.5))]),
+    (Action("s1", "volume", (-6, 2)), [("/showctl/player/volume", (-6.0, 2.0))]),
     (Action("s1", "lights", ("house-up", 3)), [("/showctl/lights/cue", ("house-up", 3.0))]),
     (Action("s1", "osc", ("/x/y", 1, "z")), [("/x/y", (1, "z"))]),
     (Action("s1", "dmx", (bytes(512),)), []),
@@ -42,9 +44,10 @@ def test_ola_profile_sends_a_universe_blob_and_nothing_it_cannot_do():
 
 
 def test_registry_lists_profiles_and_names_the_known_ones_on_a_typo():
-    assert set(PROFILES) == {"showctl", "ola", "pjlink"}
+    assert set(PROFILES) == {"showctl", "ola", "eos", "grandma3", "magicq", "qlcplus", "qlab",
+                             "resolume", "millumin", "disguise", "pjlink"}  # SPEC 3.2
     assert all(p.source for p in PROFILES.values())
-    with pytest.raises(KeyError, match=r"unknown profile 'olla' \(known: ola, pjlink, showctl\)"):
+    with pytest.raises(KeyError, match=r"unknown profile 'olla' \(known: disguise, eos, "):
         profile_for(Device(id="d", kind="lighting", port=1, profile="olla"))
 
 

@@ -78,12 +78,23 @@ async def test_player_state_follows_commands(sim_env):
                           ("/showctl/player/resume", ()),
                           ("/showctl/player/pause", ()),
                           ("/showctl/player/seek", (30.0,)),
-                          ("/showctl/player/clock", (12.5,))]:
+                          ("/showctl/player/volume", (-6.0, 2.0))]:
         send(sender, venue, "screen3", encode_message(address, *args))
         await asyncio.wait_for(lines.get(), 2.0)
     screen = sim.devices["screen3"]
-    assert (screen.state, screen.media, screen.position, screen.show_time) == (
-        "paused", "a.mp4", 30.0, 12.5)
+    assert (screen.state, screen.media, screen.position, screen.volume) == (
+        "paused", "a.mp4", 30.0, -6.0)
+    # a clock says where the show is: a paused or lost player rejoins there (one line),
+    # one already playing that media is only corrected, quietly
+    send(sender, venue, "screen3", encode_message("/showctl/player/clock", 12.5, "b.mp4", 3.0))
+    assert (await asyncio.wait_for(lines.get(), 2.0))[1] == \
+        "/showctl/player/clock 12.5 'b.mp4' 3.0"
+    assert (screen.state, screen.media, screen.show_time) == ("playing", "b.mp4", 12.5)
+    assert 3.0 <= screen.position < 3.5
+    send(sender, venue, "screen3", encode_message("/showctl/player/clock", 13.5, "b.mp4", 4.0))
+    send(sender, venue, "screen3", encode_message("/showctl/player/pause"))
+    assert (await asyncio.wait_for(lines.get(), 2.0))[1] == "/showctl/player/pause"
+    assert screen.show_time == 13.5 and screen.position == pytest.approx(4.0, abs=0.2)
     send(sender, venue, "screen3", encode_message("/showctl/player/black", 1.0))
     await asyncio.wait_for(lines.get(), 2.0)
     assert (screen.state, screen.media) == ("black", None)
@@ -116,9 +127,12 @@ async def test_garbage_and_unknown_addresses_are_reported_not_fatal(sim_env):
     send(sender, venue, "screen1", encode_message("/showctl/player/seek", 77.4))
     _, line = await asyncio.wait_for(lines.get(), 2.0)
     assert line == "/showctl/player/seek 77.4"  # not the float32's 77.4000015258789
-    send(sender, venue, "screen1", encode_message("/showctl/player/clock", 86399.123))
+    send(sender, venue, "screen1", encode_message("/showctl/player/volume", 86399.123))
     _, line = await asyncio.wait_for(lines.get(), 2.0)
-    assert line == "/showctl/player/clock 86399.125"  # the float32 nearest 86399.123, whole
+    assert line == "/showctl/player/volume 86399.125"  # the float32 nearest 86399.123, whole
+    send(sender, venue, "screen1", encode_message("/showctl/player/clock", 1.0))
+    _, line = await asyncio.wait_for(lines.get(), 2.0)
+    assert line.endswith("(needs 3 arguments, got 1: ignored)")
     for bad in [("/showctl/player/seek", ("x",)), ("/showctl/player/play", ("a.mp4", "x"))]:
         send(sender, venue, "screen1", encode_message(bad[0], *bad[1]))
         _, line = await asyncio.wait_for(lines.get(), 2.0)

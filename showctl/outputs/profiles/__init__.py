@@ -1,19 +1,36 @@
 """The profile registry: venue.yaml's `profile:` names a class here.
 
-`PROFILES` is what the files' validation checks names against (an unknown profile is
-a validation error); docs/profiles.md says how to add one.
+Every module of this package is a product's profile: a new product is one new file
+(docs/profiles.md, "Adding a profile"), found here without being listed. `PROFILES` is
+what the files' validation checks names against (an unknown profile is a validation
+error).
 """
 
 from __future__ import annotations
 
-from showctl.model import Device
-from showctl.outputs.profiles.base import Profile
-from showctl.outputs.profiles.ola import OlaProfile
-from showctl.outputs.profiles.pjlink import PjlinkProfile
-from showctl.outputs.profiles.showctl import ShowctlProfile
+import importlib
+import pkgutil
 
-PROFILES: dict[str, type[Profile]] = {
-    p.name: p for p in (ShowctlProfile, OlaProfile, PjlinkProfile)}
+from showctl.model import Device
+from showctl.outputs.profiles.base import Bundles, Profile, Transport
+
+
+def _discover() -> dict[str, type[Profile]]:
+    found: dict[str, type[Profile]] = {}
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        if module == "base":
+            continue
+        namespace = vars(importlib.import_module(f"{__name__}.{module}"))
+        for value in namespace.values():
+            if (isinstance(value, type) and issubclass(value, Profile)
+                    and value.__module__ == f"{__name__}.{module}"):
+                if value.name in found:
+                    raise TypeError(f"two profiles are called {value.name!r}")
+                found[value.name] = value
+    return found
+
+
+PROFILES: dict[str, type[Profile]] = _discover()
 
 
 def profile_for(device: Device) -> Profile:
@@ -25,4 +42,4 @@ def profile_for(device: Device) -> Profile:
         raise KeyError(f"unknown profile {device.profile!r} (known: {known})") from None
 
 
-__all__ = ["PROFILES", "Profile", "profile_for"]
+__all__ = ["PROFILES", "Bundles", "Profile", "Transport", "profile_for"]

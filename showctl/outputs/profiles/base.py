@@ -3,10 +3,11 @@ what that product does with what it is sent (docs/profiles.md)."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from showctl.codec.osc import Arg
+from showctl.codec.osc import Arg, encode_message, format_message
 from showctl.model import Device
 from showctl.outputs.actions import Action
 
@@ -31,6 +32,7 @@ class Transport(StrEnum):
     UDP = "udp"
     TCP_SLIP = "tcp-slip"  # OSC 1.1: SLIP-framed packets over TCP
     TCP_LENGTH = "tcp-length-prefixed"  # OSC 1.0: int32 big-endian size, then the packet
+    PJLINK = "pjlink"  # not OSC: PJLink command lines on a connection of their own
 
 
 UDP_PAYLOAD = 1472
@@ -58,6 +60,15 @@ class Profile:
     default_lead: ClassVar[float] = 0.0
     """Seconds a timetag-honouring product's bundles leave before their instant when the
     device sets no `latency`."""
+    transports: ClassVar[frozenset[Transport]] = frozenset()
+    """What a device's `transport:` may choose (empty: only `transport`); `tcp` means
+    the first TCP framing the product takes (SLIP before length-prefixed)."""
+    options: ClassVar[frozenset[str]] = frozenset()
+    """The device keys (venue.yaml) the product needs: `cue_list`, `layer`... The files'
+    checks refuse the others on a device of this profile."""
+    answers: ClassVar[bool] = False
+    """True when the product answers in its own protocol (`ping`/`reply`): it is online
+    because it answered, not because something sent a heartbeat in its name."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -84,8 +95,52 @@ class Profile:
             return self.device.latency
         return self.default_lead
 
+    @property
+    def wire(self) -> Transport:
+        """How this device is reached: its `transport:` if the product takes it."""
+        chosen = self.device.transport
+        if chosen is None:
+            return self.transport
+        allowed = self.transports or frozenset({self.transport})
+        if chosen == "tcp":
+            for framing in (Transport.TCP_SLIP, Transport.TCP_LENGTH):
+                if framing in allowed:
+                    return framing
+        elif Transport(chosen) in allowed:
+            return Transport(chosen)
+        raise ValueError(f"profile {self.name!r} takes transport "
+                         f"{', '.join(sorted(t.value for t in allowed))}, not {chosen!r}")
+
     def supports(self, kind: str) -> bool:
         return kind in self.kinds
+
+    def check(self, action: Action) -> str | None:
+        """Why this product cannot take `action` as the show says it (a cue id it cannot
+        name...), for the files' checks; None when it can."""
+        return None
+
+    def encode(self, address: str, args: tuple[Arg, ...]) -> bytes:
+        """One message's bytes (OSC; a profile that speaks something else overrides)."""
+        return encode_message(address, *args)
+
+    def show(self, address: str, args: tuple[Arg, ...]) -> str:
+        """One message as the cue sheet prints it."""
+        return format_message(address, args)
+
+    def greeting(self, reply_port: int | None = None) -> list[Message]:
+        """Messages sent first, when the device's link opens (a passcode); `reply_port`
+        as for `ping`."""
+        return []
+
+    def ping(self, reply_port: int | None = None) -> list[Message]:
+        """What asks the product whether it is there (`answers` products); `reply_port`
+        is our UDP socket's port when the product must be told where to answer."""
+        return []
+
+    def reply(self, address: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        """A message the device sent us: None when it is not the product's answer, else
+        what it says worth showing (`{}`: nothing but that it is there)."""
+        return None
 
     def messages(self, action: Action) -> list[Message]:
         if action.kind not in self.kinds:
@@ -97,3 +152,13 @@ class Profile:
 
     def translate(self, action: Action) -> list[Message]:
         raise NotImplementedError
+
+
+_CUE = re.compile(r"^\d+(\.\d+)?$")
+
+
+def cue_number(cue: object, what: str) -> str | None:
+    """None for a console cue number (`5`, `12.5`), else why not (for `Profile.check`)."""
+    if _CUE.match(str(cue)):
+        return None
+    return f"cue {cue!r} is not {what}"

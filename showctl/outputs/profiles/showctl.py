@@ -12,7 +12,8 @@ class ShowctlProfile(Profile):
     bundles = Bundles.HONOURED  # the player acts at the timetag on its own clock (6.1)
     default_lead = 0.0
     kinds = frozenset(
-        {"load", "play", "pause", "resume", "stop", "black", "seek", "clock", "lights", "osc"}
+        {"load", "play", "pause", "resume", "stop", "black", "seek", "clock", "volume",
+         "lights", "osc"}
     )
 
     def translate(self, action: Action) -> list[Message]:
@@ -23,4 +24,7 @@ class ShowctlProfile(Profile):
         if kind in ("load", "play"):
             media, position = args
             return [(f"/showctl/player/{kind}", (str(media), float(position)))]
+        if kind == "clock":
+            show_time, media, position = args
+            return [("/showctl/player/clock", (float(show_time), str(media), float(position)))]
         return [(f"/showctl/player/{kind}", tuple(float(a) for a in args))]

@@ -53,6 +53,20 @@ function logLine(text, level = "info", wall = Date.now() / 1000) {
   while ($("log").children.length > 40) $("log").lastChild.remove();
 }
 
+// What a device that answers for itself last said (status devices[].said): Eos's
+// active cue, a projector's power and faults.
+function saidText(d) {
+  const said = d.said || {};
+  const p = said.projector;
+  if (p) {
+    const faults = Object.entries(p.errors || {}).filter(([, v]) => v !== "ok");
+    return ` (${p.power}${faults.map(([k, v]) => `, ${k} ${v}`).join("")}` +
+      `${p.lamp_hours != null ? `, lamp ${p.lamp_hours} h` : ""})`;
+  }
+  if (said.active_cue) return ` (cue ${said.active_cue})`;
+  return "";
+}
+
 function cueText(cue) { return cue ? `${cue.id}  ${cue.name || ""}` : "–"; }
 
 function render() {
@@ -68,7 +82,7 @@ function render() {
   const others = (s.devices || []).filter((d) => d.kind !== "screen");
   const up = screens.filter((d) => d.online).length;
   $("online").textContent = [`${up}/${screens.length} screens online`,
-    ...others.map((d) => `${d.id} ${d.online ? "online" : "OFFLINE"}`)].join("  ·  ");
+    ...others.map((d) => `${d.id} ${d.online ? "online" : "OFFLINE"}${saidText(d)}`)].join("  ·  ");
   $("online").classList.toggle("warn", up < screens.length || others.some((d) => !d.online));
   const lights = s.lighting?.lights;
   const levels = Object.entries(s.lighting?.levels || {});

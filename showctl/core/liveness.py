@@ -1,0 +1,134 @@
+"""The devices' own links and the questions that tell whether a device is there.
+
+A product that can answer (`Profile.answers`: Eos's `/eos/ping`, QLab's `/thump`, a
+PJLink status) is asked every third of the venue's timeout over a link of its own
+(TCP, or a UDP socket of its own so that its replies come back to us); each answer, and
+any feedback the profile reads in what the device sends (Eos's active cue), goes to
+`answered`, which is what makes it online. Devices that cannot be asked keep heartbeats.
+Links belong to one venue: a reload closes them at once and the new venue opens its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from showctl.codec.osc import PacketError, decode
+from showctl.core.clock import Clock
+from showctl.model import Device, Venue
+from showctl.outputs.links import Link, PjlinkLink, TcpLink, UdpLink
+from showctl.outputs.pjlink import Projector, ProjectorStatus
+from showctl.outputs.profiles import Profile, Transport
+from showctl.outputs.router import Router
+from showctl.outputs.sender import UdpSender
+
+log = logging.getLogger(__name__)
+
+Answered = Callable[[str, dict[str, Any]], None]
+"""(device id, what it said worth showing): the device answered in its own protocol."""
+MIN_INTERVAL = 0.2
+
+
+class DeviceLinks:
+    def __init__(self, venue: Venue, router: Router, clock: Clock, sender: UdpSender,
+                 answered: Answered) -> None:
+        self.venue, self.router, self.clock, self.sender = venue, router, clock, sender
+        self.answered = answered
+        self.links: dict[str, Link] = {}
+        self.malformed = 0
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def answering(self) -> set[str]:
+        """Devices whose liveness is their own answer (not heartbeats)."""
+        return {d for d, p in self.router.profiles.items() if p.answers}
+
+    def start(self) -> None:
+        """Opens every link and starts asking; a no-op without a running loop (the CLI's
+        cue sheet builds outputs it never sends through)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        for device in self.venue.devices:
+            profile = self.router.profiles[device.id]
+            link = self._link(device, profile)
+            if link is None:
+                continue
+            try:
+                link.start()
+            except OSError as exc:
+                log.error("%s: cannot open its link: %s", device.id, exc.strerror or exc)
+                continue
+            self.links[device.id] = link
+            self.sender.links[self.router.addresses[device.id]] = link
+            if isinstance(link, UdpLink):
+                for address, args in profile.greeting(link.local_port):
+                    link.send(profile.encode(address, args))
+        if self.links.keys() & self.answering:
+            self._task = asyncio.get_running_loop().create_task(self._ask(), name="liveness")
+
+    def _link(self, device: Device, profile: Profile) -> Link | None:
+        wire, device_id = profile.wire, device.id
+        timeout = self.venue.osc.heartbeat_timeout
+
+        def on_packet(data: bytes) -> None:
+            self._packet(device_id, profile, data)
+
+        if wire is Transport.PJLINK:
+            def on_status(status: ProjectorStatus) -> None:
+                self.answered(device_id, {"projector": status.as_json()})
+            return PjlinkLink(Projector(device.host, device.port, device.password,
+                                        timeout=max(0.2, min(4.0, timeout / 2))), on_status)
+        if wire in (Transport.TCP_SLIP, Transport.TCP_LENGTH):
+            def greeting() -> list[bytes]:
+                return [profile.encode(a, args) for a, args in profile.greeting()]
+            return TcpLink(device.host, device.port,
+                           "slip" if wire is Transport.TCP_SLIP else "length", on_packet,
+                           greeting, timeout=max(0.2, min(3.0, timeout)))
+        if profile.answers:
+            bind = (self.venue.osc.listen[0], device.feedback_port or 0)
+            return UdpLink(device.host, device.port, on_packet, bind)
+        return None
+
+    def _packet(self, device_id: str, profile: Profile, data: bytes) -> None:
+        try:
+            messages = decode(data)
+        except PacketError as exc:
+            self.malformed += 1
+            log.debug("%s sent a malformed packet: %s", device_id, exc)
+            return
+        for message in messages:
+            said = profile.reply(message.address, message.args)
+            if said is not None:
+                self.answered(device_id, said)
+
+    async def _ask(self) -> None:
+        while True:
+            for device_id in sorted(self.links.keys() & self.answering):
+                link, profile = self.links[device_id], self.router.profiles[device_id]
+                if isinstance(link, PjlinkLink):
+                    link.poll_soon()
+                    continue
+                reply_port = link.local_port if isinstance(link, UdpLink) else None
+                for address, args in profile.ping(reply_port):
+                    link.send(profile.encode(address, args))
+            interval = max(MIN_INTERVAL, self.venue.osc.heartbeat_timeout / 3)
+            await self.clock.sleep_until(self.clock.monotonic() + interval)
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        for device_id, link in self.links.items():
+            link.close()
+            self.sender.links.pop(self.router.addresses[device_id], None)
+        self.links.clear()
+
+    async def aclose(self) -> None:
+        task = self._task
+        self.close()
+        await asyncio.sleep(0)  # cancelled link tasks finish
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)

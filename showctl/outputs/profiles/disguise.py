@@ -1,0 +1,41 @@
+"""`disguise`: disguise Designer (d3) through its OSC Event Transport.
+
+Source: disguise user guide, "OSC syntax library" and "Triggering cues with OSC"
+(https://help.disguise.one/designer/timeline-tracks-transports/osc/): default addresses
+`/d3/showcontrol/play`, `/d3/showcontrol/stop` (a message with no argument triggers),
+and `/d3/showcontrol/cue` with 1 to 3 integers, one per part of the cue number (cue 1.2.5
+is 1, 2, 5). Bundles are not documented: plain messages at the instant.
+
+A show's media name for a disguise device is a cue number of its track ("1.2.5"): the
+profile calls the cue, then plays; pause is stop (the playhead holds), resume is play.
+"""
+
+from __future__ import annotations
+
+import re
+
+from showctl.outputs.actions import Action
+from showctl.outputs.profiles.base import Bundles, Message, Profile
+
+_CUE = re.compile(r"^\d+(\.\d+){0,2}$")
+
+
+class DisguiseProfile(Profile):
+    name = "disguise"
+    source = ("disguise Designer user guide, OSC syntax library and Triggering cues with OSC "
+              "(help.disguise.one/designer/timeline-tracks-transports/osc)")
+    kinds = frozenset({"play", "pause", "resume", "stop", "osc"})
+    bundles = Bundles.REFUSED
+
+    def check(self, action: Action) -> str | None:
+        if action.kind == "play" and not _CUE.match(str(action.args[0])):
+            return (f"media {action.args[0]!r} is not a disguise cue number: write 1 to 3 "
+                    "whole numbers with dots, e.g. \"1.2.5\"")
+        return None
+
+    def translate(self, action: Action) -> list[Message]:
+        if action.kind == "play":
+            parts = tuple(int(p) for p in str(action.args[0]).split("."))
+            return [("/d3/showcontrol/cue", parts), ("/d3/showcontrol/play", ())]
+        verb = "play" if action.kind == "resume" else "stop"
+        return [(f"/d3/showcontrol/{verb}", ())]

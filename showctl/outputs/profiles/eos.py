@@ -1,0 +1,50 @@
+"""`eos`: ETC Eos family consoles (Eos, Ion, Element, Nomad), software v3.2.
+
+Source: ETC, Eos Family Operations Manual v3.2, "Show Control > Open Sound Control"
+(online help: https://www.etcconnect.com/WebDocs/Controls/EosFamilyOnlineHelp/en/Content/
+23_Show_Control/08_OSC/): "Eos OSC Setup" (TCP on port 3032, OSC 1.0 packet-length or
+OSC 1.1 SLIP framing as set in Setup > System > Show Control > OSC; UDP on the ports set
+there, 8000/8001 recommended), "Supported OSC Input" (`/eos/cue/<list>/<cue>/fire`),
+"Ping" (`/eos/ping` answered `/eos/out/ping` with the same arguments), "Implicit OSC
+Output" (`/eos/out/active/cue/text`, once a second) and "OSC List Convention" (commands
+over 512 bytes are split). Bundles are not documented: plain messages at the instant.
+A cue's own times apply: Eos's fire command takes no fade.
+"""
+
+from __future__ import annotations
+
+from showctl.outputs.actions import Action
+from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport, cue_number
+
+
+class EosProfile(Profile):
+    name = "eos"
+    source = ("ETC Eos Family Operations Manual v3.2, Show Control > Open Sound Control "
+              "(etcconnect.com EosFamilyOnlineHelp 23_Show_Control/08_OSC)")
+    kinds = frozenset({"lights", "osc"})
+    bundles = Bundles.REFUSED
+    transports = frozenset({Transport.UDP, Transport.TCP_SLIP, Transport.TCP_LENGTH})
+    max_packet = 512
+    options = frozenset({"cue_list", "transport", "feedback_port"})
+    answers = True
+
+    def check(self, action: Action) -> str | None:
+        if action.kind == "lights":
+            return cue_number(action.args[0], "an Eos cue number (5, 12.5)")
+        return None
+
+    def translate(self, action: Action) -> list[Message]:
+        cue, _fade = action.args
+        return [(f"/eos/cue/{self.device.cue_list or 1}/{cue}/fire", ())]
+
+    def ping(self, reply_port: int | None = None) -> list[Message]:
+        return [("/eos/ping", ("showctl",))]
+
+    def reply(self, address: str, args: tuple[object, ...]) -> dict[str, object] | None:
+        if address == "/eos/out/active/cue/text" and args:
+            return {"active_cue": str(args[0])}
+        if address == "/eos/out/pending/cue/text" and args:
+            return {"pending_cue": str(args[0])}
+        if address.startswith("/eos/out/"):
+            return {}  # the ping's answer, or any other output: the console is there
+        return None

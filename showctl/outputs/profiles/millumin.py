@@ -1,0 +1,28 @@
+"""`millumin`: Millumin 5 (Anomes).
+
+Source: Millumin OSC documentation for V5 (https://github.com/anome/millumin-dev-kit/
+wiki/OSC-documentation): input on UDP 5000 by default; `/millumin/action/launchColumn`
+takes a column's index or name, `/millumin/action/stopColumn` stops it; the API is case
+insensitive. Bundles are not documented: plain messages at the instant.
+
+A show's media name for a Millumin device is a dashboard column: its number ("4") or
+its name ("Opening").
+"""
+
+from __future__ import annotations
+
+from showctl.outputs.actions import Action
+from showctl.outputs.profiles.base import Bundles, Message, Profile
+
+
+class MilluminProfile(Profile):
+    name = "millumin"
+    source = "Millumin V5 OSC documentation (github.com/anome/millumin-dev-kit/wiki)"
+    kinds = frozenset({"play", "stop", "black", "osc"})
+    bundles = Bundles.REFUSED
+
+    def translate(self, action: Action) -> list[Message]:
+        if action.kind != "play":
+            return [("/millumin/action/stopColumn", ())]
+        column = str(action.args[0])
+        return [("/millumin/action/launchColumn", (int(column) if column.isdigit() else column,))]

@@ -1,0 +1,47 @@
+"""`resolume`: Resolume Arena / Avenue 7.
+
+Source: Resolume manual, "OSC" (https://resolume.com/support/en/osc): input on UDP 7000
+by default; every control has a fixed address, shown in Shortcuts > Edit OSC; a clip is
+triggered with `/composition/layers/<layer>/clips/<clip>/connect 1`, a column with
+`/composition/columns/<column>/connect 1`, and a layer emptied with
+`/composition/layers/<layer>/clear 1`. Bundles are not documented: plain messages at
+the instant.
+
+A show's media name for a Resolume device is a clip slot on the device's `layer`
+(`play: {media: "3"}`) or a whole column (`media: "column 3"`); stop and black clear
+the layer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from showctl.outputs.actions import Action
+from showctl.outputs.profiles.base import Bundles, Message, Profile
+
+_SLOT = re.compile(r"^(?:(clip|column)\s*)?(\d+)$")
+
+
+class ResolumeProfile(Profile):
+    name = "resolume"
+    source = "Resolume Arena/Avenue 7 manual, OSC (resolume.com/support/en/osc)"
+    kinds = frozenset({"play", "stop", "black", "osc"})
+    bundles = Bundles.REFUSED
+    options = frozenset({"layer"})
+
+    def check(self, action: Action) -> str | None:
+        if action.kind == "play" and not _SLOT.match(str(action.args[0]).strip().lower()):
+            return (f"media {action.args[0]!r} is not a Resolume clip or column: write the "
+                    "clip's number on the layer (\"3\") or \"column 3\"")
+        return None
+
+    def translate(self, action: Action) -> list[Message]:
+        layer = self.device.layer or 1
+        if action.kind != "play":
+            return [(f"/composition/layers/{layer}/clear", (1,))]
+        match = _SLOT.match(str(action.args[0]).strip().lower())
+        assert match is not None  # check() refused it at validation
+        what, number = match.groups()
+        if what == "column":
+            return [(f"/composition/columns/{number}/connect", (1,))]
+        return [(f"/composition/layers/{layer}/clips/{number}/connect", (1,))]

@@ -1,0 +1,205 @@
+"""Every product profile, from its documentation: the exact bytes each action puts on
+the wire (address, type tags, arguments, plain message or bundle), received by a real
+UDP socket on 127.0.0.1. Expected bytes are spelled out here by hand (`osc`), not by
+the project's encoder, so an encoder or profile mistake cannot agree with itself."""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+import pytest
+
+from showctl.model import Device, Venue
+from showctl.outputs.actions import Action
+from showctl.outputs.profiles import PROFILES, Bundles, Transport, profile_for
+from showctl.outputs.router import Router
+from showctl.outputs.sender import UdpSender
+
+
+def pad(raw: bytes) -> bytes:
+    return raw + b"\0" * (4 - len(raw) % 4)
+
+
+def osc(address: str, tags: str = "", *args: bytes) -> bytes:
+    """An OSC message by hand: padded address, padded ',tags', then the raw arguments."""
+    return pad(address.encode()) + pad(b"," + tags.encode()) + b"".join(args)
+
+
+def s(text: str) -> bytes:
+    return pad(text.encode())
+
+
+def i(n: int) -> bytes:
+    return struct.pack(">i", n)
+
+
+def f(x: float) -> bytes:
+    return struct.pack(">f", x)
+
+
+def device(profile: str, **options) -> Device:
+    kind = options.pop("kind", "lighting")
+    return Device(id="dev", kind=kind, port=9, profile=profile, index=1 if kind == "screen"
+                  else None, **options)
+
+
+CASES = [
+    # ETC Eos: /eos/cue/<list>/<cue>/fire, no arguments; cue list 1 unless the device says
+    ("eos", {}, Action("dev", "lights", ("5", 3.0)), [osc("/eos/cue/1/5/fire")]),
+    ("eos", {"cue_list": 2}, Action("dev", "lights", ("12.5", 0.0)),
+     [osc("/eos/cue/2/12.5/fire")]),
+    ("eos", {}, Action("dev", "osc", ("/eos/key/go_0",)), [osc("/eos/key/go_0")]),
+    # grandMA3: /cmd with the command line; the prefix of the console's OSC line
+    ("grandma3", {}, Action("dev", "lights", ("5", 0.0)), [osc("/cmd", "s", s("Goto Cue 5"))]),
+    ("grandma3", {"sequence": 3, "prefix": "gma3"}, Action("dev", "lights", ("2.5", 2.0)),
+     [osc("/gma3/cmd", "s", s("Goto Sequence 3 Cue 2.5 Fade 2"))]),
+    # MagicQ: /pb/<playback>/<cue> with a non-zero value jumps to that cue
+    ("magicq", {}, Action("dev", "lights", ("7", 0.0)), [osc("/pb/1/7", "i", i(1))]),
+    ("magicq", {"playback": 4}, Action("dev", "lights", ("12", 1.0)),
+     [osc("/pb/4/12", "i", i(1))]),
+    # QLC+: a button bound to the path, pressed and released
+    ("qlcplus", {}, Action("dev", "lights", ("opening", 0.0)),
+     [osc("/showctl/cue/opening", "f", f(1.0)), osc("/showctl/cue/opening", "f", f(0.0))]),
+    # QLab 5
+    ("qlab", {"kind": "audio"}, Action("dev", "play", ("12", 0.0)), [osc("/cue/12/start")]),
+    ("qlab", {"kind": "audio"}, Action("dev", "load", ("12", 0.0)), [osc("/cue/12/load")]),
+    ("qlab", {"kind": "audio", "workspace": "ABC-1"}, Action("dev", "play", ("3", 0.0)),
+     [osc("/workspace/ABC-1/cue/3/start")]),
+    ("qlab", {"kind": "audio"}, Action("dev", "stop", (0.0,)), [osc("/stop")]),
+    ("qlab", {"kind": "audio"}, Action("dev", "stop", (2.0,)), [osc("/panic")]),
+    ("qlab", {"kind": "audio"}, Action("dev", "pause"), [osc("/pause")]),
+    ("qlab", {"kind": "audio"}, Action("dev", "resume"), [osc("/resume")]),
+    # Resolume Arena/Avenue 7
+    ("resolume", {"kind": "screen"}, Action("dev", "play", ("3", 0.0)),
+     [osc("/composition/layers/1/clips/3/connect", "i", i(1))]),
+    ("resolume", {"kind": "screen", "layer": 2}, Action("dev", "play", ("column 4", 0.0)),
+     [osc("/composition/columns/4/connect", "i", i(1))]),
+    ("resolume", {"kind": "screen", "layer": 2}, Action("dev", "black", (1.0,)),
+     [osc("/composition/layers/2/clear", "i", i(1))]),
+    # Millumin 5
+    ("millumin", {"kind": "screen"}, Action("dev", "play", ("4", 0.0)),
+     [osc("/millumin/action/launchColumn", "i", i(4))]),
+    ("millumin", {"kind": "screen"}, Action("dev", "play", ("Opening", 0.0)),
+     [osc("/millumin/action/launchColumn", "s", s("Opening"))]),
+    ("millumin", {"kind": "screen"}, Action("dev", "stop", (0.0,)),
+     [osc("/millumin/action/stopColumn")]),
+    # disguise: the cue as 1 to 3 integers, then play
+    ("disguise", {"kind": "screen"}, Action("dev", "play", ("1.2.5", 0.0)),
+     [osc("/d3/showcontrol/cue", "iii", i(1), i(2), i(5)), osc("/d3/showcontrol/play")]),
+    ("disguise", {"kind": "screen"}, Action("dev", "pause"), [osc("/d3/showcontrol/stop")]),
+    ("disguise", {"kind": "screen"}, Action("dev", "resume"), [osc("/d3/showcontrol/play")]),
+]
+
+
+@pytest.fixture
+def receiver():
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(2.0)
+    yield sock
+    sock.close()
+
+
+@pytest.mark.parametrize(("profile", "options", "action", "expected"), CASES,
+                         ids=[f"{c[0]}-{c[2].kind}-{n}" for n, c in enumerate(CASES)])
+def test_each_action_sends_exactly_the_documented_bytes(receiver, profile, options, action,
+                                                        expected):
+    dev = device(profile, **options).model_copy(update={"port": receiver.getsockname()[1]})
+    router = Router(Venue(venue="v", devices=(dev,)))
+    sender = UdpSender()
+    packets = router.packets([action], 1_800_000_000.0)
+    for _, address, data in packets:
+        sender.send(address, data)
+    sender.close()
+    got = [receiver.recvfrom(2048)[0] for _ in packets]
+    assert got == expected
+    assert not any(g.startswith(b"#bundle") for g in got), "plain messages, never bundles"
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_every_profile_says_what_it_does_with_bundles_and_where_it_comes_from(name):
+    cls = PROFILES[name]
+    assert isinstance(cls.bundles, Bundles) and cls.source
+    if name not in ("showctl", "ola"):  # products: their documentation, with its version
+        module = __import__(cls.__module__, fromlist=["_"])
+        assert module.__doc__ and "Source" in module.__doc__
+
+
+def test_what_the_research_found_about_bundles():
+    assert PROFILES["qlcplus"].bundles is Bundles.IGNORED  # its parser skips the timetag
+    assert PROFILES["grandma3"].bundles is Bundles.REFUSED  # the manual: not supported
+    assert PROFILES["showctl"].bundles is Bundles.HONOURED
+    assert PROFILES["eos"].max_packet == 512
+
+
+def test_transports_per_device():
+    assert profile_for(device("eos")).wire is Transport.UDP
+    assert profile_for(device("eos", transport="tcp")).wire is Transport.TCP_SLIP
+    assert profile_for(device("eos", transport="tcp-length-prefixed")).wire \
+        is Transport.TCP_LENGTH
+    assert profile_for(device("qlab", kind="audio", transport="tcp")).wire is Transport.TCP_SLIP
+    with pytest.raises(ValueError, match="takes transport tcp-slip, udp"):
+        _ = profile_for(device("qlab", kind="audio", transport="tcp-length-prefixed")).wire
+    assert profile_for(device("pjlink", kind="projector")).wire is Transport.PJLINK
+
+
+def test_pjlink_profile_speaks_pjlink_lines_not_osc():
+    proj = profile_for(device("pjlink", kind="projector"))
+    router = Router(Venue(venue="v", devices=(proj.device,)))
+    assert [d for _, _, d in router.packets([Action("dev", "black", (0.0,))], None)] == \
+        [b"%1AVMT 11\r"]
+    assert [d for _, _, d in router.packets([Action("dev", "play", ("x", 0.0))], None)] == \
+        [b"%1AVMT 10\r"]
+
+
+def test_checks_refuse_what_a_product_cannot_take():
+    assert profile_for(device("eos")).check(Action("dev", "lights", ("house-up", 0))) == \
+        "cue 'house-up' is not an Eos cue number (5, 12.5)"
+    assert "whole cue ids only" in profile_for(device("magicq")).check(
+        Action("dev", "lights", ("2.5", 0)))
+    assert "not a Resolume clip" in profile_for(device("resolume", kind="screen")).check(
+        Action("dev", "play", ("opening.mp4", 0)))
+    assert "not a disguise cue" in profile_for(device("disguise", kind="screen")).check(
+        Action("dev", "play", ("1.2.3.4", 0)))
+    assert "cannot be an OSC path" in profile_for(device("qlcplus")).check(
+        Action("dev", "lights", ("house up", 0)))
+    assert profile_for(device("qlcplus")).check(Action("dev", "lights", ("house-up", 0))) \
+        is None
+
+
+def test_eos_bundles_never_exceed_its_512_bytes():
+    dev = device("eos")
+    router = Router(Venue(venue="v", devices=(dev,)))
+    many = [Action("dev", "osc", ("/eos/newcmd", "Chan 1 Thru 100 At 50 Enter " * 3))
+            for _ in range(6)]
+    packets = router.packets(many, None)
+    assert len(packets) == 6 and all(len(d) <= 512 for _, _, d in packets)
+
+
+def test_the_worked_example_in_the_docs(tmp_path, capsys):
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from showctl.cli import main
+
+    text = (Path(__file__).parents[2] / "docs" / "profiles.md").read_text()
+    example = text.split("## Worked example", 1)[1]
+    venue_part, show_part = re.findall(r"```yaml\n(.*?)```", example, re.S)[:2]
+    (tmp_path / "config").mkdir()
+    (tmp_path / "shows").mkdir()
+    venue = {"venue": "example", "state_dir": str(tmp_path / "var"), **yaml.safe_load(venue_part)}
+    (tmp_path / "config" / "venue.yaml").write_text(yaml.safe_dump(venue))
+    (tmp_path / "shows" / "example.yaml").write_text(show_part)
+    assert main(["cues", "example", "--config", str(tmp_path / "config" / "venue.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "desk     eos       plain messages at the instant (bundles refused); " \
+        "tcp-slip 10.0.0.41:3032, packets up to 512 bytes" in out
+    for line in ("house    /showctl/cue/house-out 1.0", "/showctl/cue/house-out 0.0",
+                 "desk     /eos/cue/2/5/fire",
+                 "screen1  /composition/layers/2/clips/3/connect 1",
+                 "proj1    PJLink %1AVMT 10", "proj1    PJLink %1AVMT 11",
+                 "screen1  /composition/layers/2/clear 1", "sound    /cue/12/start"):
+        assert line in out, line
