@@ -265,10 +265,16 @@ class Controller:
         return came
 
     async def _watch_liveness(self) -> None:
-        """Marks devices offline when their heartbeats stop; ends when none is online."""
-        while any(self.engine.devices.online.values()):
+        """Marks devices offline when their heartbeats stop; ends when none is online.
+        The first device's expiry instant is the wake-up: a later heartbeat only moves it."""
+        while True:
             timeout = self.venue.osc.heartbeat_timeout  # a reload applies at the next round
-            await self.clock.sleep_until(self.clock.monotonic() + min(1.0, timeout / 2))
+            wait = self.engine.devices.next_expiry(self.clock.time(), timeout)
+            if wait is None:
+                return
+            # woken when the first could expire, not every second: a room idle all night
+            # (or a week of fake time) wakes once per timeout, exactly as precise
+            await self.clock.sleep_until(self.clock.monotonic() + wait + 0.001)
             devices = self.engine.devices
             for device in devices.expire(self.clock.time(), timeout):
                 self.bus.publish(events.DEVICE, device=device, online=False,
@@ -447,6 +453,9 @@ class Controller:
             venue, self._pending_venue = self._pending_venue, None
             before = self.engine.venue.volume
             self.engine.use_venue(venue)
+            if self._watch is not None and not self._watch.done():  # a new heartbeat_timeout
+                self._watch.cancel()  # applies now, not at the old expiry
+                self._watch = asyncio.get_running_loop().create_task(self._watch_liveness())
             self.bus.publish(events.VENUE, venue=venue.venue,
                              source=str(venue.source) if venue.source else None)
             if venue.volume != before:  # the installer changed the room's level

@@ -99,6 +99,13 @@ class DeviceBook:
             self.went_offline(device, wall, f"{said} for {timeout:g} s")
         return gone
 
+    def next_expiry(self, wall: float, timeout: float) -> float | None:
+        """Seconds until the first online device could be silent for longer than
+        `timeout` (None: none online): the liveness watch sleeps exactly that long."""
+        due = [self.last_seen.get(d, 0.0) + timeout - wall
+               for d, on in self.online.items() if on]
+        return max(0.0, min(due)) if due else None
+
     def playing_screens(self) -> list[str]:
         """Players (screens and audio devices) told to play: what pause pauses."""
         return [d.id for d in self.venue.players if self.outputs[d.id].state == "playing"]

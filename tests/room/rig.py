@@ -118,7 +118,8 @@ class PowerRoom:
 
 async def open_power_room(root: Path, schedule: dict, local: datetime, *,
                           projectors: int = 2, warm_up: float = 30.0, runners: bool = True,
-                          venue: dict | None = None) -> PowerRoom:
+                          venue: dict | None = None,
+                          heartbeat_timeout: float = 3600.0) -> PowerRoom:
     clock = FakeClock(wall=local.replace(tzinfo=PARIS).timestamp())
     loop = asyncio.get_running_loop()
     wol_port = free_port()
@@ -131,6 +132,9 @@ async def open_power_room(root: Path, schedule: dict, local: datetime, *,
     path = write_config(root, screens=3, shows=[SMALL_SHOW], schedule=schedule, venue_extra={
         "wake_on_lan": {"address": "127.0.0.1", "port": wol_port}, **(venue or {})})
     data = yaml.safe_load(path.read_text())
+    # the controller asks each projector every third of this (real TCP): a week of fake
+    # time must not mean 360,000 exchanges with the emulators
+    data["osc"]["heartbeat_timeout"] = heartbeat_timeout
     for device in data["devices"]:
         if device["id"] in MACS:
             device["mac"] = MACS[device["id"]]
