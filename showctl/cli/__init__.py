@@ -16,7 +16,8 @@ from showctl.errors import CommandError, UserError
 
 __all__ = ["UserError", "build_parser", "main"]
 
-COMMANDS = ("validate", "cues", "play", "run", "simulate", "schedule", "schema", "passwd")
+COMMANDS = ("validate", "cues", "play", "run", "simulate", "player", "schedule", "schema",
+            "passwd")
 
 
 DEFAULTS = {"config": "config/venue.yaml", "debug": False}
