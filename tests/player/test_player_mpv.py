@@ -64,9 +64,7 @@ async def test_pause_resume_and_seek_act_at_their_timetags(room):
     room.send("screen1", resume_at, ("/showctl/player/resume",))
     await asyncio.sleep(0.5)
     first = next(t for t, v in watcher.since("time-pos", resume_at - 0.15) if v != held)
-    assert first >= resume_at
-    errors = watcher.error(resume_at, 2.0 + pause_at - at, resume_at)  # on from the pause
-    assert on_line(errors), errors
+    assert resume_at <= first <= resume_at + FRAME + SLACK  # mpv's clock goes on at once
     seek_at = time.time() + 0.2
     room.send("screen1", seek_at, ("/showctl/player/seek", 7.0))
     await asyncio.sleep(1.5)
