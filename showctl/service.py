@@ -31,6 +31,7 @@ from showctl.runstate import RunState
 from showctl.scheduling.runner import ScheduleRunner
 from showctl.sdnotify import Notifier
 from showctl.sim import Simulator
+from showctl.sim.simulator import SIMULATED
 from showctl.volumefile import VolumeFile
 from showctl.web import WebServer
 
@@ -50,10 +51,12 @@ class Face(Protocol):
 
 
 class Service:
-    def __init__(self, config: Config, *, simulate: bool = False) -> None:
+    def __init__(self, config: Config, *, simulate: bool = False,
+                 simulate_kinds: tuple[str, ...] = SIMULATED) -> None:
         self.controller = Controller(config, SystemClock())
         venue, clock = config.venue, self.controller.clock
-        self.sim = Simulator(venue, venue.osc.listen, report=_sim_line) if simulate else None
+        self.sim = Simulator(venue, venue.osc.listen, report=_sim_line,
+                             kinds=simulate_kinds) if simulate else None
         self.history = History(Path(venue.state_dir) / "history.sqlite3",
                                self.controller.bus, clock, venue.timezone)
         self.run_state = RunState(self.controller)
@@ -214,11 +217,12 @@ def _sim_line(device: str, line: str) -> None:
                                          "%s %s", device, line)
 
 
-async def run(config_path: str | Path, *, simulate: bool = False) -> int:
+async def run(config_path: str | Path, *, simulate: bool = False,
+              simulate_kinds: tuple[str, ...] = SIMULATED) -> int:
     """Runs until SIGTERM or SIGINT; returns the exit code (0 after a clean stop)."""
     config = load_config(config_path)  # InvalidFiles: printed by the CLI, exit 1
     use_zone(config.venue.timezone)
-    service = Service(config, simulate=simulate)
+    service = Service(config, simulate=simulate, simulate_kinds=simulate_kinds)
     notifier = Notifier()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

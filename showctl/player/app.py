@@ -16,11 +16,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from showctl.codec import slip
+from showctl.codec.osc import encode_message
 from showctl.files.loader import Config
 from showctl.model import Device
 from showctl.model.player_status import STATUS_ADDRESS, STATUS_INTERVAL, PlayerStatus
-from showctl.osc import slip
-from showctl.osc.codec import encode_message
 from showctl.player.device import DevicePlayer
 from showctl.player.media import needed_media
 from showctl.player.mpv import MpvProcess
@@ -98,9 +98,9 @@ class Player:
         self.ipc_dir.mkdir(parents=True, exist_ok=True)
         loop = asyncio.get_running_loop()
         try:
-            for device_id, player in self.devices.items():
+            for player in self.devices.values():
                 await self._listen(player.device, player)
-                await self.mpvs[device_id].start()
+            await asyncio.gather(*(mpv.start() for mpv in self.mpvs.values()))
         except BaseException:
             await self.stop()
             raise
@@ -113,10 +113,13 @@ class Player:
 
     async def _listen(self, device: Device, player: DevicePlayer) -> None:
         loop = asyncio.get_running_loop()
-        transport = getattr(device, "transport", "udp")
+        transport = device.transport or "udp"
         where = f"{device.host}:{device.port}"
+        if transport not in ("udp", "tcp", "tcp-slip"):
+            raise PlayerError(f"{device.id}: transport {transport} is not the player's: it "
+                              "speaks OSC over UDP, or TCP with SLIP framing (OSC 1.1)")
         try:
-            if transport == "tcp":
+            if transport != "udp":
                 server = await loop.create_server(lambda: _Tcp(player), device.host,
                                                   device.port, reuse_address=True)
                 self._servers.append(server)

@@ -18,9 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from showctl.codec.osc import Message, PacketError, decode
 from showctl.model import Device
 from showctl.model.player_status import OFFSET_WINDOW, PlayerState, PlayerStatus
-from showctl.osc.codec import Message, PacketError, decode
+from showctl.outputs.profiles import profile_for
 from showctl.player import timing
 from showctl.player.ipc import MpvError, MpvIpc
 from showctl.player.media import BadMedia, media_path, missing_media
@@ -54,6 +55,7 @@ class DevicePlayer:
                  send_status: Callable[[PlayerStatus], None]) -> None:
         self.device = device
         self.kind = "audio" if device.kind == "audio" else "screen"
+        self.lead = profile_for(device).lead  # how early the controller sends its bundles
         self.media_root = media_root
         self.needed = needed
         self.send_status = send_status
@@ -147,8 +149,10 @@ class DevicePlayer:
             if timetag is None or timetag <= arrival:
                 if timetag is not None and arrival - timetag > timing.LATE:
                     self.late += 1
-                    log.warning("%s: bundle %.1f ms late: acting now", self.device.id,
-                                (arrival - timetag) * 1e3)
+                    if self.late in (1, 10) or self.late % 100 == 0:  # counted, not flooded
+                        log.warning("%s: bundle %.1f ms late: acting now (%d late so far; "
+                                    "a device latency gives bundles time to arrive)",
+                                    self.device.id, (arrival - timetag) * 1e3, self.late)
                 self._act(group, arrival if timetag is None else timetag)
             else:
                 task = asyncio.get_running_loop().create_task(
@@ -163,7 +167,8 @@ class DevicePlayer:
         if wanted is None:
             problem = "unknown address"
         elif len(message.args) != len(wanted) and not (
-                name in ("stop", "black") and not message.args):
+                (name in ("stop", "black") and not message.args)
+                or (name == "clock" and len(message.args) == 1)):  # an older controller
             problem = f"takes {len(wanted)} argument(s), got {len(message.args)}"
         else:
             for n, (kind, arg) in enumerate(zip(wanted, message.args, strict=False), 1):
@@ -253,9 +258,9 @@ class DevicePlayer:
         self._volume = self._task(self._ramp_volume(float(db), max(0.0, float(fade))), "volume")
 
     def _clock(self, message: Message, arrival: float) -> None:
-        show_time, media, position = message.args
+        show_time, media, position = (*message.args, "", 0.0)[:3]
         timetag = message.timetag if message.timetag is not None else arrival
-        self.offset.add(arrival, timetag, self.device.latency)
+        self.offset.add(arrival, timetag, self.lead)
         self.show_time = float(show_time)
         if not media or self.ipc is None:
             return

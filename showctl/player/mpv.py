@@ -77,7 +77,8 @@ class MpvProcess:
             self.socket_path.unlink()
         self.process = await asyncio.create_subprocess_exec(
             *self.args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL)
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True)  # a Ctrl-C at the terminal is the player's to handle
         ipc = self.ipc_factory()
         try:
             await ipc.connect(self.socket_path)

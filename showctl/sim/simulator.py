@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 Report = Callable[[str, str], None]  # (device id, line)
 HEARTBEAT = 1.0
+SIMULATED = ("screen", "audio", "lighting")
+"""The device kinds simulated by default (`showctl run --simulate=lighting`: only those)."""
 
 
 def _as_sent(value: float) -> float:
@@ -47,11 +49,12 @@ class _Endpoint(asyncio.DatagramProtocol):
 
 class Simulator:
     def __init__(self, venue: Venue, controller_addr: tuple[str, int] | None,
-                 *, report: Report | None = None) -> None:
+                 *, report: Report | None = None,
+                 kinds: tuple[str, ...] = SIMULATED) -> None:
         self.venue = venue
         self.controller_addr = controller_addr
         self.report = report or (lambda device, line: log.info("%s %s", device, line))
-        wanted = [d for d in venue.devices if d.kind in ("screen", "audio", "lighting")]
+        wanted = [d for d in venue.devices if d.kind in kinds]
         self.devices = {d.id: SimDevice(d.id, d.kind) for d in wanted}
         self._addresses = {d.id: (d.host, d.port) for d in wanted}
         self._transports: dict[str, asyncio.DatagramTransport] = {}

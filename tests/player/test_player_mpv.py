@@ -10,7 +10,7 @@ import pytest
 from showctl.player.device import db_to_mpv
 from tests.player.conftest import FRAME, loaded, needs_mpv, on_line
 
-SLACK = 0.010  # an mpv and a loop shared with the rest of the suite: 10 ms to spare
+SLACK = 0.030  # an mpv and a loop on two cores shared with the rest of the suite
 
 pytestmark = [needs_mpv, pytest.mark.timeout(60)]
 
@@ -33,8 +33,9 @@ async def test_a_preloaded_play_starts_on_the_frame_of_its_timetag(room):
     first = changes[0][0]  # the preloaded frame is due at `at`, the next one a frame later
     assert at <= first <= at + FRAME + SLACK, f"first new frame {(first - at) * 1e3:.1f} ms"
     errors = watcher.error(at, 2.0, at)
-    assert on_line(errors), errors  # each frame on time
-    assert room.player.devices["screen1"].opened is not None
+    assert on_line(errors, within=FRAME), errors  # frames within one frame of their instant
+    opened = [name for t, name in watcher.events if t >= watcher.ready_at]
+    assert "start-file" not in opened and "seek" not in opened  # play only unpaused
     status = await room.status("screen1")
     assert status.state == "playing" and status.media == "clip.mp4"
     assert status.late_commands == 0 and status.seeks == 0  # released, never re-cued
