@@ -206,13 +206,13 @@ class DevicePlayer:
         self._cue = self._task(self._open(path, media, self.cued_at, None), "load")
 
     def _do_play(self, wall: float, media: str, position: float) -> None:
-        path = self._path(media)
         anchor = Anchor(media, wall, float(position))
         ready = self._cue is None or self._cue.done()
         if (self.state == "loaded" and self.media == media and ready and self.cued_at
                 is not None and abs(self.cued_at - position) < 0.0005 and self.ipc):
             self._release(anchor)  # the preloaded case: the start costs one line
             return
+        path = self._path(media)
         self._cancel(self._cue, self._fade)
         self._cue = self._task(self._open(path, media, None, anchor), "play")
 
@@ -269,6 +269,8 @@ class DevicePlayer:
             return
         if self._cue is not None and not self._cue.done():
             return
+        if self.state in ("black", "stopped"):
+            return  # told to go dark: only a new load or play brings it back
         if self.state == "playing" and self.media == media:
             old = self.anchor
             self.anchor = anchor
