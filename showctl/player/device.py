@@ -21,6 +21,7 @@ from typing import Any
 from showctl.codec.osc import Message, PacketError, decode
 from showctl.model import Device
 from showctl.model.player_status import OFFSET_WINDOW, PlayerState, PlayerStatus
+from showctl.model.types import SILENT_DB
 from showctl.outputs.profiles import profile_for
 from showctl.player import timing
 from showctl.player.ipc import MpvError, MpvIpc
@@ -39,8 +40,8 @@ MAX_MARGIN = 1.5
 FADE_TICK = {"screen": 0.02, "audio": 0.01}
 """Fade steps: 50 Hz for pictures (a frame), 100 Hz for sound (above mpv's ~21 ms audio
 block at 48 kHz, so every block gets its own level: no zipper steps)."""
-SILENT_DB = -80.0
-MAX_DB = 6.0
+MAX_DB = 12.0
+"""The loudest a cue may ask (SPEC 1.3); audio mpvs run with --volume-max=200 for it."""
 
 
 def db_to_mpv(db: float) -> float:
@@ -255,7 +256,13 @@ class DevicePlayer:
 
     def _do_volume(self, wall: float, db: float, fade: float) -> None:
         self._cancel(self._volume)
-        self._volume = self._task(self._ramp_volume(float(db), max(0.0, float(fade))), "volume")
+        if fade <= 0:  # at once, before the bundle's next command (silence, then play)
+            self.volume_db = min(MAX_DB, float(db))
+            if self.ipc is not None:
+                self.ipc.send("set_property", "volume", db_to_mpv(self.volume_db))
+            return
+        self._volume = self._task(self._ramp_volume(min(MAX_DB, float(db)), float(fade)),
+                                  "volume")
 
     def _clock(self, message: Message, arrival: float) -> None:
         show_time, media, position = (*message.args, "", 0.0)[:3]

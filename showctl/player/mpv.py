@@ -34,7 +34,8 @@ BASE_ARGS = (
 )
 KIND_ARGS = {
     "screen": ("--force-window=yes", "--aid=no"),   # black window when idle; sound is the
-    "audio": ("--force-window=no", "--vid=no"),     # audio device's (docs/player.md)
+    "audio": ("--force-window=no", "--vid=no",      # audio device's (docs/player.md);
+              "--volume-max=200"),                  # +12 dB, the loudest a cue may ask
 }
 MAX_UNIX_PATH = 107
 RESTART_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)

@@ -149,3 +149,17 @@ async def test_volume_fades_smoothly_to_its_target(room):
     assert ramp == sorted(ramp, reverse=True)
     assert watcher.changes["volume"][-1][0] - start == pytest.approx(0.5, abs=0.1)
     assert (await room.status("sound")).volume_db == -20.0
+
+
+async def test_a_sound_cue_fades_in_from_silence(room):
+    """The controller's bundle for `sound: {fade: 0.5}`: silence, play, then the fade."""
+    watcher = await room.watch("sound")
+    start = time.time() + 0.2
+    room.send("sound", start, ("/showctl/player/volume", -80.0, 0.0),
+              ("/showctl/player/play", "tone.wav", 0.0), ("/showctl/player/volume", -6.0, 0.5))
+    target = db_to_mpv(-6.0)
+    await watcher.until(lambda: watcher.changes.get("volume", [(0, None)])[-1][1]
+                        == pytest.approx(target))
+    ramp = [v for _, v in watcher.since("volume", start - 0.005)]
+    assert ramp[0] <= db_to_mpv(-70.0)  # from silence (-80 dB), not from the level before
+    assert ramp == sorted(ramp) and len(ramp) >= 20
