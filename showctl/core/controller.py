@@ -12,6 +12,7 @@ from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from showctl.core import events
 from showctl.core.clock import Clock
+from showctl.core.confirmed import confirmed_json, mismatch, report_instant
 from showctl.core.engine import Engine
 from showctl.core.errors import BadArgument, CommandError, NotFound
 from showctl.core.mix import check_level
@@ -19,6 +20,7 @@ from showctl.core.plan import Plan, compile_plan
 from showctl.core.transport import BUSY, TransportState
 from showctl.files.loader import Config, load_config
 from showctl.model import Show, Venue
+from showctl.model.player_status import PlayerStatus
 from showctl.timecode import TimeFormatError, format_time, parse_time
 
 log = logging.getLogger(__name__)
@@ -228,6 +230,32 @@ class Controller:
             raise CommandError(f"device {device_id!r} answers in its own protocol: it is "
                                "online when it answers, heartbeats in its name do not count")
         self._seen(device_id)
+
+    def player_status(self, status: PlayerStatus) -> None:
+        """A player's report (`/showctl/player/status`): a heartbeat; kept per device for
+        status() with the flag saying whether it is where it should be; a `player` event
+        when what it confirms or the flag changes. BadArgument for a device that is not a
+        player of the venue."""
+        devices, device_id = self.engine.devices, status.device
+        if device_id not in devices.online:
+            raise NotFound(f"no device {device_id!r} in the venue")
+        if self.venue.device(device_id).kind not in ("screen", "audio"):
+            raise BadArgument(f"{device_id!r} is a {self.venue.device(device_id).kind} "
+                              "device, not a player (screen or audio)")
+        self.heartbeat(device_id)
+        wall = self.clock.time()
+        at = self.clock.monotonic() - (wall - report_instant(status, wall))
+        before, flag_before = devices.confirmed.get(device_id), devices.mismatch.get(device_id)
+        confirmed = confirmed_json(status, wall)
+        flag = mismatch(devices.outputs[device_id], status, at)
+        devices.confirmed[device_id], devices.mismatch[device_id] = confirmed, flag
+        keys = ("state", "media", "missing")
+        if (before is None or flag != flag_before
+                or any(before[k] != confirmed[k] for k in keys)):
+            self.bus.publish(events.PLAYER, device=device_id, confirmed=confirmed,
+                             mismatch=flag)
+            if flag and flag != flag_before:
+                self._log(f"{device_id} is not where it should be: {flag}", level="warning")
 
     def _answered(self, device_id: str, said: dict[str, Any]) -> None:
         """The device answered in its own protocol (core.liveness): online, and what it

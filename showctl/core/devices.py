@@ -67,6 +67,8 @@ class DeviceBook:
         self.offline_reason: dict[str, str] = {}
         self.answering: set[str] = set()  # devices online by their own answers
         self.said: dict[str, dict[str, Any]] = {}  # their latest feedback, per device
+        self.confirmed: dict[str, dict[str, Any]] = {}  # players: their latest status
+        self.mismatch: dict[str, str | None] = {}  # players: why not where they should be
 
     def apply(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
@@ -140,5 +142,6 @@ class DeviceBook:
                         "last_seen": self.last_seen.get(d.id), **self._offline_json(d.id),
                         "liveness": "answers" if d.id in self.answering else "heartbeat",
                         "said": self.said.get(d.id, {}),
-                        "output": output})
+                        "output": output, "confirmed": self.confirmed.get(d.id),
+                        "mismatch": self.mismatch.get(d.id)})
         return out

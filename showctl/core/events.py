@@ -24,7 +24,7 @@ from showctl.core.transport import TransportState
 log = logging.getLogger(__name__)
 
 EventKind = Literal["state", "cue", "device", "schedule", "run", "log", "files", "venue",
-                    "volume"]
+                    "volume", "player"]
 
 STATE: Final = "state"
 CUE: Final = "cue"
@@ -35,6 +35,7 @@ LOG: Final = "log"
 FILES: Final = "files"
 VENUE: Final = "venue"
 VOLUME: Final = "volume"
+PLAYER: Final = "player"
 
 
 # What `data` holds for each kind; each docstring says when it goes out. The events
@@ -125,9 +126,19 @@ class VolumeData(TypedDict):
     by: str
 
 
+class PlayerData(TypedDict):
+    """a player's report changed what it confirms (state, media, missing files) or whether
+    it is where it should be (`mismatch`: why not, or None); not every second's report"""
+
+    device: str
+    confirmed: dict[str, Any]
+    mismatch: str | None
+
+
 PAYLOADS: dict[EventKind, type] = {
     STATE: StateData, CUE: CueData, DEVICE: DeviceData, SCHEDULE: ScheduleData,
     RUN: RunData, LOG: LogData, FILES: FilesData, VENUE: VenueData, VOLUME: VolumeData,
+    PLAYER: PlayerData,
 }
 
 
@@ -203,6 +214,9 @@ class EventBus:
     @overload
     def publish(self, kind: Literal["volume"], wall: float | None = None,
                 **data: Unpack[VolumeData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["player"], wall: float | None = None,
+                **data: Unpack[PlayerData]) -> Event: ...
 
     def publish(self, kind: EventKind, wall: float | None = None, **data: Any) -> Event:
         """mypy checks each kind's keys and types at every call (the overloads above)."""

@@ -57,6 +57,9 @@ class Outputs:
                     book.offline_reason[device] = old.offline_reason[device]
                 if device in old.lights:
                     book.lights[device] = old.lights[device]
+                if device in old.confirmed:
+                    book.confirmed[device] = old.confirmed[device]
+                    book.mismatch[device] = old.mismatch.get(device)
                 if device in old.said:
                     book.said[device] = old.said[device]
         for device, stream in self.streams.items():

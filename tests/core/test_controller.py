@@ -29,7 +29,8 @@ async def test_status_has_the_documented_shape(room):
                       "offline_reason": "never heard from: no heartbeat since the controller "
                                         "started",
                       "liveness": "heartbeat", "said": {},
-                      "output": {"state": "playing", "media": "pano_1.mp4", "position": 0.25}}
+                      "output": {"state": "playing", "media": "pano_1.mp4", "position": 0.25},
+                      "confirmed": None, "mismatch": None}
     assert s["lighting"] == {"lights": {"cue": "house-out", "fade": 1.0}, "levels": {}}
     assert s["schedule"] == {"held": False, "next": None, "today": []}
     assert c.busy and c.show.id == "small"
