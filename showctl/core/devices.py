@@ -10,7 +10,18 @@ from typing import Any
 
 from showctl.core.mix import combined
 from showctl.model import Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import (
+    Action,
+    Black,
+    Lights,
+    Load,
+    Pause,
+    Play,
+    Resume,
+    Seek,
+    Stop,
+    Volume,
+)
 
 
 @dataclass(slots=True)
@@ -29,24 +40,24 @@ class Output:
         return self.position + (now - self.since if self.state == "playing" else 0.0)
 
     def apply(self, action: Action, now: float) -> None:
-        kind, args = action.kind, action.args
-        if kind == "volume":
-            self.level, self.level_until = float(args[0]), now + float(args[1])
-            return
-        if kind in ("load", "play"):
-            self.media, self.position = args[0], float(args[1])
-            self.state = "loaded" if kind == "load" else "playing"
-        elif kind == "pause" and self.state == "playing":
-            self.position, self.state = self.position_at(now), "paused"
-        elif kind == "resume" and self.state in ("paused", "loaded"):
-            self.state = "playing"
-        elif kind == "seek":
-            self.position = float(args[0])
-        elif kind in ("stop", "black"):
-            self.state, self.media, self.position = ("stopped" if kind == "stop" else "black",
-                                                     None, 0.0)
-        else:
-            return
+        match action:
+            case Volume():
+                self.level, self.level_until = float(action.db), now + float(action.fade)
+                return
+            case Load() | Play():
+                self.media, self.position = action.media, float(action.position)
+                self.state = "loaded" if isinstance(action, Load) else "playing"
+            case Pause() if self.state == "playing":
+                self.position, self.state = self.position_at(now), "paused"
+            case Resume() if self.state in ("paused", "loaded"):
+                self.state = "playing"
+            case Seek():
+                self.position = float(action.position)
+            case Stop() | Black():
+                self.state = "stopped" if isinstance(action, Stop) else "black"
+                self.media, self.position = None, 0.0
+            case _:
+                return
         self.since = now
 
     def as_json(self, now: float) -> dict[str, Any]:
@@ -72,8 +83,8 @@ class DeviceBook:
 
     def apply(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
-            if action.kind == "lights":
-                self.lights[action.device] = {"cue": action.args[0], "fade": action.args[1]}
+            if isinstance(action, Lights):
+                self.lights[action.device] = {"cue": action.cue, "fade": action.fade}
             elif action.device in self.outputs:
                 self.outputs[action.device].apply(action, now)
 
@@ -126,9 +137,8 @@ class DeviceBook:
     def volume_actions(self, fade: float, now: float) -> list[Action]:
         """Each audio device's cue level again, to go out with a new master: over the
         master's fade, or the rest of a cue's fade still running if that is longer."""
-        return [Action(d.id, "volume", (self.outputs[d.id].level,
-                                        max(fade, round(self.outputs[d.id].level_until - now,
-                                                        6))))
+        return [Volume(d.id, self.outputs[d.id].level,
+                       max(fade, round(self.outputs[d.id].level_until - now, 6)))
                 for d in self.venue.audio]
 
     def as_json(self, now: float, master: float = 0.0) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from showctl.core.seek import catch_up, cue_up, prefer_seek
 from showctl.core.timeline import DmxStream, HoldClock, Timeline
 from showctl.core.transport import LOADED, TransportState
 from showctl.model import Show, Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Pause, Play, Resume
 from showctl.outputs.sender import UdpSender
 
 
@@ -105,7 +105,7 @@ class Engine:
         now = self.clock.monotonic()
         effect = self.out.effect()  # when every device can act together
         if self.state == TransportState.HOLDING:
-            self.out.send_now([Action(d, "resume") for d in self._resume])
+            self.out.send_now([Resume(d) for d in self._resume])
             self._resume = []
             self._halt()
             self._run_from(effect, self._frozen, self.next_index)
@@ -138,7 +138,7 @@ class Engine:
         self._resume_to = self.state
         self._halt()
         self._resume = self.devices.playing_screens()
-        self.out.send_now([Action(d, "pause") for d in self._resume])
+        self.out.send_now([Pause(d) for d in self._resume])
         self._set_state(TransportState.PAUSED)
 
     def resume(self) -> None:
@@ -147,7 +147,7 @@ class Engine:
         if self._resume_to == TransportState.HOLDING:
             self._set_state(TransportState.HOLDING)  # players stay as they are until go
             return
-        self.out.send_now([Action(d, "resume") for d in self._resume])
+        self.out.send_now([Resume(d) for d in self._resume])
         self._resume = []
         self._run_from(self.out.effect(), self._frozen, self.next_index)
         self._set_state(TransportState.RUNNING)
@@ -197,7 +197,7 @@ class Engine:
             self.out.send_now(cue_up(look))
             self._frozen = t
             self.next_index = self.plan.index_after(t)
-            self._resume = [a.device for a in look if a.kind == "play"]
+            self._resume = [a.device for a in look if isinstance(a, Play)]
             if self.state == TransportState.HOLDING:
                 self._hold(t)
         self._mark_current(t)

@@ -15,7 +15,7 @@ from showctl.core.mix import Master
 from showctl.core.playerclock import PlayerClock
 from showctl.core.timeline import DmxStream
 from showctl.model import Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Black, Levels, Lights, Stop
 from showctl.outputs.router import Router
 
 
@@ -75,7 +75,7 @@ class Outputs:
         effect = now + self.router.max_lead
         wall = self.clock.time() + self.router.max_lead
         for device, address, data in self.router.packets(
-                self.master.resolve(a for a in actions if a.kind != "levels"), wall):
+                self.master.resolve(a for a in actions if not isinstance(a, Levels)), wall):
             send_at = effect - self.router.lead[device]
             if send_at <= now:
                 self.dispatcher.sender.send(address, data)
@@ -97,21 +97,21 @@ class Outputs:
 
     def start_levels(self, actions: Sequence[Action], at: float) -> None:
         for action in actions:
-            if action.kind == "levels" and action.device in self.streams:
-                self.streams[action.device].start(action.args[0], action.args[1], at)
+            if isinstance(action, Levels) and action.device in self.streams:
+                self.streams[action.device].start(action.levels, action.fade, at)
 
     def safe_actions(self, fade: float) -> list[Action]:
         """Screens black, sound stopped (faded), lights to the venue's safe look (DMX: its
         levels, others 0)."""
         look = self.venue.safe_look
-        actions = [Action(d.id, "black", (fade,)) for d in self.venue.screens]
-        actions += [Action(d.id, "stop", (fade,)) for d in self.venue.audio]
+        actions: list[Action] = [Black(d.id, fade) for d in self.venue.screens]
+        actions += [Stop(d.id, fade) for d in self.venue.audio]
         if look.lights:
-            actions += [Action(d.id, "lights", (look.lights, fade)) for d in self.venue.lighting]
+            actions += [Lights(d.id, look.lights, fade) for d in self.venue.lighting]
         for device, stream in self.streams.items():
             channels = dict.fromkeys(stream.mixer.levels(self.clock.monotonic()), 0)
             channels.update(look.levels)
-            actions.append(Action(device, "levels", (tuple(sorted(channels.items())), fade)))
+            actions.append(Levels(device, tuple(sorted(channels.items())), fade))
         return actions
 
 
