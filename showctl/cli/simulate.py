@@ -10,7 +10,7 @@ import sys
 import time
 
 from showctl.cli import UserError
-from showctl.files.loader import load_config
+from showctl.files.lastgood import load_with_last_good
 from showctl.sim import Simulator
 
 
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_with_last_good(args.config)  # a bad show changes nothing here
     return asyncio.run(simulate(config.venue))
 
 

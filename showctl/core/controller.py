@@ -7,7 +7,9 @@ import asyncio
 import functools
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from showctl.core import events
@@ -18,7 +20,7 @@ from showctl.core.errors import BadArgument, CommandError, NotFound
 from showctl.core.mix import check_level
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.transport import BUSY, TransportState
-from showctl.files.loader import Config, load_config
+from showctl.files.loader import Config, LastGood, keep_previous_shows, load_config
 from showctl.model import Show, Venue
 from showctl.model.player_status import PlayerStatus
 from showctl.timecode import TimeFormatError, format_time, parse_time
@@ -28,6 +30,16 @@ log = logging.getLogger(__name__)
 MAX_FADE = 600.0
 """Longest stop fade a face may ask for: ten minutes is a slow house fade; more is a typo
 that would leave the room in `stopping`, refusing every command but panic."""
+
+
+Reader = Callable[[Path, LastGood], Awaitable[Config]]
+"""How `reload` reads the files. The service reads them in a worker process, off the loop
+(`showctl.files.offloop.FileReader`); the default reads them at once, on the loop, which
+keeps tests on a FakeClock deterministic and suits tools that run no show."""
+
+
+async def read_here(path: Path, last_good: LastGood) -> Config:
+    return load_config(path, last_good)
 
 
 P = ParamSpec("P")
@@ -52,12 +64,16 @@ def command(
 
 
 class Controller:
-    def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None):
+    def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None,
+                 reader: Reader = read_here):
         self._config = config
         self.clock = clock
         self.bus = bus or events.EventBus()
         self.engine = Engine(config.venue, clock, self.bus)
         self.engine.on_answer = self._answered
+        self._reader = reader
+        self._reloading = asyncio.Lock()
+        self._loaded_at = clock.time()  # wall time the files in force were read
         self._pending_venue: Venue | None = None
         self._schedule_held = False
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
@@ -66,6 +82,7 @@ class Controller:
         self._restart: dict[str, Any] | None = None
         self._watch: asyncio.Task[None] | None = None
         self.engine.on_idle = self._apply_pending_venue
+        self._report_files()
 
     # -- properties -------------------------------------------------------------------
     @property
@@ -297,23 +314,80 @@ class Controller:
                                  last_seen=devices.last_seen.get(device),
                                  reason=devices.offline_reason.get(device))
 
-    def reload(self) -> list[str]:
-        """New files take effect at once; a new venue waits until no show is loaded."""
+    async def reload(self) -> list[str]:
+        """Reads every file again off the loop, then swaps on the loop: the good shows
+        take effect at once, a new venue once no show is loaded. A rejected file keeps
+        its last good version in force (the venue and schedule in force, a show's
+        previous version). Returns the error lines (also logged, and in `status()`)."""
+        if self.bus.delivering:
+            raise CommandError("reload refused: commands cannot be issued from inside an "
+                               "event listener (hand it on with loop.call_soon)")
         path = self._config.venue.source
         if path is None:
             return ["the venue was not loaded from a file: nothing to reload"]
-        try:
-            config = load_config(path)
-        except CommandError as exc:
-            lines = getattr(exc, "lines", None) or [str(exc)]
-            self._log(f"reload refused: {len(lines)} error(s)", level="error")
+        async with self._reloading:
+            old = self._config
+            saved = min(old.last_good.values(), default=self._loaded_at)
+            try:
+                config = await self._reader(path, LastGood(old.venue, old.schedule, saved))
+            except CommandError as exc:
+                lines = getattr(exc, "lines", None) or [str(exc)]
+                for line in lines:
+                    self._log(f"file rejected: {line}", level="error")
+                self._log(f"reload refused: {len(lines)} error(s)", level="error")
+                return lines
+            with self.bus.held():
+                if not config.last_good:
+                    self._loaded_at = self.clock.time()
+                self._config = keep_previous_shows(config, old)
+                self._pending_venue = config.venue
+                if self.engine.state == TransportState.IDLE:
+                    self._apply_pending_venue()
+                lines = self._report_files(publish=True)
+                self._log(f"files reloaded: {len(self._config.shows)} show(s)"
+                          + (f", {len(self._config.rejected)} file(s) rejected"
+                             if self._config.rejected else ""),
+                          level="warning" if lines else "info")
+                self.bus.publish(events.FILES, **self.files_status())
             return lines
-        self._config = config
-        self._pending_venue = config.venue
-        if self.engine.state == TransportState.IDLE:
-            self._apply_pending_venue()
-        self._log("files reloaded")
-        return []
+
+    def files_status(self) -> dict[str, Any]:
+        """The files in force: show ids, each rejected file with its errors and what stands
+        in for it, and which of venue/schedule runs on a last good copy (saved when)."""
+        config = self._config
+        kept = {config.show_paths[show_id] for show_id in config.kept}
+        stand_ins = {config.venue.source: "venue", config.schedule_path: "schedule"}
+
+        def in_force(path: Path) -> str | None:
+            if path in kept:
+                return "previous version"
+            kind = stand_ins.get(path)
+            return "last good copy" if kind in config.last_good else None
+
+        return {
+            "shows": sorted(config.shows),
+            "rejected": [{"path": str(path), "errors": [str(e) for e in errors],
+                          "in_force": in_force(path)}
+                         for path, errors in sorted(config.rejected.items())],
+            "last_good": dict(config.last_good),
+        }
+
+    def _report_files(self, *, publish: bool = False) -> list[str]:
+        """Logs each rejected file's errors (with `publish`, on the bus too), and a venue
+        or schedule running on its last good copy; returns the error lines."""
+        config, lines = self._config, []
+        for errors in config.rejected.values():
+            lines += [str(error) for error in errors]
+        notes = [f"the {kind} file is invalid: its last good version (saved "
+                 f"{datetime.fromtimestamp(saved).isoformat(' ', 'seconds')}) stays in "
+                 "force until the file is fixed"
+                 for kind, saved in sorted(config.last_good.items())]
+        for line in [f"file rejected: {line}" for line in lines] + notes:
+            if publish:
+                self._log(line, level="error")
+            else:
+                log.error("%s", line)
+        return lines
 
     def announce(self, message: str, *, level: events.LogLevel = "info") -> None:
         """An operator-facing line from a face (the log, the dashboard's event log)."""
@@ -358,6 +432,7 @@ class Controller:
             "counters": dict(self._counters),
             "started_at": self._started_at,
             "restart": self._restart,
+            "files": self.files_status(),
         }
 
     async def close(self) -> None:

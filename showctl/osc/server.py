@@ -256,11 +256,9 @@ class OscServer:
         self._last_log[reason] = (now, 0)
 
     def _on_event(self, event: events.Event) -> None:
-        # every swap of files or venue is followed by an event (the reload's log line, or
-        # the state going idle that lets a waiting venue in): apply it before the next packet
-        if self.controller.config is not self._config:
+        if event.kind == events.FILES:
             self._on_reload()
-        elif self.controller.venue is not self._venue:
+        elif event.kind == events.VENUE:
             self.follow_venue()  # a reload made while a show ran, now in force
         if event.kind not in PUSHED or not self.clients.subscribers:
             return

@@ -22,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
-from showctl.core.events import DEVICE, RUN, SCHEDULE, STATE, Event
+from showctl.core.events import DEVICE, FILES, RUN, SCHEDULE, STATE, Event
 from showctl.history import History
 from showctl.scheduling.calendar import next_start, starts
 from showctl.scheduling.forecast import WARN_AHEAD, forecast, offline_text
@@ -53,7 +53,7 @@ class ScheduleRunner:
         poll_every: float = 2.0,
     ) -> None:
         self.controller, self.clock, self.history = controller, clock, history
-        self.watch = ScheduleWatch(controller, clock, poll_every, on_change=self._replan)
+        self.watch = ScheduleWatch(controller, clock, poll_every)
         self._schedule = controller.config.schedule
         self._tz = ZoneInfo(controller.config.venue.timezone)
         self._status: dict[tuple[datetime, str], str] = {}  # done | skipped | missed
@@ -89,9 +89,9 @@ class ScheduleRunner:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    def reload(self) -> list[str]:
+    async def reload(self) -> list[str]:
         """Re-reads the files now; returns the error lines (the old schedule stays)."""
-        return self.watch.reload()
+        return await self.watch.reload()
 
     def jobs(self) -> list[Job]:
         """One job per scheduled show, soonest first; `next_run_time` is its next start."""
@@ -320,6 +320,8 @@ class ScheduleRunner:
         self.controller.announce(message, level="warning")
 
     def _on_event(self, event: Event) -> None:
+        if event.kind == FILES and self._tasks:  # new files in force: plan from them
+            self._replan()
         if event.kind in (STATE, DEVICE, SCHEDULE) and self._tasks:
             asyncio.get_running_loop().call_soon(self._recheck)
         if event.kind == RUN and event.data.get("event") == "end" and self._running:

@@ -188,10 +188,24 @@ async def test_a_show_loaded_again_after_its_file_changed_is_drawn_anew(rig, pag
                                      {"id": "3.5", "at": 30, "name": "Added", "screens": "all",
                                       "black": {"fade": 0}}, RING_SHOW["cues"][3]]}
     (rig.root / "shows" / "ring.yaml").write_text(yaml.safe_dump(changed, sort_keys=False))
-    assert rig.controller.reload() == []
+    assert await rig.controller.reload() == []
     await page.click("[data-cmd=load]")
     await expect(page.locator("#timeline .marker")).to_have_count(5)
     await expect(page.locator("#cue-list")).to_contain_text("Added")
+
+
+async def test_a_rejected_show_file_is_listed_with_its_error(rig, page):
+    await log_in(page, rig.url, "operator")
+    await expect(page.locator("#files")).to_be_hidden()
+    draft = rig.root / "shows" / "draft.yaml"
+    draft.write_text("id: draft\ncues:\n  - {id: '1', at: 0, screens: [12], black: {}}\n")
+    [line] = await rig.controller.reload()
+    await expect(page.locator("#files")).to_contain_text("draft.yaml rejected: 1 error(s)")
+    await page.click("#files summary")
+    await expect(page.locator("#files li")).to_have_text(line)
+    draft.unlink()
+    assert await rig.controller.reload() == []
+    await expect(page.locator("#files")).to_be_hidden()
 
 
 async def test_event_times_are_the_venues_not_the_tablets(rig, page):

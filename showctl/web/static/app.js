@@ -88,6 +88,7 @@ function render() {
   const levels = Object.entries(s.lighting?.levels || {});
   $("lighting").textContent = lights?.cue ? `${lights.cue}  (fade ${lights.fade ?? 0} s)` : "–";
   $("levels").textContent = levels.length ? `DMX ${levels.map(([c, v]) => `${c}@${v}`).join("  ")}` : "";
+  showFiles(s.files || {});
   const sched = s.schedule || {};
   $("held").hidden = !sched.held;
   document.querySelector("#next-strip .held").hidden = !sched.held;
@@ -102,6 +103,34 @@ function render() {
     .catch((e) => logLine(e.message, "error"));
   enableButtons();
   tick();
+}
+
+// Files the controller rejected (each with its errors) and a venue or schedule running on
+// its last good copy: a bad file must be seen, since the room goes on without it.
+function showFiles(files) {
+  const rejected = files.rejected || [];
+  const copies = Object.keys(files.last_good || {});
+  $("files").hidden = !rejected.length && !copies.length;
+  const items = copies.map((kind) => {
+    const p = document.createElement("p");
+    p.className = "last-good";
+    p.textContent = `The ${kind} file is invalid: running on its LAST GOOD COPY`;
+    return p;
+  });
+  for (const r of rejected) {
+    const d = document.createElement("details");
+    const name = r.path.split("/").pop();
+    const kept = r.in_force ? ` (${r.in_force} in force)` : "";
+    d.innerHTML = "<summary></summary><ul></ul>";
+    d.querySelector("summary").textContent = `${name} rejected${kept}: ${r.errors.length} error(s)`;
+    d.querySelector("ul").replaceChildren(...r.errors.map((e) => {
+      const li = document.createElement("li");
+      li.textContent = e;
+      return li;
+    }));
+    items.push(d);
+  }
+  $("files").replaceChildren(...items);
 }
 
 // The transport badge: the state, or OFFLINE while the controller cannot be reached (the

@@ -1,0 +1,52 @@
+"""The files read in a worker process, so that a reload never holds the controller's loop.
+
+A thread is not enough: pydantic validates a 10,000-cue show in one call that holds the
+GIL for 0.15-0.35 s here, and the parser's Python code competes with the dispatcher for
+it. One spawned worker (started with the service, so its imports are paid before any
+reload) runs the pure `load_config`; the result comes back pickled and is unpickled by
+the pool's own thread. A worker that dies (a file too big for memory) is replaced at the
+next reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from showctl.core.errors import CommandError
+from showctl.files.loader import Config, LastGood, load_config
+
+
+def _ready() -> bool:
+    return True
+
+
+class FileReader:
+    """`Controller(reader=FileReader())`: `await reader(path, last_good)` is `load_config`."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool.submit(_ready)  # the worker imports showctl now, not at the reload
+
+    async def __call__(self, path: Path, last_good: LastGood) -> Config:
+        self.start()
+        assert self._pool is not None
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, load_config, path, last_good)
+        except BrokenProcessPool:
+            self.close()
+            raise CommandError("the process reading the files ended (out of memory?): "
+                               "the files in force stay") from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
