@@ -81,7 +81,6 @@ class Service:
         `UserError` with one line saying what and where."""
         venue = self.controller.config.venue
         prepare_state_dir(venue)
-        self.reader.start()
         self._keep_last_good()
         if self.sim is not None:
             try:
@@ -102,6 +101,7 @@ class Service:
         self.schedule.hold.restore()  # held before the restart: held before any input opens
         for face in (self.osc, self.web, self.schedule):
             await self._start(face)
+        self.reader.start()  # the file reader's process, once nothing can fail any more
         self.ready = True
 
     async def _start(self, face: Face | None) -> None:
