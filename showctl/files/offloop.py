@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from showctl.core.errors import CommandError
+from showctl.errors import CommandError
 from showctl.files.loader import Config, LastGood, load_config
 
 
