@@ -16,7 +16,7 @@ import signal
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from showctl.core import events
