@@ -91,27 +91,36 @@ class RunState:
         return done
 
     def _resume(self, show: str, state: str, record: dict[str, Any]) -> str:
+        """Running or holding: the show is taken back where it is now without reloading
+        the players (`Controller.rejoin`: clock to those that kept playing); a hold cue
+        passed while the controller was down holds there. Paused or loaded: cued at its
+        time, waiting for GO. Not yet started (prerolling): loaded again, t=0 kept."""
         ctl = self.controller
         loaded = ctl.config.shows.get(show)
         if loaded is None:
             raise CommandError(f"show {show!r} is no longer in the library")
-        if state in MOVING:
-            # t = now - t0 once the preroll is over: cue up that far ahead, then go
-            at = ctl.clock.time() - float(record["t0_wall"]) + loaded.preroll
+        since = float(record.get("time") or 0.0)
+        now = ctl.clock.time() - float(record["t0_wall"])  # show time had it kept going
+        if state in MOVING and now < 0:
+            ctl.load(show, by="restart")
+            ctl.go(by="restart", at=ctl.clock.monotonic() - now)
+            done = f"restarted during {show}'s preroll: t=0 in {-now:.3f} s as planned"
+        elif state in (*MOVING, "holding"):
+            hold = since if state == "holding" else next(
+                (c.at for c in loaded.cues if c.hold and since < c.at <= now), None)
+            if hold is None and now >= loaded.length:
+                ctl.panic(by="restart")
+                done = f"restarted after {show} would have ended: screens black, safe look"
+            else:
+                ctl.rejoin(show, now, by="restart", hold_at=hold)
+                done = (f"restarted during {show}: rejoined at {now:.3f} s, players "
+                        "re-anchored by clock" if hold is None else
+                        f"restarted during {show}: holding at {hold:.3f} s (players kept "
+                        "playing), waiting for GO")
         else:
-            at = float(record.get("time") or 0.0)
-        ctl.load(show, by="restart")
-        length = ctl.status()["show"]["length"]
-        if at >= length:
-            ctl.panic(by="restart")
-            done = f"restarted after {show} would have ended: screens black, safe look"
-        elif state in MOVING:
-            ctl.seek(max(0.0, at), by="restart")
-            ctl.go(by="restart")
-            done = f"restarted during {show}: resuming at {at - loaded.preroll:.3f} s"
-        else:
-            if at > 0:
-                ctl.seek(at, by="restart")
-            done = f"restarted during {show} ({state}): cued at {at:.3f} s, waiting for GO"
+            ctl.load(show, by="restart")
+            if since > 0:
+                ctl.seek(since, by="restart")
+            done = f"restarted during {show} ({state}): cued at {since:.3f} s, waiting for GO"
         ctl.report_restart(show, state, done)
         return done

@@ -129,6 +129,16 @@ class Controller:
         self._log(f"{by}: start {found.id}")
 
     @command
+    def rejoin(self, show: str, t: float, *, by: str, hold_at: float | None = None) -> None:
+        """After a restart: the show taken back at show time `t` (or holding at `hold_at`)
+        with the players that kept playing left as they are (Engine.rejoin)."""
+        found = self._show(show)
+        self._apply_pending_venue()
+        self.engine.rejoin(found, t, by, hold_at)
+        self._log(f"{by}: rejoined {found.id} at {t:.3f} s"
+                  + (f", holding at {hold_at:g} s" if hold_at is not None else ""))
+
+    @command
     def go(self, *, by: str, at: float | None = None) -> None:
         self.engine.go(by, at)
         self._log(f"{by}: go")

@@ -132,6 +132,49 @@ class Engine:
         else:
             self._set_state(TransportState.RUNNING)
 
+    def rejoin(self, show: Show, t: float, by: str, hold_at: float | None = None) -> None:
+        """A controller restarted mid-show takes the show back where it is, without
+        touching players that kept playing: show time `t` now (running), or holding at
+        the hold cue at `hold_at` since `t - hold_at` seconds (players kept playing).
+
+        Every player the drift clock reaches gets `clock` at once instead of a `play` (a
+        player already there only corrects, one that lost its media rejoins from it);
+        players it does not reach get `play` at the position; the rest of the look
+        (black screens, the last console cue, DMX and sound levels) is set as a seek
+        would. Nothing is loaded, nothing paused, no preroll waited for."""
+        if self.state != TransportState.IDLE:
+            raise CommandError(f"cannot rejoin a show while {self.state}")
+        try:
+            plan = compile_plan(show, self.venue)
+        except KeyError as exc:
+            raise CommandError(f"show {show.id!r} names unknown device {exc}") from None
+        effect = self.out.effect()
+        t_e = t + (effect - self.clock.monotonic())  # show time when it takes effect
+        at = t_e if hold_at is None else hold_at
+        self.plan, self.current, self.loads = plan, None, self.loads + 1
+        self.started_by = by
+        self.bus.publish(events.RUN, show=plan.show.id, by=by, event="start",
+                         outcome=None, reason=None)
+        look = catch_up(plan, at, list(self.streams))
+        ahead = t_e - at  # how far players have run past the look's instant (a hold)
+        clocked = set(self.out.players.targets)
+        plays = [Action(a.device, "play", (a.args[0], round(a.args[1] + ahead, 6)))
+                 for a in look if a.kind == "play"]
+        sent = [a for a in look if a.kind != "play"]
+        sent += [Action(a.device, "clock", (round(at, 6), *a.args)) if a.device in clocked
+                 else a for a in plays]
+        self.out.send_now(sent)
+        self.devices.apply([a for a in plays if a.device in clocked], effect)
+        self._t0 = effect - t_e
+        self._mark_current(at)
+        if hold_at is None:
+            self._run_from(effect, t_e, plan.index_after(t_e))
+            self._set_state(TransportState.RUNNING)
+        else:
+            self._frozen, self.next_index = hold_at, plan.index_after(hold_at)
+            self._hold(hold_at)
+            self._set_state(TransportState.HOLDING)
+
     def pause(self) -> None:
         if self.state not in (TransportState.RUNNING, TransportState.HOLDING):
             raise CommandError(f"cannot pause while {self.state}")
