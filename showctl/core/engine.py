@@ -22,7 +22,7 @@ from showctl.core.seek import catch_up, cue_up, prefer_seek
 from showctl.core.timeline import DmxStream, HoldClock, Timeline
 from showctl.core.transport import LOADED, TransportState
 from showctl.model import Show, Venue
-from showctl.outputs.actions import Action, Pause, Play, Resume
+from showctl.outputs.actions import Action, Pause, Play, Resume, ShowClock
 from showctl.outputs.sender import UdpSender
 
 
@@ -158,11 +158,11 @@ class Engine:
         look = catch_up(plan, at, list(self.streams))
         ahead = t_e - at  # how far players have run past the look's instant (a hold)
         clocked = set(self.out.players.targets)
-        plays = [Action(a.device, "play", (a.args[0], round(a.args[1] + ahead, 6)))
-                 for a in look if a.kind == "play"]
-        sent = [a for a in look if a.kind != "play"]
-        sent += [Action(a.device, "clock", (round(at, 6), *a.args)) if a.device in clocked
-                 else a for a in plays]
+        plays = [Play(a.device, a.media, round(a.position + ahead, 6))
+                 for a in look if isinstance(a, Play)]
+        sent: list[Action] = [a for a in look if not isinstance(a, Play)]
+        sent += [ShowClock(a.device, round(at, 6), a.media, a.position)
+                 if a.device in clocked else a for a in plays]
         self.out.send_now(sent)
         self.devices.apply([a for a in plays if a.device in clocked], effect)
         self._t0 = effect - t_e

@@ -18,6 +18,7 @@ from typing import Any
 
 from showctl.codec.osc import PacketError, decode, encode_message, format_message
 from showctl.model import Venue
+from showctl.model.player_status import STATUS_ADDRESS
 from showctl.sim.device import SimDevice
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,13 @@ class Simulator:
         assert self.controller_addr is not None
         while True:
             for device_id, transport in self._transports.items():
-                transport.sendto(encode_message("/showctl/heartbeat", device_id),
-                                 self.controller_addr)
+                device = self.devices[device_id]
+                if device.kind in ("screen", "audio"):  # as a showctl player reports
+                    message = encode_message(STATUS_ADDRESS, device_id,
+                                             device.status().to_json())
+                else:
+                    message = encode_message("/showctl/heartbeat", device_id)
+                transport.sendto(message, self.controller_addr)
             await asyncio.sleep(HEARTBEAT)
 
     async def settle(self, done: Callable[[], bool]) -> None:
