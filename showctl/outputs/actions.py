@@ -3,14 +3,13 @@
 
 One frozen class per kind, with named fields: a profile reads `action.media`, not the
 first of some arguments. `kind` (a class constant) names it in profiles' `kinds`, cue
-sheets and logs. `args` gives the fields after `device` in order, for code that has not
-moved to the names yet (new code reads the names).
+sheets and logs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from showctl.codec.osc import Arg
 
@@ -22,10 +21,6 @@ ActionKind = Literal["load", "play", "pause", "resume", "stop", "black", "seek",
 class _Action:
     device: str
     kind: ClassVar[ActionKind]
-
-    @property
-    def args(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self))[1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +130,6 @@ class Osc(_Action):
     address: str
     values: tuple[Arg, ...] = ()
     kind: ClassVar[Literal["osc"]] = "osc"
-
-    @property
-    def args(self) -> tuple[Any, ...]:
-        return (self.address, *self.values)
 
 
 Action = (Load | Play | Pause | Resume | Stop | Black | Seek | ShowClock | Lights | Levels
