@@ -56,3 +56,18 @@ async def test_explicit_reload_returns_the_errors(tmp_path):
     assert len(errors) == 1 and re.match(rf"{re.escape(str(path))}:1:\d+: .*25:00", errors[0])
     assert jobs_after_bad == ["10:00"]
     assert jobs_after_good == ["night"]
+
+
+async def test_a_huge_number_in_the_schedule_is_refused_and_the_watch_goes_on(tmp_path):
+    setup = await open_schedule(tmp_path, BEFORE, datetime(2026, 5, 4, 9, 0), poll_every=2)
+    path = setup.write_schedule("shows:\n  - show: small\n    times: ['10:00']\n"
+                                f"policy: {{missed_grace: {'9' * 5000}}}\n")
+    await setup.clock.advance(3)
+    rejected = setup.controller.status()["files"]["rejected"]
+    setup.write_schedule(schedule_yaml(AFTER))  # a later edit is still applied
+    await setup.clock.advance(3)
+    jobs = [(job.name, f"{job.next_run_time:%H:%M}") for job in setup.runner.jobs()]
+    await setup.close()
+    assert [r["errors"] for r in rejected] == [[
+        f"{path}:4:24: a number of 5000 digits: at most 32 characters (write text in quotes)"]]
+    assert jobs == [("night", "10:30")]
