@@ -20,6 +20,7 @@ from showctl.codec.osc import PacketError, decode, encode_message, format_messag
 from showctl.model import Venue
 from showctl.model.player_status import STATUS_ADDRESS
 from showctl.sim.device import SimDevice
+from showctl.sim.projector import ProjectorSim
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,12 @@ class Simulator:
         self.devices = {d.id: SimDevice(d.id, d.kind) for d in wanted}
         self._addresses = {d.id: (d.host, d.port) for d in wanted}
         self._transports: dict[str, asyncio.DatagramTransport] = {}
+        # projectors speak PJLink on TCP: one emulator each, answering the controller's
+        # status polls (that is their liveness) and its shutter commands
+        self.projectors = {
+            d.id: ProjectorSim(d.host, d.port, password=d.password, name=d.id,
+                               on_command=functools.partial(self._projector_said, d.id))
+            for d in venue.devices if d.kind == "projector" and d.profile == "pjlink"}
         self._heartbeat: asyncio.Task[None] | None = None
         self._acted = asyncio.Event()
         self.errors = 0
@@ -71,6 +78,9 @@ class Simulator:
                 transport, _ = await loop.create_datagram_endpoint(
                     functools.partial(_Endpoint, self, device), local_addr=address)
                 self._transports[device_id] = transport
+            for projector in self.projectors.values():
+                address = (projector.host, projector.port)
+                await projector.start()
         except OSError as exc:
             await self.stop()
             raise OSError(f"simulator cannot listen on {address[0]}:{address[1]}: "
@@ -85,6 +95,13 @@ class Simulator:
         for transport in self._transports.values():
             transport.close()
         self._transports.clear()
+        for projector in self.projectors.values():
+            await projector.stop()
+
+    def _projector_said(self, device_id: str, command: str, answer: str) -> None:
+        """Status polls are the controller asking whether it is there: not worth a line."""
+        if not command.endswith(" ?"):
+            self.report(device_id, f"PJLink {command} -> {answer}")
 
     def received(self, device: SimDevice, data: bytes) -> None:
         try:
