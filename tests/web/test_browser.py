@@ -350,3 +350,24 @@ async def test_on_a_tablet_in_portrait(tmp_path, page):
     finally:
         await room.close()
     assert missing == []
+
+
+async def test_a_projector_is_online_by_its_own_answer_and_says_its_state(tmp_path, page):
+    """The device line shows what a device that answers for itself said: here the
+    simulated projector's PJLink status (power, lamp hours, a raised error flag)."""
+    screens = [{"id": f"screen{i}", "kind": "screen", "index": i, "angle": (i - 1) * 40,
+                "host": "127.0.0.1", "port": free_port()} for i in range(1, 10)]
+    devices = [*screens, {"id": "lights", "kind": "lighting", "host": "127.0.0.1",
+                          "port": free_port()},
+               {"id": "proj1", "kind": "projector", "host": "127.0.0.1",
+                "port": free_port(), "profile": "pjlink"}]
+    room = await open_rig(tmp_path, venue={"devices": devices,
+                                           "groups": {"front": ["screen1", "screen9"]}})
+    try:
+        await log_in(page, room.url, "operator")
+        line = page.locator("#online")
+        await expect(line).to_contain_text("proj1 online (off, lamp 1234 h)")
+        room.sim.projectors["proj1"].fault("lamp", 2)
+        await expect(line).to_contain_text("proj1 online (off, lamp error, lamp 1234 h)")
+    finally:
+        await room.close()
