@@ -101,6 +101,11 @@ def _check_for_products(cue: Cue, loc: tuple, doc: Document, room: _Room) -> lis
             media = cue.play.media.replace("{screen}", str(index if index is not None else ""))
             checks.append(((*loc, "play", "media"), device,
                            Play(device, media, cue.play.from_)))
+    sound = getattr(cue, "sound", None)
+    if sound is not None:
+        for device in [sound.device] if sound.device else [d.id for d in room.venue.audio]:
+            checks.append(((*loc, "sound", "media"), device,
+                           Play(device, sound.media, sound.from_)))
     errors: list[FileError] = []
     for where, device, action in checks:
         profile = room.profiles.get(device)

@@ -203,3 +203,15 @@ def test_the_worked_example_in_the_docs(tmp_path, capsys):
                  "proj1    PJLink %1AVMT 10", "proj1    PJLink %1AVMT 11",
                  "screen1  /composition/layers/2/clear 1", "sound    /cue/12/start"):
         assert line in out, line
+
+
+def test_a_sound_cue_for_qlab_must_be_a_qlab_cue_number(tmp_path):
+    from showctl.files.errors import InvalidFiles
+    from showctl.files.loader import load_config
+    from tests.support import write_config
+
+    show = {"id": "s", "cues": [{"id": "1", "at": 0, "sound": {"media": "score 7.wav"}}]}
+    path = write_config(tmp_path, screens=1, shows=[show], venue_extra={"devices": [
+        {"id": "sound", "kind": "audio", "port": 53000, "profile": "qlab"}]})
+    with pytest.raises(InvalidFiles, match=r"sound \(qlab\): 'score 7.wav' is not a QLab cue"):
+        load_config(path)
