@@ -36,9 +36,10 @@ class Outputs:
                         for d in self.router.dmx_devices()}
         self._held = object()  # immediate commands held back for slower devices
         if previous is not None:
-            previous.links.close()  # before ours open: a feedback port is bound again
             self._carry(previous)
-        self.links.start()
+        # the previous venue's links: kept where a device connects as before, else closed
+        # before ours open (a feedback port is bound again)
+        self.links.start(previous.links if previous is not None else None)
 
     def _carry(self, previous: Outputs) -> None:
         """A reload changes the files, not the room: what each device that stays is doing

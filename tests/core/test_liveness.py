@@ -246,3 +246,29 @@ async def test_eos_over_udp_answers_to_the_feedback_port(tmp_path):
     finally:
         await c.close()
         transport.close()
+
+
+async def test_a_reloaded_venue_keeps_the_console_s_connection_and_its_online_state(tmp_path):
+    eos = FakeEos("slip")
+    await eos.start()
+    c = controller(tmp_path, {"id": "desk", "kind": "lighting", "host": "127.0.0.1",
+                              "port": eos.port, "profile": "eos", "transport": "tcp"})
+    changes = Changes(c.bus)
+    try:
+        await changes.next("desk", True, within=3)
+        path = c.config.venue.source
+        raw = yaml.safe_load(path.read_text())
+        raw["devices"][-1]["cue_list"] = 2
+        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+        assert c.reload() == []
+        assert c.status()["devices"][-1]["online"]  # the room did not change
+        c.start("desk", by="test")
+        fire = encode_message("/eos/cue/2/5/fire")  # through the new venue's link
+        async with asyncio.timeout(3):
+            while fire not in eos.got:
+                await asyncio.sleep(0.01)
+        events_since = [changes.queue.get_nowait() for _ in range(changes.queue.qsize())]
+        assert all(d["online"] for d in events_since), "it never went offline"
+    finally:
+        await c.close()
+        await eos.stop()
