@@ -260,7 +260,7 @@ async def test_a_reloaded_venue_keeps_the_console_s_connection_and_its_online_st
         raw = yaml.safe_load(path.read_text())
         raw["devices"][-1]["cue_list"] = 2
         path.write_text(yaml.safe_dump(raw, sort_keys=False))
-        assert c.reload() == []
+        assert await c.reload() == []
         assert c.status()["devices"][-1]["online"]  # the room did not change
         c.start("desk", by="test")
         fire = encode_message("/eos/cue/2/5/fire")  # through the new venue's link
