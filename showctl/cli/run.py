@@ -11,6 +11,7 @@ import sys
 
 from showctl import service
 from showctl.cli import UserError
+from showctl.lograte import RateLimit
 from showctl.sim.simulator import SIMULATED
 
 
@@ -55,6 +56,7 @@ class JsonLines(logging.Formatter):
 
 def setup_logging(log_format: str, debug: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RateLimit())  # a flood of bad clients must not fill the journal
     if log_format == "json":
         handler.setFormatter(JsonLines())
     else:

@@ -102,6 +102,11 @@ class FakeClock:
         """Jump the wall clock (e.g. to a given local date) without moving monotonic time."""
         self._wall_offset = wall - self._now
 
+    def step_wall(self, seconds: float) -> None:
+        """Step the wall clock by `seconds` (NTP correcting it), monotonic time unmoved:
+        from now on the two clocks diverge by that much more."""
+        self._wall_offset += seconds
+
 
 async def settle(rounds: int = 20) -> None:
     """Let every ready callback and the tasks they wake run to their next wait."""

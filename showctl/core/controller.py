@@ -16,7 +16,7 @@ from showctl.core import events
 from showctl.core.clock import Clock
 from showctl.core.confirmed import confirmed_json, mismatch, report_instant
 from showctl.core.engine import Engine
-from showctl.core.errors import BadArgument, CommandError, NotFound
+from showctl.core.errors import BadArgument, CommandError, Forbidden, NotFound
 from showctl.core.mix import check_level
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.transport import BUSY, TransportState
@@ -63,6 +63,11 @@ def command(
     return run
 
 
+LOSS_LENIENCY = 3.0
+"""While an input cannot keep up, a device is offline only after this many times its
+heartbeat timeout: liveness must not hang on a receive queue a flood keeps full."""
+
+
 class Controller:
     def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None,
                  reader: Reader = read_here):
@@ -82,6 +87,10 @@ class Controller:
         self._restart: dict[str, Any] | None = None
         self._watch: asyncio.Task[None] | None = None
         self.engine.on_idle = self._apply_pending_venue
+        self._behind_at = float("-inf")  # monotonic instant an input last fell behind
+        self._unresolved: dict[str, str] = {}  # device -> why its host has no address
+        self.engine.resolver.on_change.append(self._addresses_changed)
+        self._addresses_changed()
         self._report_files()
 
     # -- properties -------------------------------------------------------------------
@@ -249,16 +258,26 @@ class Controller:
         self._restart = {"show": show, "state": state, "done": done, "at": self.clock.time()}
         self._log(done, level="warning")
 
-    def heartbeat(self, device_id: str) -> None:
+    def heartbeat(self, device_id: str, *, source: str | None = None) -> None:
+        """A device says it is alive. From the network (`source`: the packet's IP), it
+        counts only from that device's own address in the venue: any other host could
+        otherwise keep a dead screen "online". `source=None` is an in-process caller."""
         devices = self.engine.devices
         if device_id not in devices.online:
             raise NotFound(f"no device {device_id!r} in the venue")
         if device_id in devices.answering:
             raise CommandError(f"device {device_id!r} answers in its own protocol: it is "
                                "online when it answers, heartbeats in its name do not count")
+        if source is not None:
+            host = self.venue.device(device_id).host
+            if not self.engine.resolver.is_own(host, source):
+                self.count("devices.heartbeat_refused")
+                raise Forbidden(f"heartbeat for {device_id} refused from {source}: not the "
+                                f"device's address ({host})")
+        self.count("devices.heartbeats")
         self._seen(device_id)
 
-    def player_status(self, status: PlayerStatus) -> None:
+    def player_status(self, status: PlayerStatus, *, source: str | None = None) -> None:
         """A player's report (`/showctl/player/status`): a heartbeat; kept per device for
         status() with the flag saying whether it is where it should be; a `player` event
         when what it confirms or the flag changes. BadArgument for a device that is not a
@@ -269,7 +288,7 @@ class Controller:
         if self.venue.device(device_id).kind not in ("screen", "audio"):
             raise BadArgument(f"{device_id!r} is a {self.venue.device(device_id).kind} "
                               "device, not a player (screen or audio)")
-        self.heartbeat(device_id)
+        self.heartbeat(device_id, source=source)  # from the device's own address only
         wall = self.clock.time()
         at = self.clock.monotonic() - (wall - report_instant(status, wall))
         before, flag_before = devices.confirmed.get(device_id), devices.mismatch.get(device_id)
@@ -303,7 +322,7 @@ class Controller:
         """True (and published) when the device just came online."""
         devices = self.engine.devices
         wall = self.clock.time()
-        came = devices.seen(device_id, wall)
+        came = devices.seen(device_id, wall, self.clock.monotonic())
         if came and devices.said.get(device_id):
             self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall,
                              said=devices.said[device_id])
@@ -314,15 +333,45 @@ class Controller:
         return came
 
     async def _watch_liveness(self) -> None:
-        """Marks devices offline when their heartbeats stop; ends when none is online."""
+        """Marks devices offline when their heartbeats stop; ends when none is online.
+        Silence is measured on the monotonic clock: a wall-clock step (NTP) neither
+        flaps every device offline nor keeps a dead one online."""
         while any(self.engine.devices.online.values()):
             timeout = self.venue.osc.heartbeat_timeout  # a reload applies at the next round
             await self.clock.sleep_until(self.clock.monotonic() + min(1.0, timeout / 2))
-            devices = self.engine.devices
-            for device in devices.expire(self.clock.time(), timeout):
+            devices, now = self.engine.devices, self.clock.monotonic()
+            if now - self._behind_at < timeout:  # heartbeats may be waiting or lost
+                timeout *= LOSS_LENIENCY
+            for device in devices.expire(now, self.clock.time(), timeout):
                 self.bus.publish(events.DEVICE, device=device, online=False,
                                  last_seen=devices.last_seen.get(device),
                                  reason=devices.offline_reason.get(device))
+
+    def input_behind(self, lost: int = 0) -> None:
+        """An input face cannot keep up (a flood fills the kernel's queue) and lost `lost`
+        datagrams: for a while, a device's silence may be that, not the device."""
+        self._behind_at = self.clock.monotonic()
+        if lost:
+            self.count("input.lost", lost)
+
+    def _addresses_changed(self) -> None:
+        """The resolver's answers changed: a device with no address is offline, with why."""
+        devices, resolver = self.engine.devices, self.engine.resolver
+        for device in self.venue.devices:
+            reason, was = resolver.error(device.host), self._unresolved.get(device.id)
+            if reason == was:
+                continue
+            if reason is None:
+                del self._unresolved[device.id]
+                if devices.offline_reason.get(device.id) == was:
+                    del devices.offline_reason[device.id]
+            else:
+                self._unresolved[device.id] = reason
+                devices.went_offline(device.id, self.clock.time(), reason)
+            self.bus.publish(events.DEVICE, device=device.id,
+                             online=devices.online[device.id],
+                             last_seen=devices.last_seen.get(device.id),
+                             reason=devices.offline_reason.get(device.id))
 
     async def reload(self) -> list[str]:
         """Reads every file again off the loop, then swaps on the loop: the good shows
@@ -466,6 +515,7 @@ class Controller:
             venue, self._pending_venue = self._pending_venue, None
             before = self.engine.venue.volume
             self.engine.use_venue(venue)
+            self._addresses_changed()
             self.bus.publish(events.VENUE, venue=venue.venue,
                              source=str(venue.source) if venue.source else None)
             if venue.volume != before:  # the installer changed the room's level

@@ -70,7 +70,8 @@ class DeviceBook:
         self.venue = venue
         self.outputs: dict[str, Output] = {d.id: Output() for d in venue.devices}
         self.lights: dict[str, dict[str, Any]] = {}
-        self.last_seen: dict[str, float] = {}
+        self.last_seen: dict[str, float] = {}  # wall time, for people to read
+        self.heard: dict[str, float] = {}  # monotonic: liveness never follows a clock step
         self.online: dict[str, bool] = {d.id: False for d in venue.devices}
         # an offline device: since when (wall; absent = since the controller started) and
         # why, so the operator can tell a dead player from a cable from a typo
@@ -88,9 +89,10 @@ class DeviceBook:
             elif action.device in self.outputs:
                 self.outputs[action.device].apply(action, now)
 
-    def seen(self, device_id: str, wall: float) -> bool:
-        """Record a heartbeat; True when the device just came online."""
-        self.last_seen[device_id] = wall
+    def seen(self, device_id: str, wall: float, now: float) -> bool:
+        """Record a heartbeat (at wall and monotonic `now`); True when the device just
+        came online."""
+        self.last_seen[device_id], self.heard[device_id] = wall, now
         was = self.online.get(device_id, False)
         self.online[device_id] = True
         self.offline_since.pop(device_id, None)
@@ -103,10 +105,11 @@ class DeviceBook:
         self.offline_since[device_id] = wall
         self.offline_reason[device_id] = reason
 
-    def expire(self, wall: float, timeout: float) -> list[str]:
-        """Devices silent for longer than `timeout`: marked offline, returned."""
+    def expire(self, now: float, wall: float, timeout: float) -> list[str]:
+        """Devices silent for longer than `timeout` monotonic seconds (`now`): marked
+        offline (since `wall`), returned."""
         gone = [d for d, on in self.online.items()
-                if on and wall - self.last_seen.get(d, 0.0) > timeout]
+                if on and now - self.heard.get(d, float("-inf")) > timeout]
         for device in gone:
             said = "no answer" if device in self.answering else "no heartbeat"
             self.went_offline(device, wall, f"{said} for {timeout:g} s")

@@ -23,6 +23,7 @@ from showctl.core.timeline import DmxStream, HoldClock, Timeline
 from showctl.core.transport import LOADED, TransportState
 from showctl.model import Show, Venue
 from showctl.outputs.actions import Action, Pause, Play, Resume, ShowClock
+from showctl.outputs.resolve import Resolver
 from showctl.outputs.sender import UdpSender
 
 
@@ -30,6 +31,8 @@ class Engine:
     def __init__(self, venue: Venue, clock: Clock, bus: events.EventBus) -> None:
         self.clock, self.bus = clock, bus
         self.dispatcher = Dispatcher(clock, UdpSender())
+        self.resolver = Resolver(clock)
+        self.resolver.on_change.append(lambda: self.out.router.update_addresses())
         self.state = TransportState.IDLE
         self.state_since = clock.time()  # wall instant of the last change (a hold's length)
         self.plan: Plan | None = None
@@ -57,7 +60,8 @@ class Engine:
         """A new venue (reload) takes effect here, only while idle."""
         previous: Outputs | None = getattr(self, "out", None)
         self.venue = venue
-        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous,
+        self.resolver.use(d.host for d in venue.devices)
+        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous, self.resolver,
                                     answered=lambda device, said: self.on_answer(device, said))
 
     @property
@@ -91,6 +95,7 @@ class Engine:
     def load(self, show: Show) -> None:
         if self.state not in (TransportState.IDLE, TransportState.LOADED):
             raise CommandError(f"cannot load while {self.state}: stop the show first")
+        self.resolver.start()  # a no-op once running (it needs the loop)
         try:
             plan = compile_plan(show, self.venue)
         except KeyError as exc:
@@ -352,4 +357,5 @@ class Engine:
 
     async def close(self) -> None:
         await self.out.links.aclose()
+        await self.resolver.close()
         await self.dispatcher.close()

@@ -75,7 +75,9 @@ class DeviceLinks:
                 log.error("%s: cannot open its link: %s", device.id, exc.strerror or exc)
                 continue
             self.links[device.id] = link
-            self.sender.links[self.router.addresses[device.id]] = link
+            to = self.router.addresses[device.id]
+            if to is not None:  # a host name not resolved yet has none (outputs.resolve)
+                self.sender.links[to] = link
             if isinstance(link, UdpLink):
                 for address, args in profile.greeting(link.local_port):
                     link.send(profile.encode(address, args))
@@ -160,7 +162,9 @@ class DeviceLinks:
             self._task.cancel()
         for device_id, link in self.links.items():
             link.close()
-            self.sender.links.pop(self.router.addresses[device_id], None)
+            to = self.router.addresses[device_id]
+            if to is not None:
+                self.sender.links.pop(to, None)
         self.links.clear()
 
     async def aclose(self) -> None:

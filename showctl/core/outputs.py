@@ -16,15 +16,16 @@ from showctl.core.playerclock import PlayerClock
 from showctl.core.timeline import DmxStream
 from showctl.model import Venue
 from showctl.outputs.actions import Action, Black, Levels, Lights, Stop
+from showctl.outputs.resolve import Resolver
 from showctl.outputs.router import Router
 
 
 class Outputs:
     def __init__(self, venue: Venue, clock: Clock, dispatcher: Dispatcher,
-                 previous: Outputs | None = None,
+                 previous: Outputs | None = None, resolver: Resolver | None = None,
                  answered: Answered | None = None) -> None:
         self.venue, self.clock, self.dispatcher = venue, clock, dispatcher
-        self.router = Router(venue)
+        self.router = Router(venue, resolver)
         self.devices = DeviceBook(venue)
         self.links = DeviceLinks(venue, self.router, clock, dispatcher.sender,
                                  answered or _ignore)
@@ -52,6 +53,7 @@ class Outputs:
                 book.outputs[device] = old.outputs[device]
                 if device in old.last_seen:
                     book.last_seen[device] = old.last_seen[device]
+                    book.heard[device] = old.heard[device]
                 if device in old.offline_since:
                     book.offline_since[device] = old.offline_since[device]
                 if device in old.offline_reason:

@@ -116,6 +116,9 @@ class ApiToken(Frozen):
 
 class Web(Frozen):
     listen: HostPort = ("127.0.0.1", 8080)
+    hosts: tuple[str, ...] = Field(
+        default=(), description="names the dashboard is reached by (Host header), besides "
+        "its listen address; others are refused (DNS rebinding)")
     users: tuple[User, ...] = ()
     tokens: tuple[ApiToken, ...] = ()
 

@@ -128,7 +128,7 @@ def _connect(c: Call) -> str:
 
 def _heartbeat(c: Call) -> str:
     device: str = c.args[0]
-    c.controller.heartbeat(device)
+    c.controller.heartbeat(device, source=c.client.host)
     return device
 
 
@@ -144,7 +144,7 @@ def _player_status(c: Call) -> str:
     if status.device != device:
         c.controller.count("player.bad_status")
         raise BadArgument(f"the status is of {status.device!r}, sent as {device!r}")
-    c.controller.player_status(status)
+    c.controller.player_status(status, source=c.client.host)
     return device
 
 

@@ -60,6 +60,9 @@ def test_unit_has_what_a_service_needs() -> None:
     for key, value in expected.items():
         assert unit.get(key) == [value], key
     assert int(unit["WatchdogSec"][0]) >= 2
+    # set on purpose: room for the connection budget beside the controller's own files
+    from showctl.connlimits import RESERVE
+    assert int(unit["LimitNOFILE"][0]) >= 4 * RESERVE
     assert int(unit["TimeoutStopSec"][0]) > 2  # we exit within 2 s of SIGTERM
     assert unit["ExecStart"][0].split()[1:3] == ["run", "--config"]
 
