@@ -96,13 +96,17 @@ class DeviceLinks:
             if link is not None and all(getattr(old, k) == getattr(device, k)
                                         for k in _CONNECTION):
                 kept[device.id] = previous.links.pop(device.id)
-                previous.sender.links.pop(previous.router.addresses[device.id], None)
+                to = previous.router.addresses[device.id]
+                if to is not None:
+                    previous.sender.links.pop(to, None)
         return kept
 
     def _adopt(self, device: Device, profile: Profile, link: Link) -> None:
         """A kept link now reports to this venue's profile."""
         self.links[device.id] = link
-        self.sender.links[self.router.addresses[device.id]] = link
+        to = self.router.addresses[device.id]
+        if to is not None:  # a host name not resolved yet has none (outputs.resolve)
+            self.sender.links[to] = link
         if isinstance(link, PjlinkLink):
             link.on_status = lambda status: self.answered(device.id,
                                                           {"projector": status.as_json()})
