@@ -85,6 +85,7 @@ class Controller:
         self._counters: dict[str, int] = {}
         self._started_at = clock.time()
         self._restart: dict[str, Any] | None = None
+        self._uses: dict[str, tuple[Show, Venue, list[str]]] = {}  # the devices each show uses
         self._watch: asyncio.Task[None] | None = None
         self.engine.on_idle = self._apply_pending_venue
         self._behind_at = float("-inf")  # monotonic instant an input last fell behind
@@ -244,13 +245,17 @@ class Controller:
 
     def offline_for(self, show: str) -> list[str]:
         """The devices `show` acts on that are offline now (what a GO would miss)."""
-        found = self._show(show)
-        try:
-            plan = compile_plan(found, self.venue)
-        except KeyError:
-            return []
-        used = {d for cue in plan.cues for d in cue.devices}
-        return self.engine.devices.offline_of([d.id for d in self.venue.devices if d.id in used])
+        found, venue = self._show(show), self.venue
+        known = self._uses.get(found.id)
+        if known is None or known[0] is not found or known[1] is not venue:
+            try:
+                plan = compile_plan(found, venue)
+            except KeyError:
+                return []
+            used = {d for cue in plan.cues for d in cue.devices}
+            known = self._uses[found.id] = (found, venue,
+                                            [d.id for d in venue.devices if d.id in used])
+        return self.engine.devices.offline_of(known[2])
 
     def report_restart(self, show: str, state: str, done: str) -> None:
         """The service says the controller restarted during a show and what it did about

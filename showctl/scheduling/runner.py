@@ -61,6 +61,8 @@ class ScheduleRunner:
         self._outcome: dict[tuple[datetime, str], str] = {}  # how a start's run ended
         self._running: tuple[datetime, str] | None = None  # the start whose run is on
         self._warning: str | None = None  # what the next start will do wrong, if anything
+        self._next: tuple[datetime, str] | None = None  # the next start published
+        self._held = False  # the hold the forecast last saw
         self._scheduler = AsyncIOScheduler(timezone=self._tz)
         self._changed = asyncio.Event()
         self._idle = asyncio.Event()
@@ -127,7 +129,8 @@ class ScheduleRunner:
         self._outcome = {key: v for key, v in self._outcome.items() if key[0] > old}
         today = starts(self._schedule, self._tz, now.date(), 1)
         jobs = self.jobs()
-        warning = self._forecast(jobs)
+        self._next = (jobs[0].next_run_time, jobs[0].name) if jobs else None
+        warning = self._forecast()
         if warning and warning != self._warning:  # logged once, when it appears or changes
             self._say(f"{warning} ({when(jobs[0].next_run_time)})")
         self._warning = warning
@@ -147,11 +150,11 @@ class ScheduleRunner:
         found = self.controller.config.shows.get(show)
         return (found.title or found.id) if found else show
 
-    def _forecast(self, jobs: list[Job]) -> str | None:
+    def _forecast(self) -> str | None:
         """The next start's trouble, from WARN_AHEAD before it."""
-        if not jobs:
+        if self._next is None:
             return None
-        at, show = jobs[0].next_run_time, jobs[0].name
+        at, show = self._next
         until = at.timestamp() - self.clock.time()
         if until > WARN_AHEAD:
             return None
@@ -159,12 +162,19 @@ class ScheduleRunner:
             missing = self.controller.offline_for(show)
         except CommandError:
             missing = []
-        return forecast(self.controller.status(), show, f"{at:%H:%M} {self._title(show)}",
-                        until, self._schedule.policy, missing, len(self.controller.venue.devices))
+        ctl = self.controller
+        if ctl.state in ("running", "prerolling", "stopping"):  # how long it still runs
+            situation = ctl.status()
+        else:
+            loaded = ctl.show
+            situation = {"state": ctl.state, "schedule": {"held": ctl.schedule_held},
+                         "show": {"id": loaded.id, "title": loaded.title} if loaded else None}
+        return forecast(situation, show, f"{at:%H:%M} {self._title(show)}", until,
+                        self._schedule.policy, missing, len(ctl.venue.devices))
 
     def _recheck(self) -> None:
         """After a change of state or devices: a new forecast is published at once."""
-        if self._forecast(self.jobs()) != self._warning:
+        if self._forecast() != self._warning:
             self._publish()
 
     def _restore_decided(self) -> None:
@@ -322,7 +332,9 @@ class ScheduleRunner:
     def _on_event(self, event: Event) -> None:
         if event.kind == FILES and self._tasks:  # new files in force: plan from them
             self._replan()
-        if event.kind in (STATE, DEVICE, SCHEDULE) and self._tasks:
+        if self._tasks and (event.kind in (STATE, DEVICE) or (
+                event.kind == SCHEDULE and event.data.get("held") != self._held)):
+            self._held = bool(event.data.get("held")) if event.kind == SCHEDULE else self._held
             asyncio.get_running_loop().call_soon(self._recheck)
         if event.kind == RUN and event.data.get("event") == "end" and self._running:
             if event.data.get("by") == BY and event.data.get("show") == self._running[1]:
