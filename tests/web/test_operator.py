@@ -339,3 +339,34 @@ async def test_the_cue_list_stays_where_the_operator_scrolled_it(tmp_path, page)
         assert await cues.evaluate("e => e.scrollTop") == 0  # left where they put it
     finally:
         await room.close()
+
+
+async def test_master_volume_with_mute_for_an_operator_only(room, page):
+    await log_in(page, room.url, "operator")
+    state = page.locator("#volume-state")
+    await expect(state).to_have_text("0 dB")  # the venue's level at start-up
+    await page.locator("#volume").fill("-12")
+    await page.click("[data-cmd=volume-set]")
+    await expect(state).to_have_text("-12 dB")
+    assert room.controller.volume == -12
+    mute = page.locator("#mute")
+    await mute.click()
+    await expect(state).to_have_text("MUTED")
+    await expect(mute).to_have_text("Unmute")
+    assert room.controller.volume == -80
+    await mute.click()
+    await expect(state).to_have_text("-12 dB")  # back to where it was
+    await expect(mute).to_have_text("Mute")
+    await page.locator("#volume").fill("12")
+    await page.click("[data-cmd=volume-set]")
+    await expect(state).to_have_text("+12 dB")
+    room.controller.set_volume(-6, by="osc:test")  # another face: the page follows
+    await expect(state).to_have_text("-6 dB")
+    await expect(page.locator("#volume")).to_have_value("-6")
+
+
+async def test_a_viewer_sees_the_volume_but_cannot_change_it(room, page):
+    await log_in(page, room.url, "viewer")
+    await expect(page.locator("#volume-state")).to_have_text("0 dB")
+    for selector in ("#volume", "[data-cmd=volume-set]", "#mute"):
+        await expect(page.locator(selector)).to_be_disabled()
