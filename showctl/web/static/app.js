@@ -214,7 +214,7 @@ function showDevice(id) {
   } else {
     text = `${name}: online; told ${out.state || "idle"}${out.media ? ` ${out.media}` : ""}`;
     if (d.confirmed) text += `; reports ${d.confirmed.state || "?"}${d.confirmed.media ? ` ${d.confirmed.media}` : ""}`;
-    if (d.mismatch) text += ` — DIFFERS from what it was told${typeof d.mismatch === "string" ? `: ${d.mismatch}` : ""}`;
+    if (d.mismatch) text += ` — NOT AS TOLD: ${d.mismatch}`;
   }
   $("device-info").querySelector(".text").textContent = text;
   $("device-info").classList.toggle("warn", !d.online || !!d.mismatch);
@@ -391,6 +391,8 @@ function onMessage(msg) {
     else if (msg.kind === "device") {
       logLine(`${d.device} ${d.online ? "online" : "OFFLINE"}${d.reason ? ` (${d.reason})` : ""}`,
         d.online ? "info" : "warning", msg.wall);
+    } else if (msg.kind === "player" && d.mismatch) {
+      logLine(`${d.device} is not as told: ${d.mismatch}`, "warning", msg.wall);
     } else if (msg.kind === "files") loadShows();
     else if (msg.kind === "run") showHistory($("history"), status.timezone);
   }

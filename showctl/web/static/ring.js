@@ -150,7 +150,9 @@ function layoutNames(names, angles, font) {
 function shownState(d) {
   const told = d.output?.state || "idle";
   const confirmed = d.confirmed?.state;
-  return { state: confirmed || told, told, confirmed, differs: !!d.mismatch };
+  const differs = !!d.mismatch && !!confirmed;
+  // agreeing (a player "paused" on a commanded "loaded"), the commanded word says it
+  return { state: differs ? confirmed : told, told, confirmed, differs };
 }
 
 export function drawRing(svg, devices, onTap = () => {}) {
