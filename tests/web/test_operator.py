@@ -15,6 +15,7 @@ import pytest_asyncio
 import yaml
 from playwright.async_api import Browser, Page, expect
 
+from showctl.codec.osc import encode_message
 from showctl.core.clock import SystemClock
 from showctl.history import History
 from showctl.runstate import RunState
@@ -370,3 +371,32 @@ async def test_a_viewer_sees_the_volume_but_cannot_change_it(room, page):
     await expect(page.locator("#volume-state")).to_have_text("0 dB")
     for selector in ("#volume", "[data-cmd=volume-set]", "#mute"):
         await expect(page.locator(selector)).to_be_disabled()
+
+
+async def test_a_screen_blacked_behind_the_controllers_back_is_marked(room, page):
+    """The ring shows what each player confirms: while the show is paused, another process
+    blacks screen 5; the ring no longer says PAUSED there (the issue's report)."""
+    await log_in(page, room.url, "operator")
+    room.controller.start("ring", by="test")
+    screen5 = page.locator("[data-device=screen5]")
+    await expect(screen5).to_have_attribute("data-state", "playing")
+    room.controller.pause(by="test")  # no drift clock while paused: nothing rejoins it
+    await expect(screen5).to_have_attribute("data-state", "paused")
+    await expect(screen5).to_have_attribute("data-mismatch", "false")
+    target = room.controller.config.venue.device("screen5")
+    loop = asyncio.get_running_loop()
+    other, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol,
+                                                   local_addr=("127.0.0.1", 0))
+    other.sendto(encode_message("/showctl/player/black", 0.0), (target.host, target.port))
+    other.close()
+    await expect(screen5).to_have_attribute("data-mismatch", "true")  # at its next report
+    await expect(screen5).to_have_attribute("data-state", "black")
+    await expect(screen5).to_have_attribute("data-told", "paused")
+    await expect(screen5.locator(".screen-state")).to_have_text("≠ BLACK")
+    await expect(page.locator("[data-device=screen4]")).to_have_attribute("data-mismatch", "false")
+    await screen5.click()
+    await expect(page.locator("#device-info")).to_contain_text(
+        "Screen 5 (screen5): online; told paused pano_5.mp4; reports black — NOT AS TOLD: "
+        "black, told paused")
+    await expect(page.locator("#log")).to_contain_text(
+        "screen5 is not as told: black, told paused")
