@@ -300,6 +300,7 @@ async def test_fire_out_of_order_new_shows_and_space_for_go(room, page):
     await log_in(page, room.url, "operator")
     room.controller.start("ring", by="test")
     await expect(page.locator("#state")).to_have_text("running")
+    await expect(page.locator("#current-cue")).to_have_text("3  Front")  # then none till 60 s
     await page.click("#timeline .marker[data-cue='4']")
     await page.click("[data-cmd=fire-cue]")
     await expect(page.locator("#current-cue")).to_have_text("4  End")

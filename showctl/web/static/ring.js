@@ -200,7 +200,7 @@ export function drawRing(svg, devices, onTap = () => {}) {
     names[n].forEach((line, i) => label.append(el("tspan",
       { x: mx, y: my + (i - (names[n].length - 1) / 2) * LINE }, line)));
     g.append(label);
-    const reports = confirmed ? `, reports ${confirmed}${differs ? ` (told ${told})` : ""}` : "";
+    const reports = differs ? `, reports ${confirmed} (NOT AS TOLD)` : "";
     g.append(el("title", {},
       `Screen ${d.index ?? ""} (${d.id}): ${out.media || "nothing"} — ${told}${reports}, ${online ? "online" : "OFFLINE"}`));
     svg.append(g);
