@@ -163,3 +163,40 @@ async def test_a_sound_cue_fades_in_from_silence(room):
     ramp = [v for _, v in watcher.since("volume", start - 0.005)]
     assert ramp[0] <= db_to_mpv(-70.0)  # from silence (-80 dB), not from the level before
     assert ramp == sorted(ramp) and len(ramp) >= 20
+
+
+async def test_a_device_with_transport_tcp_takes_slip_framed_bundles(tmp_path, clips):
+    from pathlib import Path
+
+    import yaml
+
+    from showctl.codec import slip
+    from showctl.codec.osc import encode_bundle, encode_message
+    from showctl.files.loader import load_config
+    from showctl.player.app import Player
+    from tests.player.conftest import SHOW, make_venue
+
+    venue_path = make_venue(tmp_path, [SHOW])
+    venue = yaml.safe_load(venue_path.read_text())
+    venue["devices"][0]["transport"] = "tcp"
+    venue_path.write_text(yaml.safe_dump(venue, sort_keys=False))
+    config = load_config(venue_path)
+    device = config.venue.device("screen1")
+    ipc_dir = Path(f"/tmp/showctl-tcp-{device.port}")
+    player = Player(config, ["screen1"], media=clips, ipc_dir=ipc_dir,
+                    mpv_args=["--vo=null", "--ao=null"])
+    await player.start()
+    try:
+        _, writer = await asyncio.open_connection(device.host, device.port)
+        bundle = encode_bundle(time.time() + 0.1,
+                               [encode_message("/showctl/player/play", "clip.mp4", 1.0)])
+        writer.write(slip.encode(bundle) + slip.encode(b"\xdb\x00garbage"))
+        await writer.drain()
+        assert player.devices["screen1"].device.transport == "tcp"
+        async with asyncio.timeout(5):
+            while player.devices["screen1"].state != "playing":
+                await asyncio.sleep(0.05)
+        assert player.devices["screen1"].errors == 1  # the bad frame: counted, not fatal
+        writer.close()
+    finally:
+        await player.stop()

@@ -13,7 +13,7 @@ from showctl.outputs.actions import (
     Stop,
     Volume,
 )
-from showctl.outputs.profiles.base import Bundles, Message, Profile
+from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport
 
 
 class ShowctlProfile(Profile):
@@ -21,6 +21,8 @@ class ShowctlProfile(Profile):
     source = "SPEC.md section 3.2 (this project's own player/lighting protocol)"
     bundles = Bundles.HONOURED  # the player acts at the timetag on its own clock (6.1)
     default_lead = 0.0
+    transports = frozenset({Transport.UDP, Transport.TCP_SLIP})  # the player takes both
+    options = frozenset({"transport"})
     kinds = frozenset(
         {"load", "play", "pause", "resume", "stop", "black", "seek", "clock", "volume",
          "lights", "osc"}
