@@ -97,6 +97,8 @@ class DevicePlayer:
         brings it back into the show (rejoin)."""
         if self.ipc is not None:
             self.restarts += 1
+        media, cued_at = self.media, self.cued_at
+        pending = self.state == "loaded" and media is not None and cued_at is not None
         self.ipc = ipc
         self._cancel(self._cue, self._fade)
         self.state, self.media, self.anchor, self.cued_at = "idle", None, None, None
@@ -106,6 +108,9 @@ class DevicePlayer:
             await ipc.observe(name)
         if self.kind == "audio":
             await ipc.command("set_property", "volume", db_to_mpv(self.volume_db))
+        if pending and media is not None and cued_at is not None:
+            with contextlib.suppress(BadMedia):  # a load that came before mpv was up
+                self._do_load(time.time(), media, cued_at)
 
     def _on_property(self, name: str, value: Any, at: float) -> None:
         if name == "time-pos":

@@ -200,3 +200,19 @@ async def test_a_device_with_transport_tcp_takes_slip_framed_bundles(tmp_path, c
         writer.close()
     finally:
         await player.stop()
+
+
+async def test_a_load_survives_an_mpv_restart_before_the_play(room):
+    watcher = await room.watch("screen2")
+    room.send("screen2", None, ("/showctl/player/load", "clip.mp4", 3.0))
+    await watcher.until(loaded(watcher, 3.0))
+    await watcher.ipc.close()
+    room.watchers.clear()
+    mpv = room.player.mpvs["screen2"]
+    mpv.process.kill()
+    await asyncio.sleep(0.05)
+    async with asyncio.timeout(5):
+        await mpv.ready.wait()
+    watcher = await room.watch("screen2")
+    await watcher.until(loaded(watcher, 3.0))  # preloaded again, at its position
+    assert room.player.devices["screen2"].state == "loaded"
