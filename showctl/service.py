@@ -34,7 +34,7 @@ from showctl.scheduling.runner import ScheduleRunner
 from showctl.sdnotify import Notifier
 from showctl.sim import Simulator
 from showctl.sim.simulator import SIMULATED
-from showctl.statefile import write_json
+from showctl.statefile import start_writer, stop_writer, write_json
 from showctl.volumefile import VolumeFile
 from showctl.web import WebServer
 
@@ -81,6 +81,7 @@ class Service:
         `UserError` with one line saying what and where."""
         venue = self.controller.config.venue
         prepare_state_dir(venue)
+        start_writer()  # state files: fsync'd in a thread from now on
         self._keep_last_good()
         if self.sim is not None:
             try:
@@ -129,6 +130,7 @@ class Service:
         self.run_state.stop()
         self.volume.stop()
         self.reader.close()
+        stop_writer()  # what is pending reaches the disk before the process exits
         await ctl.close()
 
     async def _sim_settles(self) -> None:

@@ -11,7 +11,11 @@ next reload.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -24,6 +28,17 @@ def _ready() -> bool:
     return True
 
 
+def _die_with_parent() -> None:
+    """The worker ends with the controller, even one killed by SIGKILL (Linux)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the controller died before the line above
+        os._exit(0)
+
+
 class FileReader:
     """`Controller(reader=FileReader())`: `await reader(path, last_good)` is `load_config`."""
 
@@ -32,7 +47,8 @@ class FileReader:
 
     def start(self) -> None:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_die_with_parent)
             self._pool.submit(_ready)  # the worker imports showctl now, not at the reload
 
     async def __call__(self, path: Path, last_good: LastGood) -> Config:
