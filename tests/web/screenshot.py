@@ -47,6 +47,9 @@ async def main(out: Path, width: int = 1280, height: int = 800, full: bool = Fal
         # timeout keeps the screens online through the jump, as they would be
         osc = {"listen": f"127.0.0.1:{free_port()}", "heartbeat_timeout": 3600}
         venue = {k: sample[k] for k in ("venue", "groups", "safe_look")}
+        # the sample's devices (the sound too), each on a free loopback port
+        venue["devices"] = [{**d, "host": "127.0.0.1", "port": free_port()}
+                            for d in sample["devices"]]
         rig = await open_rig(Path(tmp), shows=[show], clock=clock, venue={**venue, "osc": osc})
         try:
             async with async_playwright() as pw:
