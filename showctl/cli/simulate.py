@@ -16,10 +16,11 @@ from showctl.sim import Simulator
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
-        "simulate", parents=[common], help="simulated screens and lighting",
-        description="Listen where the venue's screens and lighting should be, act on each "
-        "command at its bundle timetag, print one line per command, and send "
-        "/showctl/heartbeat to the controller's OSC input every second.")
+        "simulate", parents=[common], help="simulated screens, sound and lighting",
+        description="Listen where the venue's screens, audio devices and lighting should be, "
+        "act on each command at its bundle timetag, print one line per command (a drift "
+        "clock only when it moved a player), and every second send /showctl/player/status "
+        "for each player and /showctl/heartbeat for the lighting to the controller.")
     parser.set_defaults(handler=run)
 
 
