@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 MAX_PACKET = 8192  # bytes; no command of SPEC 3.1 comes near
 MAX_AHEAD = 3600.0  # seconds a bundle's timetag may lie in the future
 MAX_PENDING = 1000  # timed messages waiting at once
-PUSHED = {events.STATE, events.CUE, events.DEVICE}
+PUSHED = {events.STATE, events.CUE, events.DEVICE, events.VOLUME}  # volume: a control's feedback
 
 
 class OscServer:
