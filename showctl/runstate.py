@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from showctl.core import events
+from showctl.core.clock import STEP
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.statefile import write_json
@@ -53,8 +54,10 @@ class RunState:
             asyncio.get_running_loop().call_soon(self._write, dict(event.data), wall)
 
     def _write(self, data: dict[str, Any], wall: float) -> None:
+        clock, t = self.controller.clock, data.get("time") or 0.0
+        mono = clock.monotonic() - (clock.time() - wall)  # the monotonic instant of `wall`
         record = {"show": data.get("show"), "state": data["state"], "time": data.get("time"),
-                  "t0_wall": wall - (data.get("time") or 0.0)}
+                  "t0_wall": wall - t, "t0_monotonic": mono - t, "boot": clock.boot}
         try:
             write_json(self.path, record)
         except OSError as exc:
@@ -90,6 +93,21 @@ class RunState:
         ctl.report_restart(show, state, done)
         return done
 
+    def _elapsed(self, record: dict[str, Any]) -> float:
+        """Show time now of a show left running: by the monotonic clock when this is the
+        same boot (the wall clock may have stepped while the controller was down), else
+        by the wall clock, the only one that survives a reboot."""
+        clock = self.controller.clock
+        by_wall = clock.time() - float(record["t0_wall"])
+        t0 = record.get("t0_monotonic")
+        if record.get("boot") != clock.boot or not isinstance(t0, int | float):
+            return by_wall
+        by_monotonic = clock.monotonic() - float(t0)
+        if abs(by_monotonic - by_wall) >= STEP:
+            log.warning("the wall clock stepped %+.0f s while showctl was down: resuming by "
+                        "the monotonic clock", by_wall - by_monotonic)
+        return by_monotonic
+
     def _resume(self, show: str, state: str, record: dict[str, Any]) -> str:
         """Running or holding: the show is taken back where it is now without reloading
         the players (`Controller.rejoin`: clock to those that kept playing); a hold cue
@@ -100,7 +118,7 @@ class RunState:
         if loaded is None:
             raise CommandError(f"show {show!r} is no longer in the library")
         since = float(record.get("time") or 0.0)
-        now = ctl.clock.time() - float(record["t0_wall"])  # show time had it kept going
+        now = self._elapsed(record)  # show time had it kept going (steps aside)
         if state in MOVING and now < 0:
             ctl.load(show, by="restart")
             ctl.go(by="restart", at=ctl.clock.monotonic() - now)

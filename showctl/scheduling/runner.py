@@ -19,7 +19,7 @@ from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from showctl.core.clock import Clock
+from showctl.core.clock import STEP, Clock
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.core.events import DEVICE, FILES, RUN, SCHEDULE, STATE, Event
@@ -80,6 +80,7 @@ class ScheduleRunner:
         self._tasks = [
             asyncio.create_task(self._loop(), name="schedule-runner"),
             asyncio.create_task(self.watch.run(), name="schedule-watch"),
+            asyncio.create_task(self._watch_steps(), name="schedule-steps"),
         ]
 
     async def stop(self) -> None:
@@ -228,7 +229,9 @@ class ScheduleRunner:
                     wake = min(wake, warn)
             if not await self._wait(wake, self._changed):
                 continue  # the plan changed: look again
-            if jobs and self.clock.monotonic() >= preload:
+            if jobs:  # the wall clock may have stepped unnoticed: the wall decides
+                preload = self._monotonic(jobs[0].next_run_time) - self._schedule.policy.preload
+            if jobs and self.clock.monotonic() >= preload - STEP:
                 job = jobs[0]
                 try:
                     await job.func(*job.args)
@@ -238,6 +241,17 @@ class ScheduleRunner:
                     self._finish(job.next_run_time, job.name, "skip", f"internal error: {exc}")
                 self._advance(job.name)
             self._publish()
+
+    async def _watch_steps(self) -> None:
+        """A wall-clock step (NTP) re-plans: starts are decided on the wall clock, waits on
+        the monotonic one, so every wait is worked out again from the new wall time. A
+        start already decided stays decided (no double start after a step back); starts a
+        step ahead skipped are run late within `missed_grace`, missed beyond it."""
+        while True:
+            step = await self.clock.stepped()
+            self._say(f"the wall clock stepped {step:+.0f} s (now {when(self._now())}): "
+                      "schedule re-planned")
+            self._changed.set()
 
     def _unhandled(self, trigger: CalendarTrigger, at: datetime | None) -> datetime | None:
         """`at`, or the trigger's first start after it that was not yet handled."""
