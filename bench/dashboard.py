@@ -34,6 +34,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stamps import recv_stamped, stamped_socket
+from showctl.codec.osc import NTP_UNIX
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
@@ -47,7 +48,6 @@ CUES, SPACING, CLIENTS, PROCESSES = 150, 0.3, 200, 2
 PLAN = (("A no clients", 0, False), (f"B {CLIENTS} clients, showctl hub", CLIENTS, False),
         (f"C {CLIENTS} clients, naive hub", CLIENTS, True))
 TOKEN = "bench-viewer-token"
-NTP_EPOCH = 2208988800
 DEADLINE = re.compile(r'"deadline_wall":([0-9.e+]+)')
 
 
@@ -67,7 +67,7 @@ def receive_bundles(ports: list[int], conn) -> None:
             if data.startswith(b"#bundle\0"):
                 sec, frac = struct.unpack(">II", data[8:16])
                 if sec or frac > 1:
-                    errors.append(stamp - (sec - NTP_EPOCH + frac / 2**32))
+                    errors.append(stamp - (sec - NTP_UNIX + frac / 2**32))
         if conn.poll():
             conn.recv()
             conn.send(errors)

@@ -31,3 +31,9 @@ class BadArgument(CommandError):
     """An argument of the wrong form (a time that does not parse...)."""
 
     status = 400
+
+
+class Forbidden(CommandError):
+    """A request from a source that may not make it (another host's heartbeat...)."""
+
+    status = 403

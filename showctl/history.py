@@ -2,8 +2,10 @@
 start that did not happen (skipped, with the reason, or missed), in SQLite.
 
 Bus listeners are called inside the engine's task, so the listener only queues the
-event; a writer task commits the queue on the loop's next turn. `recent()` flushes
-first, so a reader always sees what happened.
+event; a writer task commits the queue in a thread (each commit waits for the disk: never
+on the loop that times the cues). The database is in WAL mode with full sync, so a power
+cut at any instant leaves it readable with every committed run. `recent()` and `decided()`
+write what is queued first, so a reader always sees what happened.
 
 A run's `start` is the wall instant its timeline began to move, the end of the preroll:
 show time 0, which for a scheduled run is its scheduled instant (a run resumed after a
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -67,12 +70,15 @@ class History:
         self._queue: deque[tuple[float, Event]] = deque()
         self._wake = asyncio.Event()
         self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # the writer thread or a reader, one at a time
         self._unsubscribe: Callable[[], None] | None = None
         self._writer: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path)
+        self._db = sqlite3.connect(self.path, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(runs)")}
         if "ended_by" not in columns:  # a history written before runs said who ended them
@@ -89,27 +95,30 @@ class History:
             await asyncio.gather(self._writer, return_exceptions=True)
         if self._db is not None:
             self._flush()
-            self._db.close()
-            self._db = None
+            with self._lock:
+                self._db.close()
+                self._db = None
 
     def recent(self, limit: int = 100, since: float | None = None) -> list[dict[str, Any]]:
         """Newest first: runs, skips and misses starting at or after wall `since`."""
         db = self._connection()
         self._flush()
-        rows = db.execute(
-            "SELECT * FROM runs WHERE start >= ? ORDER BY start DESC, id DESC LIMIT ?",
-            (since if since is not None else float("-inf"), max(0, int(limit))),
-        ).fetchall()
+        with self._lock:
+            rows = db.execute(
+                "SELECT * FROM runs WHERE start >= ? ORDER BY start DESC, id DESC LIMIT ?",
+                (since if since is not None else float("-inf"), max(0, int(limit))),
+            ).fetchall()
         return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
 
     def decided(self, since: float) -> list[dict[str, Any]]:
         """The schedule's rows (runs, skips, misses) from wall `since` on, oldest first."""
         db = self._connection()
         self._flush()
-        rows = db.execute(
-            "SELECT * FROM runs WHERE by = 'schedule' AND coalesce(scheduled, start) >= ? "
-            "ORDER BY coalesce(scheduled, start), id", (since,),
-        ).fetchall()
+        with self._lock:
+            rows = db.execute(
+                "SELECT * FROM runs WHERE by = 'schedule' AND coalesce(scheduled, start) >= ? "
+                "ORDER BY coalesce(scheduled, start), id", (since,),
+            ).fetchall()
         return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
 
     def scheduled(self, show: str, at: float) -> None:
@@ -151,17 +160,18 @@ class History:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            self._flush()
+            await asyncio.to_thread(self._flush)
 
     def _flush(self) -> None:
-        if not self._queue or self._db is None:
-            return
-        with self._db:  # one transaction for the whole batch
-            while self._queue:
-                try:
-                    self._record(self._db, *self._queue.popleft())
-                except (sqlite3.Error, TypeError, ValueError):
-                    log.exception("history: could not record a run event")
+        with self._lock:
+            if not self._queue or self._db is None:
+                return
+            with self._db:  # one transaction for the whole batch
+                while self._queue:
+                    try:
+                        self._record(self._db, *self._queue.popleft())
+                    except (sqlite3.Error, TypeError, ValueError):
+                        log.exception("history: could not record a run event")
 
     @staticmethod
     def _record(db: sqlite3.Connection, wall: float, event: Event) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from showctl.core import events
+from showctl.core.clock import STEP
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.statefile import write_json
@@ -53,8 +54,10 @@ class RunState:
             asyncio.get_running_loop().call_soon(self._write, dict(event.data), wall)
 
     def _write(self, data: dict[str, Any], wall: float) -> None:
+        clock, t = self.controller.clock, data.get("time") or 0.0
+        mono = clock.monotonic() - (clock.time() - wall)  # the monotonic instant of `wall`
         record = {"show": data.get("show"), "state": data["state"], "time": data.get("time"),
-                  "t0_wall": wall - (data.get("time") or 0.0)}
+                  "t0_wall": wall - t, "t0_monotonic": mono - t, "boot": clock.boot}
         try:
             write_json(self.path, record)
         except OSError as exc:
@@ -90,28 +93,52 @@ class RunState:
         ctl.report_restart(show, state, done)
         return done
 
+    def _elapsed(self, record: dict[str, Any]) -> float:
+        """Show time now of a show left running: by the monotonic clock when this is the
+        same boot (the wall clock may have stepped while the controller was down), else
+        by the wall clock, the only one that survives a reboot."""
+        clock = self.controller.clock
+        by_wall = clock.time() - float(record["t0_wall"])
+        t0 = record.get("t0_monotonic")
+        if record.get("boot") != clock.boot or not isinstance(t0, int | float):
+            return by_wall
+        by_monotonic = clock.monotonic() - float(t0)
+        if abs(by_monotonic - by_wall) >= STEP:
+            log.warning("the wall clock stepped %+.0f s while showctl was down: resuming by "
+                        "the monotonic clock", by_wall - by_monotonic)
+        return by_monotonic
+
     def _resume(self, show: str, state: str, record: dict[str, Any]) -> str:
+        """Running or holding: the show is taken back where it is now without reloading
+        the players (`Controller.rejoin`: clock to those that kept playing); a hold cue
+        passed while the controller was down holds there. Paused or loaded: cued at its
+        time, waiting for GO. Not yet started (prerolling): loaded again, t=0 kept."""
         ctl = self.controller
         loaded = ctl.config.shows.get(show)
         if loaded is None:
             raise CommandError(f"show {show!r} is no longer in the library")
-        if state in MOVING:
-            # t = now - t0 once the preroll is over: cue up that far ahead, then go
-            at = ctl.clock.time() - float(record["t0_wall"]) + loaded.preroll
+        since = float(record.get("time") or 0.0)
+        now = self._elapsed(record)  # show time had it kept going (steps aside)
+        if state in MOVING and now < 0:
+            ctl.load(show, by="restart")
+            ctl.go(by="restart", at=ctl.clock.monotonic() - now)
+            done = f"restarted during {show}'s preroll: t=0 in {-now:.3f} s as planned"
+        elif state in (*MOVING, "holding"):
+            hold = since if state == "holding" else next(
+                (c.at for c in loaded.cues if c.hold and since < c.at <= now), None)
+            if hold is None and now >= loaded.length:
+                ctl.panic(by="restart")
+                done = f"restarted after {show} would have ended: screens black, safe look"
+            else:
+                ctl.rejoin(show, now, by="restart", hold_at=hold)
+                done = (f"restarted during {show}: rejoined at {now:.3f} s, players "
+                        "re-anchored by clock" if hold is None else
+                        f"restarted during {show}: holding at {hold:.3f} s (players kept "
+                        "playing), waiting for GO")
         else:
-            at = float(record.get("time") or 0.0)
-        ctl.load(show, by="restart")
-        length = ctl.status()["show"]["length"]
-        if at >= length:
-            ctl.panic(by="restart")
-            done = f"restarted after {show} would have ended: screens black, safe look"
-        elif state in MOVING:
-            ctl.seek(max(0.0, at), by="restart")
-            ctl.go(by="restart")
-            done = f"restarted during {show}: resuming at {at - loaded.preroll:.3f} s"
-        else:
-            if at > 0:
-                ctl.seek(at, by="restart")
-            done = f"restarted during {show} ({state}): cued at {at:.3f} s, waiting for GO"
+            ctl.load(show, by="restart")
+            if since > 0:
+                ctl.seek(since, by="restart")
+            done = f"restarted during {show} ({state}): cued at {since:.3f} s, waiting for GO"
         ctl.report_restart(show, state, done)
         return done

@@ -16,7 +16,7 @@ import signal
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from showctl.alerts import AlertService
@@ -24,7 +24,9 @@ from showctl.core import events
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.errors import UserError
-from showctl.files.loader import Config, load_config
+from showctl.files import lastgood
+from showctl.files.loader import Config
+from showctl.files.offloop import FileReader
 from showctl.history import History
 from showctl.model import Venue
 from showctl.osc import OscServer
@@ -33,6 +35,8 @@ from showctl.scheduling.power import PowerRunner
 from showctl.scheduling.runner import ScheduleRunner
 from showctl.sdnotify import Notifier
 from showctl.sim import Simulator
+from showctl.sim.simulator import SIMULATED
+from showctl.statefile import start_writer, stop_writer, write_json
 from showctl.volumefile import VolumeFile
 from showctl.web import WebServer
 
@@ -52,10 +56,13 @@ class Face(Protocol):
 
 
 class Service:
-    def __init__(self, config: Config, *, simulate: bool = False) -> None:
-        self.controller = Controller(config, SystemClock())
+    def __init__(self, config: Config, *, simulate: bool = False,
+                 simulate_kinds: tuple[str, ...] = SIMULATED) -> None:
+        self.reader = FileReader()
+        self.controller = Controller(config, SystemClock(), reader=self.reader)
         venue, clock = config.venue, self.controller.clock
-        self.sim = Simulator(venue, venue.osc.listen, report=_sim_line) if simulate else None
+        self.sim = Simulator(venue, venue.osc.listen, report=_sim_line,
+                             kinds=simulate_kinds) if simulate else None
         self.history = History(Path(venue.state_dir) / "history.sqlite3",
                                self.controller.bus, clock, venue.timezone)
         self.run_state = RunState(self.controller)
@@ -66,8 +73,10 @@ class Service:
         self.alerts = AlertService(self.controller, clock)
         self.power = PowerRunner(self.controller, clock)
         self._started: list[Face] = []
+        self._reload: asyncio.Task[None] | None = None
         self.ready = False  # every face started
         self.controller.bus.subscribe(self._log_event)
+        self._last_good: dict[str, Any] | None = None  # what last-good.json holds now
 
     async def start(self) -> None:
         """Devices first, then the record keepers, then the inputs, the scheduler last.
@@ -76,6 +85,8 @@ class Service:
         `UserError` with one line saying what and where."""
         venue = self.controller.config.venue
         prepare_state_dir(venue)
+        start_writer()  # state files: fsync'd in a thread from now on
+        self._keep_last_good()
         if self.sim is not None:
             try:
                 await self._start(self.sim)
@@ -96,6 +107,7 @@ class Service:
         self.schedule.hold.restore()  # held before the restart: held before any input opens
         for face in (self.osc, self.web, self.power, self.schedule):
             await self._start(face)
+        self.reader.start()  # the file reader's process, once nothing can fail any more
         self.ready = True
 
     async def _start(self, face: Face | None) -> None:
@@ -123,6 +135,8 @@ class Service:
             log.error("faces did not close within %.1f s; exiting anyway", SHUTDOWN_BUDGET)
         self.run_state.stop()
         self.volume.stop()
+        self.reader.close()
+        stop_writer()  # what is pending reaches the disk before the process exits
         await ctl.close()
 
     async def _sim_settles(self) -> None:
@@ -140,14 +154,34 @@ class Service:
         log.info("simulated devices at exit: %s", shown)
 
     def reload(self) -> None:
-        """SIGHUP: every file now; the scheduler replans at once rather than at its poll."""
-        if self.schedule in self._started:
-            self.schedule.reload()  # reads every file once, logs any errors, replans
+        """SIGHUP: every file now, off the loop (the controller logs what it rejects; the
+        scheduler replans on the `files` event)."""
+        if self._reload is None or self._reload.done():
+            self._reload = asyncio.get_running_loop().create_task(self._reload_files())
+
+    async def _reload_files(self) -> None:
+        try:
+            await self.controller.reload()
+        except Exception:
+            log.exception("reload failed")
+
+    def _keep_last_good(self) -> None:
+        """Files all good: they are the copy a restart falls back on (docs/service.md)."""
+        config = self.controller.config
+        data = lastgood.record(config, self.controller.clock.time())
+        if data is None or (self._last_good is not None and all(
+                data[k] == self._last_good[k] for k in ("venue_file", "venue", "schedule"))):
             return
-        for line in self.controller.reload():
-            log.error("reload: %s", line)
+        self._last_good = data
+        try:
+            write_json(Path(config.venue.state_dir) / lastgood.FILE, data)
+        except OSError as exc:
+            log.error("cannot keep the last good venue and schedule in %s: %s",
+                      config.venue.state_dir, exc)
 
     def _log_event(self, event: events.Event) -> None:
+        if event.kind == events.FILES:
+            self._keep_last_good()
         if event.kind == events.RUN and event.data.get("event") in ("skip", "miss"):
             return  # the scheduler logs these itself, with the scheduled time
         if event.kind in LOGGED:  # formatted after the burst that caused it
@@ -220,11 +254,12 @@ def _sim_line(device: str, line: str) -> None:
                                          "%s %s", device, line)
 
 
-async def run(config_path: str | Path, *, simulate: bool = False) -> int:
+async def run(config_path: str | Path, *, simulate: bool = False,
+              simulate_kinds: tuple[str, ...] = SIMULATED) -> int:
     """Runs until SIGTERM or SIGINT; returns the exit code (0 after a clean stop)."""
-    config = load_config(config_path)  # InvalidFiles: printed by the CLI, exit 1
+    config = lastgood.load_with_last_good(config_path)  # InvalidFiles: the CLI prints, exit 1
     use_zone(config.venue.timezone)
-    service = Service(config, simulate=simulate)
+    service = Service(config, simulate=simulate, simulate_kinds=simulate_kinds)
     notifier = Notifier()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

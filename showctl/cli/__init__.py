@@ -16,8 +16,8 @@ from showctl.errors import CommandError, UserError
 
 __all__ = ["UserError", "build_parser", "main"]
 
-COMMANDS = ("validate", "cues", "play", "run", "simulate", "schedule", "schema", "passwd",
-            "power", "check")
+COMMANDS = ("validate", "cues", "play", "run", "simulate", "player", "schedule", "schema",
+            "passwd", "power", "check")
 
 
 DEFAULTS = {"config": "config/venue.yaml", "debug": False}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -19,11 +20,12 @@ import sys
 from typing import TextIO
 
 from showctl.cli import UserError
+from showctl.codec.osc import PacketError, decode, encode_message
 from showctl.core import events
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import Config, find_show, load_config
-from showctl.model import Show
+from showctl.model import Show, Venue
 from showctl.timecode import TimeFormatError, format_time, parse_time
 
 REFRESH = 0.2
@@ -56,7 +58,7 @@ def _start(show: Show, text: str | None) -> float | str | None:
     if text is None:
         return None
     if any(cue.id == text for cue in show.cues):
-        return text
+        return f"cue:{text}"  # a cue id wins (the controller would call "3" ambiguous)
     if text.startswith("-"):
         raise UserError(f"--from {text}: a show time is never negative (0 is the start)")
     try:
@@ -68,7 +70,53 @@ def _start(show: Show, text: str | None) -> float | str | None:
     return start
 
 
+PROBE_WAIT = 0.3
+"""Seconds `play` waits for another controller to answer `/showctl/status`."""
+
+
+async def another_controller(venue: Venue) -> str | None:
+    """What a controller already listening at the venue's OSC input says it is doing
+    (`showctl run` on this machine or the venue's): it drives the same devices, so two
+    would fight over every screen. None when nothing answers."""
+    host, port = venue.osc.listen
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[bytes] = loop.create_future()
+
+    class Probe(asyncio.DatagramProtocol):
+        def datagram_received(self, data: bytes, addr: object) -> None:
+            if not answer.done():
+                answer.set_result(data)
+
+    try:
+        transport, _ = await loop.create_datagram_endpoint(Probe, remote_addr=(host, port))
+    except OSError:
+        return None
+    try:
+        transport.sendto(encode_message("/showctl/status"))
+        data = await asyncio.wait_for(answer, PROBE_WAIT)
+    except (TimeoutError, OSError):
+        return None
+    finally:
+        transport.close()
+    try:
+        reply = json.loads(decode(data)[0].args[0])
+        state = reply["data"] if reply.get("status") == "ok" else None
+    except (PacketError, IndexError, KeyError, TypeError, ValueError):
+        state = None
+    if isinstance(state, dict):
+        shown = state.get("show") or {}
+        return f"{state.get('state')}" + (f", {shown.get('id')}" if shown.get("id") else "")
+    return "it did not say what it is doing"
+
+
 async def play(config: Config, show: Show, start: float | str | None, out: TextIO) -> int:
+    other = await another_controller(config.venue)
+    if other is not None:
+        host, port = config.venue.osc.listen
+        print(f"showctl: warning: another controller answers at {host}:{port} ({other}): it "
+              "drives the same devices; stop it (or hold its schedule) first", file=out,
+              flush=True)
     controller = Controller(config, SystemClock())
     finished: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     progress = Progress(controller, show, out)

@@ -10,6 +10,9 @@ import logging
 import sys
 
 from showctl import service
+from showctl.cli import UserError
+from showctl.lograte import RateLimit
+from showctl.sim.simulator import SIMULATED
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -19,8 +22,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "dashboard. SIGTERM or Ctrl-C stops a running show safely (black, safe look) and "
         "exits 0; SIGHUP re-reads the files. Under systemd it notifies readiness and "
         "pings the watchdog (docs/service.md).")
-    parser.add_argument("--simulate", action="store_true",
-                        help="also start simulated screens and lighting where the venue says")
+    parser.add_argument("--simulate", nargs="?", const=",".join(SIMULATED), default=None,
+                        metavar="KINDS",
+                        help="also start simulated screens, audio devices and lighting "
+                        "where the venue says; --simulate=lighting simulates only those "
+                        "kinds (real players for the rest: scripts/run)")
     parser.add_argument("--log-format", choices=("text", "json"), default="text",
                         help="text: one readable line per event; json: one object per line")
     parser.set_defaults(handler=run)
@@ -28,7 +34,13 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def run(args: argparse.Namespace) -> int:
     setup_logging(args.log_format, args.debug)
-    return asyncio.run(service.run(args.config, simulate=args.simulate))
+    kinds = tuple(k.strip() for k in (args.simulate or "").split(",") if k.strip())
+    unknown = sorted(set(kinds) - set(SIMULATED))
+    if unknown:
+        raise UserError(f"--simulate: {', '.join(unknown)} cannot be simulated "
+                        f"({', '.join(SIMULATED)})")
+    return asyncio.run(service.run(args.config, simulate=args.simulate is not None,
+                                   simulate_kinds=kinds or SIMULATED))
 
 
 class JsonLines(logging.Formatter):
@@ -44,6 +56,7 @@ class JsonLines(logging.Formatter):
 
 def setup_logging(log_format: str, debug: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RateLimit())  # a flood of bad clients must not fill the journal
     if log_format == "json":
         handler.setFormatter(JsonLines())
     else:

@@ -10,21 +10,22 @@ import sys
 import time
 
 from showctl.cli import UserError
-from showctl.files.loader import load_config
+from showctl.files.lastgood import load_with_last_good
 from showctl.sim import Simulator
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
-        "simulate", parents=[common], help="simulated screens and lighting",
-        description="Listen where the venue's screens and lighting should be, act on each "
-        "command at its bundle timetag, print one line per command, and send "
-        "/showctl/heartbeat to the controller's OSC input every second.")
+        "simulate", parents=[common], help="simulated screens, sound and lighting",
+        description="Listen where the venue's screens, audio devices and lighting should be, "
+        "act on each command at its bundle timetag, print one line per command (a drift "
+        "clock only when it moved a player), and every second send /showctl/player/status "
+        "for each player and /showctl/heartbeat for the lighting to the controller.")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_with_last_good(args.config)  # a bad show changes nothing here
     return asyncio.run(simulate(config.venue))
 
 

@@ -50,7 +50,10 @@ def check_all(config: Path) -> tuple[list[Path], list[FileError]]:
         loaded = load_config(config)
     except InvalidFiles as exc:
         return config_files(config), exc.errors
-    return [loaded.venue.source or config, loaded.schedule_path, *loaded.show_paths.values()], []
+    errors = [e for found in loaded.rejected.values() for e in found]  # bad shows: the
+    # controller would run without them, but the checker reports each one
+    return [loaded.venue.source or config, loaded.schedule_path, *loaded.show_paths.values(),
+            *loaded.rejected], sorted(errors, key=lambda e: (str(e.path), e.line, e.column))
 
 
 def check_files(config: Path, files: list[Path]) -> tuple[list[Path], list[FileError]]:

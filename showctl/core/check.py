@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from showctl.core.plan import compile_plan
+from showctl.outputs.actions import Load, Play
 from showctl.model import Show, Venue
 
 FindingKind = Literal["offline", "clock", "media", "show", "projector", "lamp"]
@@ -124,6 +125,6 @@ def _media_needed(facts: RoomFacts) -> dict[str, set[str]]:
             continue
         for planned in compile_plan(show, facts.venue).cues:
             for action in planned.actions:
-                if action.kind in ("play", "load", "sound") and action.args:
-                    needed.setdefault(action.device, set()).add(str(action.args[0]))
+                if isinstance(action, Load | Play):  # sound cues are plays on audio devices
+                    needed.setdefault(action.device, set()).add(action.media)
     return needed

@@ -18,9 +18,17 @@ from typing import Protocol
 
 SPIN = 0.002
 """How early SystemClock wakes to spin: `loop.call_at` is 1-2.5 ms late at p99 here."""
+STEP = 1.0
+"""A change of the wall clock against the monotonic one this large is a step (NTP's
+slewing moves it at most 0.5 ms a second)."""
+STEP_POLL = 1.0
+"""How often SystemClock compares the two clocks to notice a step."""
 
 
 class Clock(Protocol):
+    boot: str
+    """Which boot the monotonic clock counts from: two readings compare only within one."""
+
     def monotonic(self) -> float: ...
 
     def time(self) -> float: ...
@@ -33,9 +41,24 @@ class Clock(Protocol):
         """Return at monotonic `deadline` precisely: wake `early` before it, then spin."""
         ...
 
+    async def stepped(self) -> float:
+        """Return when the wall clock next steps against the monotonic one (by STEP or
+        more), with the step in seconds (positive: the wall clock jumped ahead)."""
+        ...
+
+
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip()
+    except OSError:
+        return "unknown"
+
 
 class SystemClock:
     """The real clock; `arrive_at` sleeps on the loop until ~2 ms before, then spins."""
+
+    boot = _boot_id()
 
     def monotonic(self) -> float:
         return _time.monotonic()
@@ -52,6 +75,15 @@ class SystemClock:
         while _time.monotonic() < deadline:
             pass
 
+    async def stepped(self) -> float:
+        offset = _time.time() - _time.monotonic()
+        while True:
+            await asyncio.sleep(STEP_POLL)
+            now = _time.time() - _time.monotonic()
+            if abs(now - offset) >= STEP:
+                return now - offset
+            offset = now  # slewing: follow it, so it never adds up to a "step"
+
 
 class FakeClock:
     """A clock that moves only when a test says so.
@@ -61,9 +93,12 @@ class FakeClock:
     (and schedules the next) runs exactly as it would in real time.
     """
 
-    def __init__(self, monotonic: float = 1000.0, wall: float = 1_800_000_000.0) -> None:
+    def __init__(self, monotonic: float = 1000.0, wall: float = 1_800_000_000.0, *,
+                 boot: str | None = None) -> None:
         self._now = monotonic
         self._wall_offset = wall - monotonic
+        self.boot = boot or f"fake-{id(self):x}"  # give two clocks one boot to share it
+        self._steps: list[asyncio.Future[float]] = []
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
 
@@ -98,9 +133,25 @@ class FakeClock:
         self._now = max(self._now, target)
         await settle()
 
+    async def stepped(self) -> float:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._steps.append(future)
+        return await future
+
     def set_wall(self, wall: float) -> None:
         """Jump the wall clock (e.g. to a given local date) without moving monotonic time."""
-        self._wall_offset = wall - self._now
+        self.step_wall(wall - self.time())
+
+    def step_wall(self, seconds: float) -> None:
+        """Step the wall clock by `seconds` (NTP correcting it), monotonic time unmoved:
+        from now on the two clocks diverge by that much more. Waiters on `stepped` hear
+        of it (a step smaller than STEP is a slew: nobody is told)."""
+        self._wall_offset += seconds
+        if abs(seconds) >= STEP:
+            steps, self._steps = self._steps, []
+            for future in steps:
+                if not future.done():
+                    future.set_result(seconds)
 
 
 async def settle(rounds: int = 20) -> None:

@@ -8,20 +8,24 @@ import functools
 import logging
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from showctl.core import events
 from showctl.core.check import CheckResult, RoomFacts, run_check
 from showctl.core.clock import Clock
+from showctl.core.confirmed import confirmed_json, mismatch, report_instant
 from showctl.core.engine import Engine
-from showctl.core.errors import BadArgument, CommandError, NotFound
+from showctl.core.errors import BadArgument, CommandError, Forbidden, NotFound
 from showctl.core.mix import check_level
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.power import PowerReport, PowerSequence
 from showctl.core.transport import BUSY, TransportState
-from showctl.files.loader import Config, load_config
+from showctl.files.loader import Config, LastGood, keep_previous_shows, load_config
 from showctl.model import Show, Venue
+from showctl.model.player_status import PlayerStatus
 from showctl.timecode import TimeFormatError, format_time, parse_time
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,16 @@ log = logging.getLogger(__name__)
 MAX_FADE = 600.0
 """Longest stop fade a face may ask for: ten minutes is a slow house fade; more is a typo
 that would leave the room in `stopping`, refusing every command but panic."""
+
+
+Reader = Callable[[Path, LastGood], Awaitable[Config]]
+"""How `reload` reads the files. The service reads them in a worker process, off the loop
+(`showctl.files.offloop.FileReader`); the default reads them at once, on the loop, which
+keeps tests on a FakeClock deterministic and suits tools that run no show."""
+
+
+async def read_here(path: Path, last_good: LastGood) -> Config:
+    return load_config(path, last_good)
 
 
 P = ParamSpec("P")
@@ -52,13 +66,22 @@ def command(
     return run
 
 
+LOSS_LENIENCY = 3.0
+"""While an input cannot keep up, a device is offline only after this many times its
+heartbeat timeout: liveness must not hang on a receive queue a flood keeps full."""
+
+
 class Controller:
-    def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None):
+    def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None,
+                 reader: Reader = read_here):
         self._config = config
         self.clock = clock
         self.bus = bus or events.EventBus()
         self.engine = Engine(config.venue, clock, self.bus)
         self.engine.on_answer = self._answered
+        self._reader = reader
+        self._reloading = asyncio.Lock()
+        self._loaded_at = clock.time()  # wall time the files in force were read
         self._pending_venue: Venue | None = None
         self._schedule_held = False
         self._schedule_info: dict[str, Any] = {"next": None, "today": []}
@@ -68,8 +91,14 @@ class Controller:
         self._check: CheckResult | None = None
         self._started_at = clock.time()
         self._restart: dict[str, Any] | None = None
+        self._uses: dict[str, tuple[Show, Venue, list[str]]] = {}  # the devices each show uses
         self._watch: asyncio.Task[None] | None = None
         self.engine.on_idle = self._apply_pending_venue
+        self._behind_at = float("-inf")  # monotonic instant an input last fell behind
+        self._unresolved: dict[str, str] = {}  # device -> why its host has no address
+        self.engine.resolver.on_change.append(self._addresses_changed)
+        self._addresses_changed()
+        self._report_files()
 
     # -- properties -------------------------------------------------------------------
     @property
@@ -114,6 +143,16 @@ class Controller:
         self.engine.load(found)
         self.engine.go(by, at)
         self._log(f"{by}: start {found.id}")
+
+    @command
+    def rejoin(self, show: str, t: float, *, by: str, hold_at: float | None = None) -> None:
+        """After a restart: the show taken back at show time `t` (or holding at `hold_at`)
+        with the players that kept playing left as they are (Engine.rejoin)."""
+        found = self._show(show)
+        self._apply_pending_venue()
+        self.engine.rejoin(found, t, by, hold_at)
+        self._log(f"{by}: rejoined {found.id} at {t:.3f} s"
+                  + (f", holding at {hold_at:g} s" if hold_at is not None else ""))
 
     @command
     def go(self, *, by: str, at: float | None = None) -> None:
@@ -212,13 +251,17 @@ class Controller:
 
     def offline_for(self, show: str) -> list[str]:
         """The devices `show` acts on that are offline now (what a GO would miss)."""
-        found = self._show(show)
-        try:
-            plan = compile_plan(found, self.venue)
-        except KeyError:
-            return []
-        used = {d for cue in plan.cues for d in cue.devices}
-        return self.engine.devices.offline_of([d.id for d in self.venue.devices if d.id in used])
+        found, venue = self._show(show), self.venue
+        known = self._uses.get(found.id)
+        if known is None or known[0] is not found or known[1] is not venue:
+            try:
+                plan = compile_plan(found, venue)
+            except KeyError:
+                return []
+            used = {d for cue in plan.cues for d in cue.devices}
+            known = self._uses[found.id] = (found, venue,
+                                            [d.id for d in venue.devices if d.id in used])
+        return self.engine.devices.offline_of(known[2])
 
     def report_restart(self, show: str, state: str, done: str) -> None:
         """The service says the controller restarted during a show and what it did about
@@ -226,14 +269,50 @@ class Controller:
         self._restart = {"show": show, "state": state, "done": done, "at": self.clock.time()}
         self._log(done, level="warning")
 
-    def heartbeat(self, device_id: str) -> None:
+    def heartbeat(self, device_id: str, *, source: str | None = None) -> None:
+        """A device says it is alive. From the network (`source`: the packet's IP), it
+        counts only from that device's own address in the venue: any other host could
+        otherwise keep a dead screen "online". `source=None` is an in-process caller."""
         devices = self.engine.devices
         if device_id not in devices.online:
             raise NotFound(f"no device {device_id!r} in the venue")
         if device_id in devices.answering:
             raise CommandError(f"device {device_id!r} answers in its own protocol: it is "
                                "online when it answers, heartbeats in its name do not count")
+        if source is not None:
+            host = self.venue.device(device_id).host
+            if not self.engine.resolver.is_own(host, source):
+                self.count("devices.heartbeat_refused")
+                raise Forbidden(f"heartbeat for {device_id} refused from {source}: not the "
+                                f"device's address ({host})")
+        self.count("devices.heartbeats")
         self._seen(device_id)
+
+    def player_status(self, status: PlayerStatus, *, source: str | None = None) -> None:
+        """A player's report (`/showctl/player/status`): a heartbeat; kept per device for
+        status() with the flag saying whether it is where it should be; a `player` event
+        when what it confirms or the flag changes. BadArgument for a device that is not a
+        player of the venue."""
+        devices, device_id = self.engine.devices, status.device
+        if device_id not in devices.online:
+            raise NotFound(f"no device {device_id!r} in the venue")
+        if self.venue.device(device_id).kind not in ("screen", "audio"):
+            raise BadArgument(f"{device_id!r} is a {self.venue.device(device_id).kind} "
+                              "device, not a player (screen or audio)")
+        self.heartbeat(device_id, source=source)  # from the device's own address only
+        wall = self.clock.time()
+        at = self.clock.monotonic() - (wall - report_instant(status, wall))
+        before, flag_before = devices.confirmed.get(device_id), devices.mismatch.get(device_id)
+        confirmed = confirmed_json(status, wall)
+        flag = mismatch(devices.outputs[device_id], status, at)
+        devices.confirmed[device_id], devices.mismatch[device_id] = confirmed, flag
+        keys = ("state", "media", "missing")
+        if (before is None or flag != flag_before
+                or any(before[k] != confirmed[k] for k in keys)):
+            self.bus.publish(events.PLAYER, device=device_id, confirmed=confirmed,
+                             mismatch=flag)
+            if flag and flag != flag_before:
+                self._log(f"{device_id} is not where it should be: {flag}", level="warning")
 
     def _answered(self, device_id: str, said: dict[str, Any]) -> None:
         """The device answered in its own protocol (core.liveness): online, and what it
@@ -254,7 +333,7 @@ class Controller:
         """True (and published) when the device just came online."""
         devices = self.engine.devices
         wall = self.clock.time()
-        came = devices.seen(device_id, wall)
+        came = devices.seen(device_id, wall, self.clock.monotonic())
         if came and devices.said.get(device_id):
             self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall,
                              said=devices.said[device_id])
@@ -266,38 +345,128 @@ class Controller:
 
     async def _watch_liveness(self) -> None:
         """Marks devices offline when their heartbeats stop; ends when none is online.
-        The first device's expiry instant is the wake-up: a later heartbeat only moves it."""
+        Silence is measured on the monotonic clock: a wall-clock step (NTP) neither
+        flaps every device offline nor keeps a dead one online. It wakes when the first
+        device could expire, not every second: a room idle all night (or a week of fake
+        time) wakes once per timeout, exactly as precise."""
         while True:
-            timeout = self.venue.osc.heartbeat_timeout  # a reload applies at the next round
-            wait = self.engine.devices.next_expiry(self.clock.time(), timeout)
+            devices, now = self.engine.devices, self.clock.monotonic()
+            base = timeout = self.venue.osc.heartbeat_timeout  # a reload restarts the watch
+            if now - self._behind_at < base:  # heartbeats may be waiting or lost
+                timeout *= LOSS_LENIENCY
+            wait = devices.next_expiry(now, timeout)
             if wait is None:
                 return
-            # woken when the first could expire, not every second: a room idle all night
-            # (or a week of fake time) wakes once per timeout, exactly as precise
-            await self.clock.sleep_until(self.clock.monotonic() + wait + 0.001)
-            devices = self.engine.devices
-            for device in devices.expire(self.clock.time(), timeout):
+            if timeout != base:  # the leniency ends: look again then, strictly
+                wait = min(wait, self._behind_at + base - now)
+            await self.clock.sleep_until(now + wait + 0.001)
+            devices, now = self.engine.devices, self.clock.monotonic()
+            timeout = base * (LOSS_LENIENCY if now - self._behind_at < base else 1.0)
+            for device in devices.expire(now, self.clock.time(), timeout):
                 self.bus.publish(events.DEVICE, device=device, online=False,
                                  last_seen=devices.last_seen.get(device),
                                  reason=devices.offline_reason.get(device))
 
-    def reload(self) -> list[str]:
-        """New files take effect at once; a new venue waits until no show is loaded."""
+    def input_behind(self, lost: int = 0) -> None:
+        """An input face cannot keep up (a flood fills the kernel's queue) and lost `lost`
+        datagrams: for a while, a device's silence may be that, not the device."""
+        self._behind_at = self.clock.monotonic()
+        if lost:
+            self.count("input.lost", lost)
+
+    def _addresses_changed(self) -> None:
+        """The resolver's answers changed: a device with no address is offline, with why."""
+        devices, resolver = self.engine.devices, self.engine.resolver
+        for device in self.venue.devices:
+            reason, was = resolver.error(device.host), self._unresolved.get(device.id)
+            if reason == was:
+                continue
+            if reason is None:
+                del self._unresolved[device.id]
+                if devices.offline_reason.get(device.id) == was:
+                    del devices.offline_reason[device.id]
+            else:
+                self._unresolved[device.id] = reason
+                devices.went_offline(device.id, self.clock.time(), reason)
+            self.bus.publish(events.DEVICE, device=device.id,
+                             online=devices.online[device.id],
+                             last_seen=devices.last_seen.get(device.id),
+                             reason=devices.offline_reason.get(device.id))
+
+    async def reload(self) -> list[str]:
+        """Reads every file again off the loop, then swaps on the loop: the good shows
+        take effect at once, a new venue once no show is loaded. A rejected file keeps
+        its last good version in force (the venue and schedule in force, a show's
+        previous version). Returns the error lines (also logged, and in `status()`)."""
+        if self.bus.delivering:
+            raise CommandError("reload refused: commands cannot be issued from inside an "
+                               "event listener (hand it on with loop.call_soon)")
         path = self._config.venue.source
         if path is None:
             return ["the venue was not loaded from a file: nothing to reload"]
-        try:
-            config = load_config(path)
-        except CommandError as exc:
-            lines = getattr(exc, "lines", None) or [str(exc)]
-            self._log(f"reload refused: {len(lines)} error(s)", level="error")
+        async with self._reloading:
+            old = self._config
+            saved = min(old.last_good.values(), default=self._loaded_at)
+            try:
+                config = await self._reader(path, LastGood(old.venue, old.schedule, saved))
+            except CommandError as exc:
+                lines = getattr(exc, "lines", None) or [str(exc)]
+                for line in lines:
+                    self._log(f"file rejected: {line}", level="error")
+                self._log(f"reload refused: {len(lines)} error(s)", level="error")
+                return lines
+            with self.bus.held():
+                if not config.last_good:
+                    self._loaded_at = self.clock.time()
+                self._config = keep_previous_shows(config, old)
+                self._pending_venue = config.venue
+                if self.engine.state == TransportState.IDLE:
+                    self._apply_pending_venue()
+                lines = self._report_files(publish=True)
+                self._log(f"files reloaded: {len(self._config.shows)} show(s)"
+                          + (f", {len(self._config.rejected)} file(s) rejected"
+                             if self._config.rejected else ""),
+                          level="warning" if lines else "info")
+                self.bus.publish(events.FILES, **self.files_status())
             return lines
-        self._config = config
-        self._pending_venue = config.venue
-        if self.engine.state == TransportState.IDLE:
-            self._apply_pending_venue()
-        self._log("files reloaded")
-        return []
+
+    def files_status(self) -> dict[str, Any]:
+        """The files in force: show ids, each rejected file with its errors and what stands
+        in for it, and which of venue/schedule runs on a last good copy (saved when)."""
+        config = self._config
+        kept = {config.show_paths[show_id] for show_id in config.kept}
+        stand_ins = {config.venue.source: "venue", config.schedule_path: "schedule"}
+
+        def in_force(path: Path) -> str | None:
+            if path in kept:
+                return "previous version"
+            kind = stand_ins.get(path)
+            return "last good copy" if kind in config.last_good else None
+
+        return {
+            "shows": sorted(config.shows),
+            "rejected": [{"path": str(path), "errors": [str(e) for e in errors],
+                          "in_force": in_force(path)}
+                         for path, errors in sorted(config.rejected.items())],
+            "last_good": dict(config.last_good),
+        }
+
+    def _report_files(self, *, publish: bool = False) -> list[str]:
+        """Logs each rejected file's errors (with `publish`, on the bus too), and a venue
+        or schedule running on its last good copy; returns the error lines."""
+        config, lines = self._config, []
+        for errors in config.rejected.values():
+            lines += [str(error) for error in errors]
+        notes = [f"the {kind} file is invalid: its last good version (saved "
+                 f"{datetime.fromtimestamp(saved).isoformat(' ', 'seconds')}) stays in "
+                 "force until the file is fixed"
+                 for kind, saved in sorted(config.last_good.items())]
+        for line in [f"file rejected: {line}" for line in lines] + notes:
+            if publish:
+                self._log(line, level="error")
+            else:
+                log.error("%s", line)
+        return lines
 
     def announce(self, message: str, *, level: events.LogLevel = "info") -> None:
         """An operator-facing line from a face (the log, the dashboard's event log)."""
@@ -430,6 +599,7 @@ class Controller:
             "check": self._check.as_json() if self._check else None,
             "started_at": self._started_at,
             "restart": self._restart,
+            "files": self.files_status(),
         }
 
     async def close(self) -> None:
@@ -453,6 +623,7 @@ class Controller:
             venue, self._pending_venue = self._pending_venue, None
             before = self.engine.venue.volume
             self.engine.use_venue(venue)
+            self._addresses_changed()
             if self._watch is not None and not self._watch.done():  # a new heartbeat_timeout
                 self._watch.cancel()  # applies now, not at the old expiry
                 self._watch = asyncio.get_running_loop().create_task(self._watch_liveness())

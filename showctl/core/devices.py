@@ -10,7 +10,18 @@ from typing import Any
 
 from showctl.core.mix import combined
 from showctl.model import Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import (
+    Action,
+    Black,
+    Lights,
+    Load,
+    Pause,
+    Play,
+    Resume,
+    Seek,
+    Stop,
+    Volume,
+)
 
 
 @dataclass(slots=True)
@@ -29,24 +40,24 @@ class Output:
         return self.position + (now - self.since if self.state == "playing" else 0.0)
 
     def apply(self, action: Action, now: float) -> None:
-        kind, args = action.kind, action.args
-        if kind == "volume":
-            self.level, self.level_until = float(args[0]), now + float(args[1])
-            return
-        if kind in ("load", "play"):
-            self.media, self.position = args[0], float(args[1])
-            self.state = "loaded" if kind == "load" else "playing"
-        elif kind == "pause" and self.state == "playing":
-            self.position, self.state = self.position_at(now), "paused"
-        elif kind == "resume" and self.state in ("paused", "loaded"):
-            self.state = "playing"
-        elif kind == "seek":
-            self.position = float(args[0])
-        elif kind in ("stop", "black"):
-            self.state, self.media, self.position = ("stopped" if kind == "stop" else "black",
-                                                     None, 0.0)
-        else:
-            return
+        match action:
+            case Volume():
+                self.level, self.level_until = float(action.db), now + float(action.fade)
+                return
+            case Load() | Play():
+                self.media, self.position = action.media, float(action.position)
+                self.state = "loaded" if isinstance(action, Load) else "playing"
+            case Pause() if self.state == "playing":
+                self.position, self.state = self.position_at(now), "paused"
+            case Resume() if self.state in ("paused", "loaded"):
+                self.state = "playing"
+            case Seek():
+                self.position = float(action.position)
+            case Stop() | Black():
+                self.state = "stopped" if isinstance(action, Stop) else "black"
+                self.media, self.position = None, 0.0
+            case _:
+                return
         self.since = now
 
     def as_json(self, now: float) -> dict[str, Any]:
@@ -59,7 +70,8 @@ class DeviceBook:
         self.venue = venue
         self.outputs: dict[str, Output] = {d.id: Output() for d in venue.devices}
         self.lights: dict[str, dict[str, Any]] = {}
-        self.last_seen: dict[str, float] = {}
+        self.last_seen: dict[str, float] = {}  # wall time, for people to read
+        self.heard: dict[str, float] = {}  # monotonic: liveness never follows a clock step
         self.online: dict[str, bool] = {d.id: False for d in venue.devices}
         # an offline device: since when (wall; absent = since the controller started) and
         # why, so the operator can tell a dead player from a cable from a typo
@@ -67,17 +79,20 @@ class DeviceBook:
         self.offline_reason: dict[str, str] = {}
         self.answering: set[str] = set()  # devices online by their own answers
         self.said: dict[str, dict[str, Any]] = {}  # their latest feedback, per device
+        self.confirmed: dict[str, dict[str, Any]] = {}  # players: their latest status
+        self.mismatch: dict[str, str | None] = {}  # players: why not where they should be
 
     def apply(self, actions: Sequence[Action], now: float) -> None:
         for action in actions:
-            if action.kind == "lights":
-                self.lights[action.device] = {"cue": action.args[0], "fade": action.args[1]}
+            if isinstance(action, Lights):
+                self.lights[action.device] = {"cue": action.cue, "fade": action.fade}
             elif action.device in self.outputs:
                 self.outputs[action.device].apply(action, now)
 
-    def seen(self, device_id: str, wall: float) -> bool:
-        """Record a heartbeat; True when the device just came online."""
-        self.last_seen[device_id] = wall
+    def seen(self, device_id: str, wall: float, now: float) -> bool:
+        """Record a heartbeat (at wall and monotonic `now`); True when the device just
+        came online."""
+        self.last_seen[device_id], self.heard[device_id] = wall, now
         was = self.online.get(device_id, False)
         self.online[device_id] = True
         self.offline_since.pop(device_id, None)
@@ -90,20 +105,20 @@ class DeviceBook:
         self.offline_since[device_id] = wall
         self.offline_reason[device_id] = reason
 
-    def expire(self, wall: float, timeout: float) -> list[str]:
-        """Devices silent for longer than `timeout`: marked offline, returned."""
+    def expire(self, now: float, wall: float, timeout: float) -> list[str]:
+        """Devices silent for longer than `timeout` monotonic seconds (`now`): marked
+        offline (since `wall`), returned."""
         gone = [d for d, on in self.online.items()
-                if on and wall - self.last_seen.get(d, 0.0) > timeout]
+                if on and now - self.heard.get(d, float("-inf")) > timeout]
         for device in gone:
             said = "no answer" if device in self.answering else "no heartbeat"
             self.went_offline(device, wall, f"{said} for {timeout:g} s")
         return gone
 
-    def next_expiry(self, wall: float, timeout: float) -> float | None:
+    def next_expiry(self, now: float, timeout: float) -> float | None:
         """Seconds until the first online device could be silent for longer than
-        `timeout` (None: none online): the liveness watch sleeps exactly that long."""
-        due = [self.last_seen.get(d, 0.0) + timeout - wall
-               for d, on in self.online.items() if on]
+        `timeout` monotonic seconds (None: none online): the liveness watch sleeps that."""
+        due = [self.heard.get(d, now) + timeout - now for d, on in self.online.items() if on]
         return max(0.0, min(due)) if due else None
 
     def playing_screens(self) -> list[str]:
@@ -131,9 +146,8 @@ class DeviceBook:
     def volume_actions(self, fade: float, now: float) -> list[Action]:
         """Each audio device's cue level again, to go out with a new master: over the
         master's fade, or the rest of a cue's fade still running if that is longer."""
-        return [Action(d.id, "volume", (self.outputs[d.id].level,
-                                        max(fade, round(self.outputs[d.id].level_until - now,
-                                                        6))))
+        return [Volume(d.id, self.outputs[d.id].level,
+                       max(fade, round(self.outputs[d.id].level_until - now, 6)))
                 for d in self.venue.audio]
 
     def as_json(self, now: float, master: float = 0.0) -> list[dict[str, Any]]:
@@ -147,5 +161,6 @@ class DeviceBook:
                         "last_seen": self.last_seen.get(d.id), **self._offline_json(d.id),
                         "liveness": "answers" if d.id in self.answering else "heartbeat",
                         "said": self.said.get(d.id, {}),
-                        "output": output})
+                        "output": output, "confirmed": self.confirmed.get(d.id),
+                        "mismatch": self.mismatch.get(d.id)})
         return out

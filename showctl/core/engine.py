@@ -22,7 +22,8 @@ from showctl.core.seek import catch_up, cue_up, prefer_seek
 from showctl.core.timeline import DmxStream, HoldClock, Timeline
 from showctl.core.transport import LOADED, TransportState
 from showctl.model import Show, Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Pause, Play, Resume, ShowClock
+from showctl.outputs.resolve import Resolver
 from showctl.outputs.sender import UdpSender
 
 
@@ -30,6 +31,8 @@ class Engine:
     def __init__(self, venue: Venue, clock: Clock, bus: events.EventBus) -> None:
         self.clock, self.bus = clock, bus
         self.dispatcher = Dispatcher(clock, UdpSender())
+        self.resolver = Resolver(clock)
+        self.resolver.on_change.append(lambda: self.out.router.update_addresses())
         self.state = TransportState.IDLE
         self.state_since = clock.time()  # wall instant of the last change (a hold's length)
         self.plan: Plan | None = None
@@ -57,7 +60,8 @@ class Engine:
         """A new venue (reload) takes effect here, only while idle."""
         previous: Outputs | None = getattr(self, "out", None)
         self.venue = venue
-        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous,
+        self.resolver.use(d.host for d in venue.devices)
+        self.out: Outputs = Outputs(venue, self.clock, self.dispatcher, previous, self.resolver,
                                     answered=lambda device, said: self.on_answer(device, said))
 
     @property
@@ -91,6 +95,7 @@ class Engine:
     def load(self, show: Show) -> None:
         if self.state not in (TransportState.IDLE, TransportState.LOADED):
             raise CommandError(f"cannot load while {self.state}: stop the show first")
+        self.resolver.start()  # a no-op once running (it needs the loop)
         try:
             plan = compile_plan(show, self.venue)
         except KeyError as exc:
@@ -105,7 +110,7 @@ class Engine:
         now = self.clock.monotonic()
         effect = self.out.effect()  # when every device can act together
         if self.state == TransportState.HOLDING:
-            self.out.send_now([Action(d, "resume") for d in self._resume])
+            self.out.send_now([Resume(d) for d in self._resume])
             self._resume = []
             self._halt()
             self._run_from(effect, self._frozen, self.next_index)
@@ -132,13 +137,56 @@ class Engine:
         else:
             self._set_state(TransportState.RUNNING)
 
+    def rejoin(self, show: Show, t: float, by: str, hold_at: float | None = None) -> None:
+        """A controller restarted mid-show takes the show back where it is, without
+        touching players that kept playing: show time `t` now (running), or holding at
+        the hold cue at `hold_at` since `t - hold_at` seconds (players kept playing).
+
+        Every player the drift clock reaches gets `clock` at once instead of a `play` (a
+        player already there only corrects, one that lost its media rejoins from it);
+        players it does not reach get `play` at the position; the rest of the look
+        (black screens, the last console cue, DMX and sound levels) is set as a seek
+        would. Nothing is loaded, nothing paused, no preroll waited for."""
+        if self.state != TransportState.IDLE:
+            raise CommandError(f"cannot rejoin a show while {self.state}")
+        try:
+            plan = compile_plan(show, self.venue)
+        except KeyError as exc:
+            raise CommandError(f"show {show.id!r} names unknown device {exc}") from None
+        effect = self.out.effect()
+        t_e = t + (effect - self.clock.monotonic())  # show time when it takes effect
+        at = t_e if hold_at is None else hold_at
+        self.plan, self.current, self.loads = plan, None, self.loads + 1
+        self.started_by = by
+        self.bus.publish(events.RUN, show=plan.show.id, by=by, event="start",
+                         outcome=None, reason=None)
+        look = catch_up(plan, at, list(self.streams))
+        ahead = t_e - at  # how far players have run past the look's instant (a hold)
+        clocked = set(self.out.players.targets)
+        plays = [Play(a.device, a.media, round(a.position + ahead, 6))
+                 for a in look if isinstance(a, Play)]
+        sent: list[Action] = [a for a in look if not isinstance(a, Play)]
+        sent += [ShowClock(a.device, round(at, 6), a.media, a.position)
+                 if a.device in clocked else a for a in plays]
+        self.out.send_now(sent)
+        self.devices.apply([a for a in plays if a.device in clocked], effect)
+        self._t0 = effect - t_e
+        self._mark_current(at)
+        if hold_at is None:
+            self._run_from(effect, t_e, plan.index_after(t_e))
+            self._set_state(TransportState.RUNNING)
+        else:
+            self._frozen, self.next_index = hold_at, plan.index_after(hold_at)
+            self._hold(hold_at)
+            self._set_state(TransportState.HOLDING)
+
     def pause(self) -> None:
         if self.state not in (TransportState.RUNNING, TransportState.HOLDING):
             raise CommandError(f"cannot pause while {self.state}")
         self._resume_to = self.state
         self._halt()
         self._resume = self.devices.playing_screens()
-        self.out.send_now([Action(d, "pause") for d in self._resume])
+        self.out.send_now([Pause(d) for d in self._resume])
         self._set_state(TransportState.PAUSED)
 
     def resume(self) -> None:
@@ -147,7 +195,7 @@ class Engine:
         if self._resume_to == TransportState.HOLDING:
             self._set_state(TransportState.HOLDING)  # players stay as they are until go
             return
-        self.out.send_now([Action(d, "resume") for d in self._resume])
+        self.out.send_now([Resume(d) for d in self._resume])
         self._resume = []
         self._run_from(self.out.effect(), self._frozen, self.next_index)
         self._set_state(TransportState.RUNNING)
@@ -197,7 +245,7 @@ class Engine:
             self.out.send_now(cue_up(look))
             self._frozen = t
             self.next_index = self.plan.index_after(t)
-            self._resume = [a.device for a in look if a.kind == "play"]
+            self._resume = [a.device for a in look if isinstance(a, Play)]
             if self.state == TransportState.HOLDING:
                 self._hold(t)
         self._mark_current(t)
@@ -309,4 +357,5 @@ class Engine:
 
     async def close(self) -> None:
         await self.out.links.aclose()
+        await self.resolver.close()
         await self.dispatcher.close()

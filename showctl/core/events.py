@@ -24,7 +24,7 @@ from showctl.core.transport import TransportState
 log = logging.getLogger(__name__)
 
 EventKind = Literal["state", "cue", "device", "schedule", "run", "log", "files", "venue",
-                    "power", "check", "alert", "volume"]
+                    "power", "check", "alert", "volume", "player"]
 
 STATE: Final = "state"
 CUE: Final = "cue"
@@ -38,6 +38,7 @@ POWER: Final = "power"
 CHECK: Final = "check"
 ALERT: Final = "alert"
 VOLUME: Final = "volume"
+PLAYER: Final = "player"
 
 
 # What `data` holds for each kind; each docstring says when it goes out. The events
@@ -157,10 +158,20 @@ class VolumeData(TypedDict):
     by: str
 
 
+class PlayerData(TypedDict):
+    """a player's report changed what it confirms (state, media, missing files) or whether
+    it is where it should be (`mismatch`: why not, or None); not every second's report"""
+
+    device: str
+    confirmed: dict[str, Any]
+    mismatch: str | None
+
+
 PAYLOADS: dict[EventKind, type] = {
     STATE: StateData, CUE: CueData, DEVICE: DeviceData, SCHEDULE: ScheduleData,
     RUN: RunData, LOG: LogData, FILES: FilesData, VENUE: VenueData,
     POWER: PowerData, CHECK: CheckData, ALERT: AlertData, VOLUME: VolumeData,
+    PLAYER: PlayerData,
 }
 
 
@@ -245,6 +256,9 @@ class EventBus:
     @overload
     def publish(self, kind: Literal["volume"], wall: float | None = None,
                 **data: Unpack[VolumeData]) -> Event: ...
+    @overload
+    def publish(self, kind: Literal["player"], wall: float | None = None,
+                **data: Unpack[PlayerData]) -> Event: ...
 
     def publish(self, kind: EventKind, wall: float | None = None, **data: Any) -> Event:
         """mypy checks each kind's keys and types at every call (the overloads above)."""

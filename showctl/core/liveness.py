@@ -5,7 +5,9 @@ PJLink status) is asked every third of the venue's timeout over a link of its ow
 (TCP, or a UDP socket of its own so that its replies come back to us); each answer, and
 any feedback the profile reads in what the device sends (Eos's active cue), goes to
 `answered`, which is what makes it online. Devices that cannot be asked keep heartbeats.
-Links belong to one venue: a reload closes them at once and the new venue opens its own.
+A reload keeps the link of every device whose connection is unchanged (a TCP console
+stays connected, a cue just after the reload is not lost to a reconnection) and closes
+the others at once, before the new venue opens its own.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 Answered = Callable[[str, dict[str, Any]], None]
 """(device id, what it said worth showing): the device answered in its own protocol."""
 MIN_INTERVAL = 0.2
+_CONNECTION = ("host", "port", "profile", "transport", "feedback_port", "password",
+               "passcode", "workspace")
+"""What a device's link depends on: another value and the link is opened anew."""
 
 
 class DeviceLinks:
@@ -45,15 +50,22 @@ class DeviceLinks:
         """Devices whose liveness is their own answer (not heartbeats)."""
         return {d for d, p in self.router.profiles.items() if p.answers}
 
-    def start(self) -> None:
-        """Opens every link and starts asking; a no-op without a running loop (the CLI's
-        cue sheet builds outputs it never sends through)."""
+    def start(self, previous: DeviceLinks | None = None) -> None:
+        """Opens every link (keeping `previous`'s where the connection is the same) and
+        starts asking; a no-op without a running loop (the CLI's cue sheet builds outputs
+        it never sends through)."""
+        kept = self._keep(previous) if previous is not None else {}
+        if previous is not None:
+            previous.close()
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             return
         for device in self.venue.devices:
             profile = self.router.profiles[device.id]
+            if device.id in kept:
+                self._adopt(device, profile, kept[device.id])
+                continue
             link = self._link(device, profile)
             if link is None:
                 continue
@@ -63,12 +75,43 @@ class DeviceLinks:
                 log.error("%s: cannot open its link: %s", device.id, exc.strerror or exc)
                 continue
             self.links[device.id] = link
-            self.sender.links[self.router.addresses[device.id]] = link
+            to = self.router.addresses[device.id]
+            if to is not None:  # a host name not resolved yet has none (outputs.resolve)
+                self.sender.links[to] = link
             if isinstance(link, UdpLink):
                 for address, args in profile.greeting(link.local_port):
                     link.send(profile.encode(address, args))
         if self.links.keys() & self.answering:
             self._task = asyncio.get_running_loop().create_task(self._ask(), name="liveness")
+
+    def _keep(self, previous: DeviceLinks) -> dict[str, Link]:
+        """`previous`'s links whose device connects as before; taken from it."""
+        kept: dict[str, Link] = {}
+        for device in self.venue.devices:
+            link = previous.links.get(device.id)
+            try:
+                old = previous.venue.device(device.id)
+            except KeyError:
+                continue
+            if link is not None and all(getattr(old, k) == getattr(device, k)
+                                        for k in _CONNECTION):
+                kept[device.id] = previous.links.pop(device.id)
+                to = previous.router.addresses[device.id]
+                if to is not None:
+                    previous.sender.links.pop(to, None)
+        return kept
+
+    def _adopt(self, device: Device, profile: Profile, link: Link) -> None:
+        """A kept link now reports to this venue's profile."""
+        self.links[device.id] = link
+        to = self.router.addresses[device.id]
+        if to is not None:  # a host name not resolved yet has none (outputs.resolve)
+            self.sender.links[to] = link
+        if isinstance(link, PjlinkLink):
+            link.on_status = lambda status: self.answered(device.id,
+                                                          {"projector": status.as_json()})
+        elif isinstance(link, UdpLink | TcpLink):
+            link.on_packet = lambda data: self._packet(device.id, profile, data)
 
     def _link(self, device: Device, profile: Profile) -> Link | None:
         wire, device_id = profile.wire, device.id
@@ -123,7 +166,9 @@ class DeviceLinks:
             self._task.cancel()
         for device_id, link in self.links.items():
             link.close()
-            self.sender.links.pop(self.router.addresses[device_id], None)
+            to = self.router.addresses[device_id]
+            if to is not None:
+                self.sender.links.pop(to, None)
         self.links.clear()
 
     async def aclose(self) -> None:

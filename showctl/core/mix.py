@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from showctl.model.types import MAX_DB, SILENT_DB
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Volume
 
 
 def combined(cue_db: float, master_db: float) -> float:
@@ -47,8 +47,8 @@ class Master:
 
     def resolve(self, actions: Iterable[Action]) -> list[Action]:
         """The actions as they leave: every `volume` at cue level + master."""
-        return [Action(a.device, "volume", (combined(a.args[0], self.db), float(a.args[1])))
-                if a.kind == "volume" else a for a in actions]
+        return [Volume(a.device, combined(a.db, self.db), float(a.fade))
+                if isinstance(a, Volume) else a for a in actions]
 
     def as_json(self) -> dict[str, object]:
         return {"db": self.db, "fade": self.fade, "by": self.by, "at": self.at}

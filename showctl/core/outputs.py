@@ -15,16 +15,17 @@ from showctl.core.mix import Master
 from showctl.core.playerclock import PlayerClock
 from showctl.core.timeline import DmxStream
 from showctl.model import Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Black, Levels, Lights, Stop
+from showctl.outputs.resolve import Resolver
 from showctl.outputs.router import Router
 
 
 class Outputs:
     def __init__(self, venue: Venue, clock: Clock, dispatcher: Dispatcher,
-                 previous: Outputs | None = None,
+                 previous: Outputs | None = None, resolver: Resolver | None = None,
                  answered: Answered | None = None) -> None:
         self.venue, self.clock, self.dispatcher = venue, clock, dispatcher
-        self.router = Router(venue)
+        self.router = Router(venue, resolver)
         self.devices = DeviceBook(venue)
         self.links = DeviceLinks(venue, self.router, clock, dispatcher.sender,
                                  answered or _ignore)
@@ -36,9 +37,10 @@ class Outputs:
                         for d in self.router.dmx_devices()}
         self._held = object()  # immediate commands held back for slower devices
         if previous is not None:
-            previous.links.close()  # before ours open: a feedback port is bound again
             self._carry(previous)
-        self.links.start()
+        # the previous venue's links: kept where a device connects as before, else closed
+        # before ours open (a feedback port is bound again)
+        self.links.start(previous.links if previous is not None else None)
 
     def _carry(self, previous: Outputs) -> None:
         """A reload changes the files, not the room: what each device that stays is doing
@@ -51,12 +53,16 @@ class Outputs:
                 book.outputs[device] = old.outputs[device]
                 if device in old.last_seen:
                     book.last_seen[device] = old.last_seen[device]
+                    book.heard[device] = old.heard[device]
                 if device in old.offline_since:
                     book.offline_since[device] = old.offline_since[device]
                 if device in old.offline_reason:
                     book.offline_reason[device] = old.offline_reason[device]
                 if device in old.lights:
                     book.lights[device] = old.lights[device]
+                if device in old.confirmed:
+                    book.confirmed[device] = old.confirmed[device]
+                    book.mismatch[device] = old.mismatch.get(device)
                 if device in old.said:
                     book.said[device] = old.said[device]
         for device, stream in self.streams.items():
@@ -72,7 +78,7 @@ class Outputs:
         effect = now + self.router.max_lead
         wall = self.clock.time() + self.router.max_lead
         for device, address, data in self.router.packets(
-                self.master.resolve(a for a in actions if a.kind != "levels"), wall):
+                self.master.resolve(a for a in actions if not isinstance(a, Levels)), wall):
             send_at = effect - self.router.lead[device]
             if send_at <= now:
                 self.dispatcher.sender.send(address, data)
@@ -94,21 +100,21 @@ class Outputs:
 
     def start_levels(self, actions: Sequence[Action], at: float) -> None:
         for action in actions:
-            if action.kind == "levels" and action.device in self.streams:
-                self.streams[action.device].start(action.args[0], action.args[1], at)
+            if isinstance(action, Levels) and action.device in self.streams:
+                self.streams[action.device].start(action.levels, action.fade, at)
 
     def safe_actions(self, fade: float) -> list[Action]:
         """Screens black, sound stopped (faded), lights to the venue's safe look (DMX: its
         levels, others 0)."""
         look = self.venue.safe_look
-        actions = [Action(d.id, "black", (fade,)) for d in self.venue.screens]
-        actions += [Action(d.id, "stop", (fade,)) for d in self.venue.audio]
+        actions: list[Action] = [Black(d.id, fade) for d in self.venue.screens]
+        actions += [Stop(d.id, fade) for d in self.venue.audio]
         if look.lights:
-            actions += [Action(d.id, "lights", (look.lights, fade)) for d in self.venue.lighting]
+            actions += [Lights(d.id, look.lights, fade) for d in self.venue.lighting]
         for device, stream in self.streams.items():
             channels = dict.fromkeys(stream.mixer.levels(self.clock.monotonic()), 0)
             channels.update(look.levels)
-            actions.append(Action(device, "levels", (tuple(sorted(channels.items())), fade)))
+            actions.append(Levels(device, tuple(sorted(channels.items())), fade))
         return actions
 
 

@@ -4,13 +4,25 @@ and `showctl cues` prints. Pure data, so what is printed is exactly what is play
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from showctl.model import Cue, Show, Venue
 from showctl.model.types import SILENT_DB
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import (
+    Action,
+    Black,
+    Levels,
+    Lights,
+    Load,
+    Osc,
+    Pause,
+    Play,
+    PlayerAction,
+    Stop,
+    Volume,
+)
 
-SCREEN_KINDS = ("play", "stop", "pause", "black")
+SCREEN_ACTIONS = (Play, Pause, Stop, Black)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,22 +71,22 @@ class Plan:
         the one action that puts it there: `play` (or `load` when paused) at the right
         offset, `black`, `stop`."""
         state: dict[str, Action | None] = {d.id: None for d in self.venue.players}
-        last: dict[str, tuple[float, Action]] = {}
+        last: dict[str, tuple[float, PlayerAction]] = {}
         for planned in self.cues:
             if planned.at > t:
                 break
             for action in planned.actions:
-                if action.device in state and action.kind in SCREEN_KINDS:
+                if action.device in state and isinstance(action, SCREEN_ACTIONS):
                     last[action.device] = (planned.at, action)
         for device, (at, action) in last.items():
             state[device] = _screen_catch_up(action, at, t, self._last_play(device, at))
         for device in state:
             if device not in last:
                 first = self._first_play(device)
-                state[device] = Action(device, "load", first.args) if first else None
+                state[device] = Load(device, first.media, first.position) if first else None
         return state
 
-    def volumes_at(self, t: float) -> list[Action]:
+    def volumes_at(self, t: float) -> list[Volume]:
         """Each audio device's cue level at show time `t`: where a fade has got to (cut),
         then the rest of that fade, so a seek or a restart lands mid-fade as the show
         would have been."""
@@ -82,47 +94,45 @@ class Plan:
         fading: dict[str, tuple[float, float, float, float]] = {}  # from, to, start, end
         for planned in self.cues[: self.index_after(t)]:
             for action in planned.actions:
-                if action.kind != "volume":
+                if not isinstance(action, Volume):
                     continue
-                db, fade = action.args
                 before = _level_at(level.get(action.device, 0.0),
                                    fading.get(action.device), planned.at)
-                level[action.device] = db
-                fading[action.device] = (before, db, planned.at, planned.at + fade)
+                level[action.device] = action.db
+                fading[action.device] = (before, action.db, planned.at, planned.at + action.fade)
         out = []
         for device, db in level.items():
             start, target, _begun, end = fading[device]
             if end > t:
-                out.append(Action(device, "volume", (round(_level_at(start, fading[device], t),
-                                                           3), 0.0)))
-                out.append(Action(device, "volume", (target, round(end - t, 6))))
+                out.append(Volume(device, round(_level_at(start, fading[device], t), 3), 0.0))
+                out.append(Volume(device, target, round(end - t, 6)))
             else:
-                out.append(Action(device, "volume", (db, 0.0)))
+                out.append(Volume(device, db, 0.0))
         return out
 
-    def lights_at(self, t: float) -> dict[str, Action]:
+    def lights_at(self, t: float) -> dict[str, Lights]:
         """The last console cue each lighting device got by show time `t`, cut (fade 0)."""
-        out: dict[str, Action] = {}
+        out: dict[str, Lights] = {}
         for planned in self.cues[: self.index_after(t)]:
             for action in planned.actions:
-                if action.kind == "lights":
-                    out[action.device] = Action(action.device, "lights", (action.args[0], 0.0))
+                if isinstance(action, Lights):
+                    out[action.device] = replace(action, fade=0.0)
         return out
 
-    def _first_play(self, device: str) -> Action | None:
+    def _first_play(self, device: str) -> Play | None:
         for planned in self.cues:
             for action in planned.actions:
-                if action.device == device and action.kind == "play":
+                if action.device == device and isinstance(action, Play):
                     return action
         return None
 
-    def _last_play(self, device: str, before: float) -> tuple[float, Action] | None:
+    def _last_play(self, device: str, before: float) -> tuple[float, Play] | None:
         found = None
         for planned in self.cues:
             if planned.at > before:
                 break
             for action in planned.actions:
-                if action.device == device and action.kind == "play":
+                if action.device == device and isinstance(action, Play):
                     found = (planned.at, action)
         return found
 
@@ -140,18 +150,16 @@ def _level_at(level: float, fade: tuple[float, float, float, float] | None,
 
 
 def _screen_catch_up(
-    action: Action, at: float, t: float, last_play: tuple[float, Action] | None
+    action: PlayerAction, at: float, t: float, last_play: tuple[float, Play] | None
 ) -> Action:
-    if action.kind == "play":
-        media, start = action.args
-        return Action(action.device, "play", (media, round(start + (t - at), 6)))
-    if action.kind == "pause" and last_play is not None:
+    if isinstance(action, Play):
+        return replace(action, position=round(action.position + (t - at), 6))
+    if isinstance(action, Pause):
+        if last_play is None:
+            return action
         play_at, play = last_play
-        media, start = play.args
-        return Action(action.device, "load", (media, round(start + (at - play_at), 6)))
-    if action.kind == "pause":
-        return Action(action.device, "pause")
-    return Action(action.device, action.kind, (0.0,))
+        return Load(action.device, play.media, round(play.position + (at - play_at), 6))
+    return replace(action, fade=0.0)  # stopped or black: at once
 
 
 def compile_plan(show: Show, venue: Venue) -> Plan:
@@ -166,35 +174,35 @@ def compile_plan(show: Show, venue: Venue) -> Plan:
         for device in venue.resolve_screens(cue.screens):
             if cue.play is not None:
                 media = cue.play.media.replace("{screen}", str(index_of.get(device, "")))
-                actions.append(Action(device, "play", (media, cue.play.from_)))
+                actions.append(Play(device, media, cue.play.from_))
             if cue.pause:
-                actions.append(Action(device, "pause"))
+                actions.append(Pause(device))
             if cue.stop is not None:
-                actions.append(Action(device, "stop", (cue.stop.fade,)))
+                actions.append(Stop(device, cue.stop.fade))
             if cue.black is not None:
-                actions.append(Action(device, "black", (cue.black.fade,)))
+                actions.append(Black(device, cue.black.fade))
         if cue.lights is not None:
             for device in [venue.device(cue.lights.device).id] if cue.lights.device else lighting:
-                actions.append(Action(device, "lights", (cue.lights.cue, cue.lights.fade)))
+                actions.append(Lights(device, cue.lights.cue, cue.lights.fade))
         if cue.levels is not None:
             levels = tuple(sorted(cue.levels.channels.items()))
             for device in [venue.device(cue.levels.device).id] if cue.levels.device else lighting:
-                actions.append(Action(device, "levels", (levels, cue.levels.fade)))
+                actions.append(Levels(device, levels, cue.levels.fade))
         if cue.sound is not None:
             sound = cue.sound
             for device in [venue.device(sound.device).id] if sound.device else audio:
                 if sound.fade > 0:  # a fade-in starts from silence
-                    actions.append(Action(device, "volume", (SILENT_DB, 0.0)))
-                    actions.append(Action(device, "play", (sound.media, sound.from_)))
-                    actions.append(Action(device, "volume", (sound.volume, sound.fade)))
+                    actions.append(Volume(device, SILENT_DB, 0.0))
+                    actions.append(Play(device, sound.media, sound.from_))
+                    actions.append(Volume(device, sound.volume, sound.fade))
                 else:
-                    actions.append(Action(device, "volume", (sound.volume, 0.0)))
-                    actions.append(Action(device, "play", (sound.media, sound.from_)))
+                    actions.append(Volume(device, sound.volume, 0.0))
+                    actions.append(Play(device, sound.media, sound.from_))
         if cue.volume is not None:
             volume = cue.volume
             for device in [venue.device(volume.device).id] if volume.device else audio:
-                actions.append(Action(device, "volume", (volume.db, volume.fade)))
+                actions.append(Volume(device, volume.db, volume.fade))
         for osc in cue.osc:
-            actions.append(Action(venue.device(osc.device).id, "osc", (osc.address, *osc.args)))
+            actions.append(Osc(venue.device(osc.device).id, osc.address, tuple(osc.args)))
         planned.append(PlannedCue(n, cue, tuple(actions)))
     return Plan(show, venue, tuple(planned))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from showctl.core.devices import DeviceBook
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, ShowClock
 from showctl.outputs.router import Router
 
 Pending = Iterable[tuple[float, Sequence[Action]]]
@@ -26,7 +26,7 @@ class PlayerClock:
         self.targets = [d.id for d in book.venue.players
                         if router.profiles[d.id].supports("clock")]
 
-    def actions(self, show_time: float, at: float, pending: Pending = ()) -> list[Action]:
+    def actions(self, show_time: float, at: float, pending: Pending = ()) -> list[ShowClock]:
         """`clock` for every player that must be playing at monotonic `at`; `pending`
         are the actions that will have taken effect by then."""
         pending = list(pending)
@@ -40,6 +40,6 @@ class PlayerClock:
                 for when, action in mine:
                     output.apply(action, when)
             if output.state == "playing" and output.media:
-                out.append(Action(device, "clock", (round(show_time, 6), output.media,
-                                                    round(output.position_at(at), 6))))
+                out.append(ShowClock(device, round(show_time, 6), output.media,
+                                     round(output.position_at(at), 6)))
         return out

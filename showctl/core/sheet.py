@@ -8,7 +8,7 @@ from typing import Any
 from showctl.core.mix import Master
 from showctl.core.plan import compile_plan
 from showctl.model import Cue, Show, Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Dmx, Levels, Volume
 from showctl.outputs.dmx import FRAME
 from showctl.outputs.profiles import Transport
 from showctl.outputs.router import Router
@@ -48,22 +48,22 @@ def cue_devices(show: Show, venue: Venue) -> list[tuple[Cue, tuple[str, ...]]]:
 def _row(at: float, cue: str, name: str, hold: bool, action: Action,
          router: Router, master: float = 0.0) -> dict[str, Any]:
     osc = describe(Master(db=master).resolve([action])[0], router)
-    if action.kind == "volume" and master and osc and not osc[0].startswith("("):
-        osc = [f"{osc[0]}  (cue {action.args[0]:g} dB, master {master:+g} dB)"]
+    if isinstance(action, Volume) and master and osc and not osc[0].startswith("("):
+        osc = [f"{osc[0]}  (cue {action.db:g} dB, master {master:+g} dB)"]
     return {"at": at, "time": format_time(at), "cue": cue, "name": name, "hold": hold,
             "device": action.device, "osc": osc}
 
 
 def describe(action: Action, router: Router) -> list[str]:
     profile = router.profiles[action.device]
-    if action.kind == "levels":
-        levels, fade = action.args
+    if isinstance(action, Levels):
         if not profile.supports("dmx"):
             return [f"(levels: profile {profile.name!r} has no DMX output: nothing sent)"]
-        (address, _), = profile.messages(Action(action.device, "dmx", (b"",)))
-        shown = " ".join(f"{ch}={v}" for ch, v in levels)
-        frames = max(1, round(fade / FRAME) + 1)
-        return [f"{address} <512-byte blob> x{frames} at 40 Hz: {shown} over {fade:g} s"]
+        (address, _), = profile.messages(Dmx(action.device, b""))
+        shown = " ".join(f"{ch}={v}" for ch, v in action.levels)
+        frames = max(1, round(action.fade / FRAME) + 1)
+        return [f"{address} <512-byte blob> x{frames} at 40 Hz: {shown} over "
+                f"{action.fade:g} s"]
     messages = profile.messages(action)
     if not messages:
         return [f"({action.kind}: not supported by profile {profile.name!r}: nothing sent)"]

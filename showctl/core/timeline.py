@@ -10,7 +10,7 @@ from showctl.core.dispatch import Dispatcher
 from showctl.core.mix import Master
 from showctl.core.plan import Plan, PlannedCue
 from showctl.core.playerclock import PlayerClock
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Dmx, Levels, Volume
 from showctl.outputs.dmx import Mixer
 from showctl.outputs.router import Router
 
@@ -120,8 +120,8 @@ def send(dispatcher: Dispatcher, source: object, router: Router, master: Master,
     """Each device's packets for `actions` at wall instant `wall`, leaving its lead before
     `deadline`. A device's packets carrying a `volume` are encoded as they leave, so they
     hold the master volume of that moment even if the operator moved it since."""
-    actions = [a for a in actions if a.kind != "levels"]
-    mixed = {a.device for a in actions if a.kind == "volume"}
+    actions = [a for a in actions if not isinstance(a, Levels)]
+    mixed = {a.device for a in actions if isinstance(a, Volume)}
     for device, address, data in router.packets(
             (a for a in actions if a.device not in mixed), wall):
         dispatcher.push(source, deadline - router.lead[device], address, data)
@@ -181,7 +181,7 @@ class DmxStream:
         t = self.mixer.next_frame
         if t is None:
             return
-        frame = Action(self.device, "dmx", (self.mixer.frame(t),))
+        frame = Dmx(self.device, self.mixer.frame(t))
         clock = dispatcher.clock
         wall = clock.time() + (t - clock.monotonic())
         for _, address, data in self.router.packets([frame], wall):

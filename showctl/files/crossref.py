@@ -11,7 +11,7 @@ from showctl.files.errors import FileError
 from showctl.files.schedule_checks import check_schedule
 from showctl.files.yamlsrc import Document
 from showctl.model import Cue, Device, Show, Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Lights, Play
 from showctl.outputs.profiles import PROFILES, profile_for
 from showctl.timecode import format_time
 
@@ -90,7 +90,7 @@ def _check_for_products(cue: Cue, loc: tuple, doc: Document, room: _Room) -> lis
     if cue.lights is not None:
         for device in [cue.lights.device] if cue.lights.device else room.lighting:
             checks.append(((*loc, "lights", "cue"), device,
-                           Action(device, "lights", (cue.lights.cue, cue.lights.fade))))
+                           Lights(device, cue.lights.cue, cue.lights.fade)))
     if cue.play is not None and cue.screens is not None:
         try:
             chosen = room.venue.resolve_screens(cue.screens)
@@ -100,7 +100,12 @@ def _check_for_products(cue: Cue, loc: tuple, doc: Document, room: _Room) -> lis
             index = room.indexes.get(device)
             media = cue.play.media.replace("{screen}", str(index if index is not None else ""))
             checks.append(((*loc, "play", "media"), device,
-                           Action(device, "play", (media, cue.play.from_))))
+                           Play(device, media, cue.play.from_)))
+    sound = getattr(cue, "sound", None)
+    if sound is not None:
+        for device in [sound.device] if sound.device else [d.id for d in room.venue.audio]:
+            checks.append(((*loc, "sound", "media"), device,
+                           Play(device, sound.media, sound.from_)))
     errors: list[FileError] = []
     for where, device, action in checks:
         profile = room.profiles.get(device)
@@ -266,7 +271,7 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
         look = venue.safe_look
         if device.kind == "lighting" and look.lights is not None:
             profile = profile_for(device)
-            action = Action(device.id, "lights", (look.lights, look.fade))
+            action = Lights(device.id, look.lights, look.fade)
             problem = profile.check(action) if profile.supports("lights") else None
             if problem:
                 errors.append(doc.error(("safe_look", "lights"), f"{device.id} "

@@ -42,6 +42,9 @@ class InvalidFiles(CommandError):
         self.errors = sorted(set(errors), key=lambda e: (str(e.path), e.line, e.column, e.message))
         super().__init__("\n".join(str(e) for e in self.errors))
 
+    def __reduce__(self) -> tuple[type[InvalidFiles], tuple[list[FileError]]]:
+        return InvalidFiles, (self.errors,)  # crosses to and from the loader's process
+
     @property
     def lines(self) -> list[str]:
         return [str(e) for e in self.errors]

@@ -14,7 +14,7 @@ from showctl.files import crossref
 from showctl.files.errors import FileError
 from showctl.files.schedule_checks import check_show_names
 from showctl.files.shape import validate
-from showctl.files.yamlsrc import Document, Loc, YamlProblem, parse
+from showctl.files.yamlsrc import MAX_BYTES, Document, Loc, YamlProblem, parse
 from showctl.model import Cue, Device, Schedule, ScheduleEntry, Show, SpecialDay, Venue
 from showctl.model.types import parse_day
 from showctl.timecode import parse_clock, parse_time
@@ -42,7 +42,13 @@ class Loaded(Generic[T]):
 
 def read(path: Path) -> tuple[Document | None, list[FileError]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            size = path.stat().st_size / 1e6
+            return None, [FileError(path, 1, 1, f"the file is {size:.1f} MB: at most "
+                                    f"{MAX_BYTES / 1e6:.1f} MB (a 10,000-cue show is about 1 MB)")]
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return None, [FileError(path, 1, 1, "file not found")]
     except UnicodeDecodeError as exc:

@@ -36,7 +36,13 @@ _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(nan|NaN|NAN)$")
 _SPECIAL_START = frozenset("0123456789+-.~nNtTfF")
-_MAX_NODES = 2_000_000  # aliases can multiply a small file into a huge one
+# What a file may be (issue 10): bounds far above any real show (a 10,000-cue show is
+# 1.2 MB, ~87,000 values, 5 levels deep) that keep a hostile or broken file from
+# stalling the loader for minutes or taking gigabytes.
+MAX_BYTES = 8 * 1024 * 1024
+MAX_NODES = 1_000_000  # values, aliases counted at their full size
+MAX_DEPTH = 32  # nested mappings and lists
+MAX_NUMBER = 32  # characters of a plain number (a longer one is a typo, or an attack)
 
 
 def parse(text: str, path: Path) -> Document:
@@ -134,6 +140,10 @@ def scalar(value: str) -> Any:
     Numbers keep their text (`str(7.10)` is "7.10"), for the fields that want text."""
     if value and value[0] not in _SPECIAL_START:
         return value  # the common case, a word: no pattern can match
+    if len(value) > MAX_NUMBER and (_INT.match(value) or _FLOAT.match(value)
+                                    or _OCT.match(value) or _HEX.match(value)):
+        raise _TooLong(f"a number of {len(value)} digits: at most {MAX_NUMBER} characters "
+                       "(write text in quotes)")
     if value in _NULL:
         return None
     if value in _TRUE:
@@ -153,6 +163,10 @@ def scalar(value: str) -> Any:
     if _NAN.match(value):
         return float("nan")
     return value
+
+
+class _TooLong(ValueError):
+    """A plain number too long to be meant as one."""
 
 
 class _Skip:
@@ -189,7 +203,10 @@ class _Builder:
             kind = type(event)
             if kind is yaml.ScalarEvent:
                 plain = not event.style and event.tag is None
-                value = scalar(event.value) if plain else event.value
+                try:
+                    value = scalar(event.value) if plain else event.value
+                except _TooLong as exc:
+                    raise self._problem(event, str(exc)) from None
                 if self._wants_key():
                     self._key(value, event, merge=plain and value == "<<")
                 else:
@@ -197,6 +214,8 @@ class _Builder:
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if self._wants_key():
                     raise self._problem(event, "a key must be a word or a number")
+                if len(self.stack) >= MAX_DEPTH:
+                    raise self._problem(event, f"nested more than {MAX_DEPTH} levels deep")
                 container: Any = {} if kind is yaml.MappingStartEvent else []
                 loc = self._value(container, event)
                 self.stack.append(_Frame(container, loc, event.anchor, self.count))
@@ -237,8 +256,9 @@ class _Builder:
     def _value(self, value: Any, event: Any) -> Loc:
         """Places `value` in its parent; returns its data path."""
         self.count += 1
-        if self.count > _MAX_NODES:
-            raise self._problem(event, "the file expands to too many values (aliases?)")
+        if self.count > MAX_NODES:
+            raise self._problem(event, f"more than {MAX_NODES:,} values (aliases expand to "
+                                "their full size): split the file, or write fewer aliases")
         if not self.stack:
             loc: Loc = ()
             self.doc.data = value

@@ -13,7 +13,7 @@ the picture is ahead); `clock_offset_ms` is the player PC's wall clock minus the
 controller's (positive: the player's clock is ahead). How the offset is measured: each
 `/showctl/player/clock` bundle carries the controller's timetag T (its wall clock at the
 instant) and is sent the device's `latency` before it; the player stamps its arrival A on
-its own wall clock and keeps the minimum of A - T - latency over the last
+its own wall clock and keeps the minimum of A - (T - latency) over the last
 `OFFSET_WINDOW` clocks. That is the offset plus the smallest one-way delay seen (network
 and the controller's dispatch lateness: tens of microseconds on a LAN with a spinning
 dispatcher), so it is an upper bound, exact to within that delay; an asymmetric route

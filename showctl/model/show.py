@@ -17,6 +17,7 @@ from showctl.model.types import (
     Flag,
     Frozen,
     Seconds,
+    Visible,
     Whole,
 )
 
@@ -27,7 +28,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class Play(Frozen):
-    media: str = Field(min_length=1, description="`{screen}` becomes the screen's index")
+    media: Visible = Field(min_length=1, description="`{screen}` becomes the screen's index")
     from_: Seconds = Field(default=0.0, alias="from", description="position in the media")
 
     @field_validator("media")
@@ -65,7 +66,7 @@ class Sound(Frozen):
     """A soundtrack on audio devices: it starts at `volume`, or fades in from silence to
     it over `fade` seconds."""
 
-    media: str = Field(min_length=1, description="the sound file, as the player finds it")
+    media: Visible = Field(min_length=1, description="the sound file, as the player finds it")
     from_: Seconds = Field(default=0.0, alias="from", description="position in the media")
     volume: Decibels = Field(default=0.0, description="dB: 0 as mixed, -80 silent, up to +12")
     fade: Seconds = Field(default=0.0, description="fade in from silence over this long")
@@ -111,7 +112,7 @@ class OscAction(Frozen):
 
 
 class Cue(Frozen):
-    id: str = Field(min_length=1, description="unique in the show, e.g. \"7\" or \"7.1\"")
+    id: Visible = Field(min_length=1, description="unique in the show, e.g. \"7\" or \"7.1\"")
     at: Seconds = Field(description="show time: seconds, M:SS(.fff) or H:MM:SS(.fff)")
     name: str = Field(default="", description="what operators see on the cue sheet")
     screens: ScreenSelector | None = Field(

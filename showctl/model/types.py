@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from datetime import date, datetime
 from datetime import time as clock_time
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +30,23 @@ class Frozen(BaseModel):
         frozen=True, extra="forbid", coerce_numbers_to_str=True, populate_by_name=True
     )
 
+
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+
+
+def _visible(text: str) -> str:
+    """Refuses characters nobody sees (U+FEFF, zero-width spaces, controls, odd spaces):
+    an id or media name holding one looks right and never matches."""
+    for n, char in enumerate(text):
+        if unicodedata.category(char) in _INVISIBLE or (char.isspace() and char != " "):
+            name = unicodedata.name(char, "unnamed")
+            raise ValueError(f"invisible character U+{ord(char):04X} ({name}) at character "
+                             f"{n + 1}: retype the text without it")
+    return text
+
+
+Visible = Annotated[str, AfterValidator(_visible)]
+"""Text an operator types and a machine matches: ids, media names."""
 
 _TIME_SCHEMA = {
     "anyOf": [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -17,6 +20,7 @@ from showctl.model.types import (
     HostPort,
     Network,
     Seconds,
+    Visible,
     Whole,
 )
 
@@ -76,10 +80,34 @@ class OscInput(Frozen):
     heartbeat_timeout: Seconds = 5.0
 
 
+_B64 = r"([A-Za-z0-9+/=]+)"
+_SCRYPT = re.compile(rf"^scrypt\$(\d{{1,10}})\$(\d{{1,4}})\$(\d{{1,4}})\${_B64}\${_B64}$")
+
+
+def _password_hash(value: str) -> str:
+    """A hash as `showctl passwd` writes it (scrypt$N$r$p$salt$hash, base64), never a
+    password written in clear nor a hash no login could ever match."""
+    found = _SCRYPT.match(value)
+    ok = found is not None
+    if found is not None:
+        n, r, p = (int(found[i]) for i in (1, 2, 3))
+        ok = n > 1 and n & (n - 1) == 0 and n <= 1 << 20 and 0 < r <= 64 and 0 < p <= 16
+        try:
+            ok = ok and all(base64.b64decode(found[i], validate=True) for i in (4, 5))
+        except (binascii.Error, ValueError):
+            ok = False
+    if not ok:
+        raise ValueError("not a password hash: make one with `showctl passwd` (it prints "
+                         "scrypt$16384$8$1$<salt>$<hash>); never write the password itself")
+    return value
+
+
 class User(Frozen):
-    name: str = Field(min_length=1)
+    name: Visible = Field(min_length=1)
     role: Role
     password_hash: str = Field(min_length=1)
+
+    _check_hash = field_validator("password_hash")(lambda cls, v: _password_hash(v))
 
 
 class ApiToken(Frozen):
@@ -90,6 +118,9 @@ class ApiToken(Frozen):
 
 class Web(Frozen):
     listen: HostPort = ("127.0.0.1", 8080)
+    hosts: tuple[str, ...] = Field(
+        default=(), description="names the dashboard is reached by (Host header), besides "
+        "its listen address; others are refused (DNS rebinding)")
     users: tuple[User, ...] = ()
     tokens: tuple[ApiToken, ...] = ()
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from showctl.core.errors import BadArgument
+from showctl.model.player_status import PlayerStatus
 from showctl.osc.clients import TIME
 
 TIME_RATE = 5.0
@@ -127,7 +128,23 @@ def _connect(c: Call) -> str:
 
 def _heartbeat(c: Call) -> str:
     device: str = c.args[0]
-    c.controller.heartbeat(device)
+    c.controller.heartbeat(device, source=c.client.host)
+    return device
+
+
+def _player_status(c: Call) -> str:
+    """A player's report: its JSON read by the shared model, then a heartbeat (the same
+    checks of the sender as `/showctl/heartbeat`) and the controller's intake."""
+    device: str = c.args[0]
+    try:
+        status = PlayerStatus.from_json(c.args[1])
+    except ValueError as exc:
+        c.controller.count("player.bad_status")
+        raise BadArgument(str(exc)) from None
+    if status.device != device:
+        c.controller.count("player.bad_status")
+        raise BadArgument(f"the status is of {status.device!r}, sent as {device!r}")
+    c.controller.player_status(status, source=c.client.host)
     return device
 
 
@@ -168,6 +185,8 @@ ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/connect", ("s passcode",), _connect, once=False, before_connect=True),
     # devices (media players) cannot be taught to connect first; a heartbeat changes no state
     Route("/showctl/heartbeat", ("s device id",), _heartbeat, once=False,
+          before_connect=True),
+    Route("/showctl/player/status", ("s device id", "s JSON"), _player_status, once=False,
           before_connect=True),
 )}
 _CUE = re.compile(r"^/showctl/cue/([^/]+)/fire$")

@@ -23,20 +23,21 @@ from ipaddress import ip_address
 from typing import Any
 
 from showctl.codec.osc import Message, PacketError, decode, encode_message
+from showctl.connlimits import shared
 from showctl.core import events
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.osc import router
 from showctl.osc.clients import TIME, Client, Clients
 from showctl.osc.router import Call
-from showctl.osc.transports import TcpInput, UdpInput
+from showctl.osc.transports import EVICT_AFTER, IDLE_TCP, TcpInput, UdpInput
 
 log = logging.getLogger(__name__)
 
 MAX_PACKET = 8192  # bytes; no command of SPEC 3.1 comes near
 MAX_AHEAD = 3600.0  # seconds a bundle's timetag may lie in the future
 MAX_PENDING = 1000  # timed messages waiting at once
-PUSHED = {events.STATE, events.CUE, events.DEVICE}
+PUSHED = {events.STATE, events.CUE, events.DEVICE, events.VOLUME}  # volume: a control's feedback
 
 
 class OscServer:
@@ -53,6 +54,8 @@ class OscServer:
         self.max_packet = max_packet
         self.clients = Clients(self.clock, osc.passcode)
         self.connections: set[TcpInput] = set()
+        self.budget = shared()
+        self._sweeper: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
         self._long: set[asyncio.Task[None]] = set()  # power and check, replied when done
         self._udp: UdpInput | None = None
@@ -78,9 +81,14 @@ class OscServer:
             raise CommandError(f"cannot listen for OSC on {self.host}:{self.port}: "
                                f"{exc.strerror or exc}") from None
         self._unsubscribe = self.controller.bus.subscribe(self._on_event)
+        self._sweeper = loop.create_task(self._sweep_idle(), name="osc-idle")
         log.info("OSC input on udp+tcp %s:%s", self.host, self.port)
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -102,6 +110,34 @@ class OscServer:
                 conn.close()
             await asyncio.wait_for(self._tcp.wait_closed(), 2.0)
             self._tcp = None
+
+    # -- idle TCP clients ------------------------------------------------------------
+    def _idle(self, silent: float) -> list[tuple[float, TcpInput, str]]:
+        """TCP connections silent for more than `silent` seconds, longest first."""
+        now = self.clock.monotonic()
+        idle = [(c.client.last_heard, c, c.client.label) for c in self.connections
+                if c.client is not None and now - c.client.last_heard > silent]
+        return sorted(idle, key=lambda item: item[0])
+
+    def evict_idle(self) -> bool:
+        """Drops the longest-silent TCP client (silent over EVICT_AFTER) for a newcomer."""
+        idle = self._idle(EVICT_AFTER)
+        if not idle:
+            return False
+        _, conn, label = idle[0]
+        self.complain("idle_dropped", f"dropped idle TCP {label} for a new client")
+        conn.close()
+        self.connections.discard(conn)
+        return True
+
+    async def _sweep_idle(self) -> None:
+        """Every so often, TCP clients silent for IDLE_TCP are dropped."""
+        while True:
+            await self.clock.sleep_until(self.clock.monotonic() + IDLE_TCP / 4)
+            for _, conn, label in self._idle(IDLE_TCP):
+                self.complain("idle_dropped", f"dropped TCP {label}: silent for over "
+                              f"{IDLE_TCP:g} s")
+                conn.close()
 
     # -- settings that follow a reload -------------------------------------------------
     def follow_venue(self) -> None:
@@ -160,6 +196,13 @@ class OscServer:
         if not ok:
             self.complain("denied", f"dropped a packet from {host}: not in osc.allow")
         return ok
+
+    def behind(self, lost: int) -> None:
+        """The UDP input could not keep up; the kernel dropped `lost` datagrams."""
+        self.controller.input_behind(lost)
+        if lost:
+            self.complain("overflow", f"UDP input saturated: the kernel dropped {lost} "
+                          "datagram(s); reading fairly per source")
 
     def handle_packet(self, data: bytes, client: Client) -> None:
         if len(data) > self.max_packet:
@@ -283,11 +326,9 @@ class OscServer:
         self._last_log[reason] = (now, 0)
 
     def _on_event(self, event: events.Event) -> None:
-        # every swap of files or venue is followed by an event (the reload's log line, or
-        # the state going idle that lets a waiting venue in): apply it before the next packet
-        if self.controller.config is not self._config:
+        if event.kind == events.FILES:
             self._on_reload()
-        elif self.controller.venue is not self._venue:
+        elif event.kind == events.VENUE:
             self.follow_venue()  # a reload made while a show ran, now in force
         if event.kind not in PUSHED or not self.clients.subscribers:
             return

@@ -10,6 +10,7 @@ from showctl.model import Venue
 from showctl.outputs.actions import Action
 from showctl.outputs.profiles import Profile, profile_for
 from showctl.outputs.profiles.base import Message
+from showctl.outputs.resolve import Resolver
 from showctl.outputs.sender import Address
 
 log = logging.getLogger(__name__)
@@ -19,18 +20,29 @@ ELEMENT_SIZE = 4  # each element's int32 size before it
 
 
 class Router:
-    """Built once per loaded show, so profiles and addresses are resolved before t=0.
+    """Built once per venue, so profiles are ready before t=0. Addresses are IP literals
+    from the `resolver` (never a name: that would resolve in the send path); a device
+    whose host has no address yet gets nothing.
 
     `lead[device]` is how long before its instant each packet leaves for that device
     (`Profile.lead`); `max_lead` is the largest, the delay after which an immediate
     command can act on every device together.
     """
 
-    def __init__(self, venue: Venue) -> None:
+    def __init__(self, venue: Venue, resolver: Resolver | None = None) -> None:
         self.profiles: dict[str, Profile] = {d.id: profile_for(d) for d in venue.devices}
-        self.addresses: dict[str, Address] = {d.id: (d.host, d.port) for d in venue.devices}
+        self._hosts = {d.id: (d.host, d.port) for d in venue.devices}
+        self.resolver = resolver
+        self.addresses: dict[str, Address | None] = {}
+        self.update_addresses()
         self.lead: dict[str, float] = {d: p.lead for d, p in self.profiles.items()}
         self.max_lead = max(self.lead.values(), default=0.0)
+
+    def update_addresses(self) -> None:
+        """Takes the resolver's present answers (called whenever they change)."""
+        for device, (host, port) in self._hosts.items():
+            ip = self.resolver.address(host) if self.resolver else host
+            self.addresses[device] = (ip, port) if ip is not None else None
 
     def messages(self, action: Action) -> list[Message]:
         return self.profiles[action.device].messages(action)
@@ -48,9 +60,9 @@ class Router:
             per_device.setdefault(action.device, []).extend(self.messages(action))
         out: list[tuple[str, Address, bytes]] = []
         for device, msgs in per_device.items():
-            if not msgs:
-                continue
             profile, address = self.profiles[device], self.addresses[device]
+            if not msgs or address is None:
+                continue
             encoded = [profile.encode(a, args) for a, args in msgs]
             if not profile.timetags:
                 out += [(device, address, self._fit(profile, data)) for data in encoded]

@@ -19,10 +19,10 @@ from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from showctl.core.clock import Clock
+from showctl.core.clock import STEP, Clock
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
-from showctl.core.events import DEVICE, RUN, SCHEDULE, STATE, Event
+from showctl.core.events import DEVICE, FILES, RUN, SCHEDULE, STATE, Event
 from showctl.history import History
 from showctl.scheduling.calendar import next_start, starts
 from showctl.scheduling.forecast import WARN_AHEAD, forecast, offline_text
@@ -54,7 +54,7 @@ class ScheduleRunner:
         poll_every: float = 2.0,
     ) -> None:
         self.controller, self.clock, self.history = controller, clock, history
-        self.watch = ScheduleWatch(controller, clock, poll_every, on_change=self._replan)
+        self.watch = ScheduleWatch(controller, clock, poll_every)
         self._schedule = controller.config.schedule
         self._tz = ZoneInfo(controller.config.venue.timezone)
         self._status: dict[tuple[datetime, str], str] = {}  # done | skipped | missed
@@ -62,6 +62,8 @@ class ScheduleRunner:
         self._outcome: dict[tuple[datetime, str], str] = {}  # how a start's run ended
         self._running: tuple[datetime, str] | None = None  # the start whose run is on
         self._warning: str | None = None  # what the next start will do wrong, if anything
+        self._next: tuple[datetime, str] | None = None  # the next start published
+        self._held = False  # the hold the forecast last saw
         self._scheduler = AsyncIOScheduler(timezone=self._tz)
         self._changed = asyncio.Event()
         self._idle = asyncio.Event()
@@ -79,6 +81,7 @@ class ScheduleRunner:
         self._tasks = [
             asyncio.create_task(self._loop(), name="schedule-runner"),
             asyncio.create_task(self.watch.run(), name="schedule-watch"),
+            asyncio.create_task(self._watch_steps(), name="schedule-steps"),
         ]
 
     async def stop(self) -> None:
@@ -90,9 +93,9 @@ class ScheduleRunner:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    def reload(self) -> list[str]:
+    async def reload(self) -> list[str]:
         """Re-reads the files now; returns the error lines (the old schedule stays)."""
-        return self.watch.reload()
+        return await self.watch.reload()
 
     def jobs(self) -> list[Job]:
         """One job per scheduled show, soonest first; `next_run_time` is its next start."""
@@ -128,7 +131,8 @@ class ScheduleRunner:
         self._outcome = {key: v for key, v in self._outcome.items() if key[0] > old}
         today = starts(self._schedule, self._tz, now.date(), 1)
         jobs = self.jobs()
-        warning = self._forecast(jobs)
+        self._next = (jobs[0].next_run_time, jobs[0].name) if jobs else None
+        warning = self._forecast()
         if warning and warning != self._warning:  # logged once, when it appears or changes
             self._say(f"{warning} ({when(jobs[0].next_run_time)})")
         self._warning = warning
@@ -148,11 +152,11 @@ class ScheduleRunner:
         found = self.controller.config.shows.get(show)
         return (found.title or found.id) if found else show
 
-    def _forecast(self, jobs: list[Job]) -> str | None:
+    def _forecast(self) -> str | None:
         """The next start's trouble, from WARN_AHEAD before it."""
-        if not jobs:
+        if self._next is None:
             return None
-        at, show = jobs[0].next_run_time, jobs[0].name
+        at, show = self._next
         until = at.timestamp() - self.clock.time()
         if until > WARN_AHEAD:
             return None
@@ -160,12 +164,19 @@ class ScheduleRunner:
             missing = self.controller.offline_for(show)
         except CommandError:
             missing = []
-        return forecast(self.controller.status(), show, f"{at:%H:%M} {self._title(show)}",
-                        until, self._schedule.policy, missing, len(self.controller.venue.devices))
+        ctl = self.controller
+        if ctl.state in ("running", "prerolling", "stopping"):  # how long it still runs
+            situation = ctl.status()
+        else:
+            loaded = ctl.show
+            situation = {"state": ctl.state, "schedule": {"held": ctl.schedule_held},
+                         "show": {"id": loaded.id, "title": loaded.title} if loaded else None}
+        return forecast(situation, show, f"{at:%H:%M} {self._title(show)}", until,
+                        self._schedule.policy, missing, len(ctl.venue.devices))
 
     def _recheck(self) -> None:
         """After a change of state or devices: a new forecast is published at once."""
-        if self._forecast(self.jobs()) != self._warning:
+        if self._forecast() != self._warning:
             self._publish()
 
     def _restore_decided(self) -> None:
@@ -219,7 +230,9 @@ class ScheduleRunner:
                     wake = min(wake, warn)
             if not await self._wait(wake, self._changed):
                 continue  # the plan changed: look again
-            if jobs and self.clock.monotonic() >= preload:
+            if jobs:  # the wall clock may have stepped unnoticed: the wall decides
+                preload = self._monotonic(jobs[0].next_run_time) - self._schedule.policy.preload
+            if jobs and self.clock.monotonic() >= preload - STEP:
                 job = jobs[0]
                 try:
                     await job.func(*job.args)
@@ -229,6 +242,17 @@ class ScheduleRunner:
                     self._finish(job.next_run_time, job.name, "skip", f"internal error: {exc}")
                 self._advance(job.name)
             self._publish()
+
+    async def _watch_steps(self) -> None:
+        """A wall-clock step (NTP) re-plans: starts are decided on the wall clock, waits on
+        the monotonic one, so every wait is worked out again from the new wall time. A
+        start already decided stays decided (no double start after a step back); starts a
+        step ahead skipped are run late within `missed_grace`, missed beyond it."""
+        while True:
+            step = await self.clock.stepped()
+            self._say(f"the wall clock stepped {step:+.0f} s (now {when(self._now())}): "
+                      "schedule re-planned")
+            self._changed.set()
 
     def _unhandled(self, trigger: CalendarTrigger, at: datetime | None) -> datetime | None:
         """`at`, or the trigger's first start after it that was not yet handled."""
@@ -324,7 +348,11 @@ class ScheduleRunner:
         self.controller.announce(message, level="warning")
 
     def _on_event(self, event: Event) -> None:
-        if event.kind in (STATE, DEVICE, SCHEDULE) and self._tasks:
+        if event.kind == FILES and self._tasks:  # new files in force: plan from them
+            self._replan()
+        if self._tasks and (event.kind in (STATE, DEVICE) or (
+                event.kind == SCHEDULE and event.data.get("held") != self._held)):
+            self._held = bool(event.data.get("held")) if event.kind == SCHEDULE else self._held
             asyncio.get_running_loop().call_soon(self._recheck)
         if event.kind == RUN and event.data.get("event") == "end" and self._running:
             if event.data.get("by") == BY and event.data.get("show") == self._running[1]:

@@ -2,14 +2,14 @@
 
 Polling the file's mtime on the injected clock (every couple of seconds) needs no
 inotify and works the same in tests. The files go through `Controller.reload()`, the
-one loader path, so a schedule naming a show that does not exist is refused like any
-other invalid file, with its `path:line:col: message` lines.
+one loader path (off the loop), which logs every rejected file with its
+`path:line:col: message` lines; the runner replans on the `files` event that follows.
+Nothing a file holds can end the watch: an unexpected error is logged and it goes on.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
@@ -19,12 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class ScheduleWatch:
-    def __init__(
-        self, controller: Controller, clock: Clock, every: float, on_change: Callable[[], None]
-    ) -> None:
+    def __init__(self, controller: Controller, clock: Clock, every: float) -> None:
         self.controller, self.clock, self.every = controller, clock, every
-        self._on_change = on_change
-        self._config = controller.config
         self._mtime = self._stat()
 
     def _stat(self) -> int | None:
@@ -36,28 +32,18 @@ class ScheduleWatch:
     async def run(self) -> None:
         while True:
             await self.clock.sleep_until(self.clock.monotonic() + self.every)
-            mtime = self._stat()
-            if mtime != self._mtime:
-                self._mtime = mtime
-                self.reload()
-            else:
-                self._check()
+            try:
+                if self._stat() != self._mtime:
+                    await self.reload()
+            except Exception:  # the watch must outlive anything a file holds
+                log.exception("schedule watch: reading the files failed; watching on")
+                self._mtime = self._stat()
 
-    def reload(self) -> list[str]:
-        """The files read again; on errors the schedule in force stays and they are logged."""
-        try:
-            errors = self.controller.reload()
-        except CommandError as exc:
-            errors = [str(exc)]
-        for line in errors:
-            self.controller.announce(f"schedule not reloaded: {line}", level="error")
+    async def reload(self) -> list[str]:
+        """The files read again; the controller logs the errors and keeps what is good."""
         self._mtime = self._stat()
-        self._check()
-        return errors
-
-    def _check(self) -> None:
-        """Replans when the controller's files changed (by us or by another face)."""
-        config = self.controller.config
-        if config is not self._config:
-            self._config = config
-            self._on_change()
+        try:
+            return await self.controller.reload()
+        except CommandError as exc:
+            log.error("reload: %s", exc)
+            return [str(exc)]

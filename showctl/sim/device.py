@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
+
+from showctl.model.player_status import PlayerState, PlayerStatus
 
 NEEDS_PLAYER = {"load": 2, "play": 2, "pause": 0, "resume": 0, "stop": 0, "black": 0,
                 "seek": 1, "clock": 3, "volume": 1}
@@ -82,6 +84,16 @@ class SimDevice:
             return "unknown address: ignored"
         self._position, self._since = position, now
         return None
+
+    def status(self) -> PlayerStatus:
+        """What a showctl player would report (`/showctl/player/status`): the simulator's
+        players are exact, so no sync error or clock offset is claimed."""
+        state = self.state if self.state in get_args(PlayerState) else "idle"
+        return PlayerStatus(device=self.id, kind="audio" if self.kind == "audio" else "screen",
+                            state=state, media=self.media,
+                            position=round(self.position, 3) if self.media else None,
+                            show_time=self.show_time, volume_db=self.volume,
+                            sent_at=time.time())
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "state": self.state, "media": self.media,

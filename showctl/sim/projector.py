@@ -28,9 +28,11 @@ INPUTS = ("11", "31", "32")
 class ProjectorSim:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, password: str | None = None,
                  warm_up: float = 1.0, cool_down: float = 1.0, name: str = "showctl-sim",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 on_command: Callable[[str, str], None] | None = None) -> None:
         self.host, self.port, self.password = host, port, password
         self.warm_up, self.cool_down, self.name, self.clock = warm_up, cool_down, name, clock
+        self.on_command = on_command  # (command, answer): what `showctl simulate` prints
         self._target = "0"
         self._since = -1e9
         self.input = "31"
@@ -114,7 +116,10 @@ class ProjectorSim:
                 await reader.read()
                 return
             self.commands.append(text)
-            writer.write(self._answer(text).encode() + b"\r")
+            answer = self._answer(text)
+            if self.on_command is not None:
+                self.on_command(text, answer)
+            writer.write(answer.encode() + b"\r")
             await writer.drain()
 
     def _answer(self, text: str) -> str:

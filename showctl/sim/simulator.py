@@ -18,12 +18,16 @@ from typing import Any
 
 from showctl.codec.osc import PacketError, decode, encode_message, format_message
 from showctl.model import Venue
+from showctl.model.player_status import STATUS_ADDRESS
 from showctl.sim.device import SimDevice
+from showctl.sim.projector import ProjectorSim
 
 log = logging.getLogger(__name__)
 
 Report = Callable[[str, str], None]  # (device id, line)
 HEARTBEAT = 1.0
+SIMULATED = ("screen", "audio", "lighting")
+"""The device kinds simulated by default (`showctl run --simulate=lighting`: only those)."""
 
 
 def _as_sent(value: float) -> float:
@@ -47,14 +51,21 @@ class _Endpoint(asyncio.DatagramProtocol):
 
 class Simulator:
     def __init__(self, venue: Venue, controller_addr: tuple[str, int] | None,
-                 *, report: Report | None = None) -> None:
+                 *, report: Report | None = None,
+                 kinds: tuple[str, ...] = SIMULATED) -> None:
         self.venue = venue
         self.controller_addr = controller_addr
         self.report = report or (lambda device, line: log.info("%s %s", device, line))
-        wanted = [d for d in venue.devices if d.kind in ("screen", "audio", "lighting")]
+        wanted = [d for d in venue.devices if d.kind in kinds]
         self.devices = {d.id: SimDevice(d.id, d.kind) for d in wanted}
         self._addresses = {d.id: (d.host, d.port) for d in wanted}
         self._transports: dict[str, asyncio.DatagramTransport] = {}
+        # projectors speak PJLink on TCP: one emulator each, answering the controller's
+        # status polls (that is their liveness) and its shutter commands
+        self.projectors = {
+            d.id: ProjectorSim(d.host, d.port, password=d.password, name=d.id,
+                               on_command=functools.partial(self._projector_said, d.id))
+            for d in venue.devices if d.kind == "projector" and d.profile == "pjlink"}
         self._heartbeat: asyncio.Task[None] | None = None
         self._acted = asyncio.Event()
         self.errors = 0
@@ -67,6 +78,9 @@ class Simulator:
                 transport, _ = await loop.create_datagram_endpoint(
                     functools.partial(_Endpoint, self, device), local_addr=address)
                 self._transports[device_id] = transport
+            for projector in self.projectors.values():
+                address = (projector.host, projector.port)
+                await projector.start()
         except OSError as exc:
             await self.stop()
             raise OSError(f"simulator cannot listen on {address[0]}:{address[1]}: "
@@ -81,6 +95,13 @@ class Simulator:
         for transport in self._transports.values():
             transport.close()
         self._transports.clear()
+        for projector in self.projectors.values():
+            await projector.stop()
+
+    def _projector_said(self, device_id: str, command: str, answer: str) -> None:
+        """Status polls are the controller asking whether it is there: not worth a line."""
+        if not command.endswith(" ?"):
+            self.report(device_id, f"PJLink {command} -> {answer}")
 
     def received(self, device: SimDevice, data: bytes) -> None:
         try:
@@ -128,8 +149,13 @@ class Simulator:
         assert self.controller_addr is not None
         while True:
             for device_id, transport in self._transports.items():
-                transport.sendto(encode_message("/showctl/heartbeat", device_id),
-                                 self.controller_addr)
+                device = self.devices[device_id]
+                if device.kind in ("screen", "audio"):  # as a showctl player reports
+                    message = encode_message(STATUS_ADDRESS, device_id,
+                                             device.status().to_json())
+                else:
+                    message = encode_message("/showctl/heartbeat", device_id)
+                transport.sendto(message, self.controller_addr)
             await asyncio.sleep(HEARTBEAT)
 
     async def settle(self, done: Callable[[], bool]) -> None:

@@ -18,6 +18,7 @@ from showctl.core.errors import BadArgument, NotFound
 from showctl.core.sheet import cue_devices
 from showctl.history import History
 from showctl.model import Cue, Show, Venue
+from showctl.web.gate import read_body
 from showctl.web.security import requires, who
 
 CONTROLLER = web.AppKey("controller", Controller)
@@ -43,7 +44,9 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     if not request.body_exists:
         return {}
     try:
-        data = await request.json()
+        data = await read_body(request, request.json)
+    except RecursionError:  # json's recursion: a request, never an internal error
+        raise BadArgument("the body's JSON is nested too deeply") from None
     except ValueError:
         raise BadArgument("the body is not valid JSON") from None
     if data is None:

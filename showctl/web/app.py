@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 from aiohttp import web
 
+from showctl.connlimits import shared
 from showctl.core.controller import Controller
 from showctl.core.events import Event, Unsubscribe
 from showctl.errors import UserError
 from showctl.history import History
 from showctl.web import api, metrics, pages, room
 from showctl.web.auth import Accounts, LoginLimiter, Sessions
+from showctl.web.gate import HEADER_TIMEOUT, Gate
 from showctl.web.live import Hub
 from showctl.web.security import (
     ACCOUNTS,
@@ -20,6 +23,7 @@ from showctl.web.security import (
     add_headers,
     auth_middleware,
     errors_middleware,
+    host_middleware,
 )
 
 log = logging.getLogger(__name__)
@@ -38,7 +42,7 @@ def make_app(
     controller's current config (so a reload applies them at the next request).
     """
     venue = controller.config.venue
-    app = web.Application(middlewares=[errors_middleware, auth_middleware],
+    app = web.Application(middlewares=[errors_middleware, host_middleware, auth_middleware],
                           client_max_size=64 * 1024)
     app[api.CONTROLLER] = controller
     if history is not None:
@@ -82,6 +86,7 @@ class WebServer:
         self.app = make_app(controller, history, accounts=self._accounts)
         self._demo = demo
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
         self._serving: tuple[str, int] | None = None
         self._told: tuple[str, int] | None = None
         self._unsubscribe: Unsubscribe | None = None
@@ -94,10 +99,14 @@ class WebServer:
 
     async def start(self) -> None:
         host, port = self._controller.config.venue.web.listen
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0,
+                                     keepalive_timeout=HEADER_TIMEOUT)
         await self._runner.setup()
+        server, budget = self._runner.server, shared()
+        assert server is not None  # made by setup()
         try:
-            await web.TCPSite(self._runner, host, port).start()
+            self._server = await asyncio.get_running_loop().create_server(
+                lambda: Gate(server, budget), host, port, reuse_address=True, backlog=256)
         except OSError as exc:
             await self._runner.cleanup()
             self._runner = None
@@ -122,6 +131,9 @@ class WebServer:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._server is not None:
+            self._server.close()  # no new connections; the runner closes the open ones
+            self._server = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -142,30 +142,83 @@ class Sessions:
 
 
 class LoginLimiter:
-    """At most `limit` failed logins per source address in a sliding `window`."""
+    """Failed logins, per source address and per account, with backoff.
+
+    A source with `limit` failures within `window` waits `backoff` seconds after its
+    last failure, doubling with each further failure (up to `max_backoff`). An account
+    with `account_limit` failures within `window` (from any number of sources) is under
+    attack: from then on only sources with no recent failure may try it, so a spray from
+    many addresses gets one guess per address while the operator, from a tablet that
+    has not failed, still logs in with the right password. An attempt being checked
+    counts as a failure until it is decided (`begin` reserves it, `finish` settles it),
+    so concurrent requests cannot slip past the limit between the check and the verdict.
+    """
 
     def __init__(
-        self, limit: int = 5, window: float = 60.0, now: Callable[[], float] = time.monotonic
+        self, limit: int = 5, window: float = 900.0, *, backoff: float = 30.0,
+        max_backoff: float = 300.0, account_limit: int = 20,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit, self.window, self._now = limit, window, now
-        self._failures: dict[str, deque[float]] = {}
+        self.backoff, self.max_backoff, self.account_limit = backoff, max_backoff, account_limit
+        self._sources: dict[str, deque[float]] = {}
+        self._accounts: dict[str, deque[float]] = {}
+        self._pending: dict[str, int] = {}  # source -> attempts being checked
 
-    def retry_after(self, address: str) -> float:
-        """Seconds until this address may try again; 0 when it may now."""
-        failures = self._failures.get(address)
-        if not failures:
-            return 0.0
-        now = self._now()
-        while failures and failures[0] <= now - self.window:
+    def _recent(self, table: dict[str, deque[float]], key: str) -> deque[float]:
+        failures = table.get(key)
+        if failures is None:
+            return deque()
+        cutoff = self._now() - self.window
+        while failures and failures[0] <= cutoff:
             failures.popleft()
-        if len(failures) < self.limit:
-            return 0.0
-        return failures[0] + self.window - now
+        if not failures:
+            del table[key]
+        return failures
 
-    def failed(self, address: str) -> None:
-        self._failures.setdefault(address, deque()).append(self._now())
-        if len(self._failures) > 10_000:  # bounded memory under a spray of addresses
-            self._failures.pop(next(iter(self._failures)))
+    def retry_after(self, source: str, account: str = "") -> float:
+        """Seconds until `source` may try `account` again; 0 when it may now."""
+        now = self._now()
+        failures = self._recent(self._sources, source)
+        pending = self._pending.get(source, 0)
+        if len(failures) + pending >= self.limit:
+            if pending:
+                return 1.0  # at the limit, one attempt at a time
+            extra = len(failures) - self.limit
+            left = failures[-1] + min(self.max_backoff, self.backoff * 2 ** extra) - now
+            if left > 0:
+                return left
+        attacked = account and len(self._recent(self._accounts, account)) >= self.account_limit
+        if attacked and (failures or pending):
+            return failures[0] + self.window - now if failures else 1.0
+        return 0.0
+
+    def begin(self, source: str, account: str) -> float:
+        """0 and the attempt reserved, or the seconds to wait (nothing reserved)."""
+        wait = self.retry_after(source, account)
+        if wait <= 0:
+            self._pending[source] = self._pending.get(source, 0) + 1
+        return wait
+
+    def finish(self, source: str, account: str, ok: bool) -> None:
+        left = self._pending.get(source, 0) - 1
+        if left > 0:
+            self._pending[source] = left
+        else:
+            self._pending.pop(source, None)
+        if ok:
+            self._sources.pop(source, None)  # the operator is back: no backoff for them
+            return
+        now = self._now()
+        for table, key in ((self._sources, source), (self._accounts, account)):
+            table.setdefault(key, deque()).append(now)
+            if len(table) > 10_000:  # bounded memory under a spray of addresses or names
+                table.pop(next(iter(table)))
+
+    def failed(self, source: str, account: str = "") -> None:
+        """One failed attempt not reserved with `begin` (the same as begin + finish)."""
+        self._pending[source] = self._pending.get(source, 0) + 1
+        self.finish(source, account, ok=False)
 
 
 class Accounts:
@@ -188,6 +241,10 @@ class Accounts:
             self._users = {u.name: u for u in web.users}
             self._tokens = {t.token_hash.lower(): t for t in web.tokens}
             self._seen = web
+
+    def web(self) -> Web:
+        """The venue's `web` section in force (listen address, host names, users)."""
+        return self._source()
 
     def check_password(self, name: str, password: str) -> Identity | None:
         self._current()

@@ -41,8 +41,8 @@ def dumps(message: dict[str, Any]) -> str:
 class Client:
     """One WebSocket: a bounded queue of ready-made JSON texts and its writer task."""
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
-        self.ws = ws
+    def __init__(self, ws: web.WebSocketResponse, source: str = "") -> None:
+        self.ws, self.source = ws, source
         self._events: deque[str] = deque()
         self._status: str | None = None
         self._wake = asyncio.Event()
@@ -129,6 +129,10 @@ class Hub:
         task = asyncio.get_running_loop().create_task(client.run())
         self._clients[client] = task
         return task
+
+    def held_by(self, source: str) -> int:
+        """Live feeds open to `source` (an address)."""
+        return sum(1 for c in self._clients if c.source == source)
 
     def remove(self, client: Client) -> None:
         task = self._clients.pop(client, None)

@@ -11,6 +11,7 @@ from aiohttp import WSMsgType, web
 
 from showctl.web.api import CONTROLLER
 from showctl.web.auth import SESSION_TTL, Identity, LoginLimiter
+from showctl.web.gate import read_body
 from showctl.web.live import Client, Hub
 from showctl.web.security import ACCOUNTS, COOKIE, SESSIONS, json_error, same_origin
 
@@ -21,6 +22,9 @@ HUB = web.AppKey("hub", Hub)
 LIMITER = web.AppKey("limiter", LoginLimiter)
 
 routes = web.RouteTableDef()
+
+WS_PER_SOURCE = 8
+"""Live feeds (`/ws`) one source address may hold: a few tablets behind one NAT."""
 
 
 def _login_page(message: str = "", status: int = 200) -> web.Response:
@@ -52,26 +56,30 @@ async def login_form(request: web.Request) -> web.Response:
 @routes.post("/login")
 async def login(request: web.Request) -> web.StreamResponse:
     address = request.remote or "?"
-    limiter = request.app[LIMITER]
-    wait = limiter.retry_after(address)
-    if wait > 0:
-        page = _login_page(f"Too many failed logins: try again in {int(wait) + 1} s.", 429)
-        page.headers["Retry-After"] = str(int(wait) + 1)
-        return page
     if not same_origin(request):
         return _login_page("This login did not come from this dashboard's page.", 403)
     try:
-        form = await request.post()
+        form = await read_body(request, request.post)
     except ValueError:  # not UTF-8, not a form
         return _login_page("This login could not be read.", 400)
     name, password = str(form.get("name", "")), str(form.get("password", ""))
+    limiter = request.app[LIMITER]
+    wait = limiter.begin(address, name)
+    if wait > 0:
+        page = _login_page(f"Too many failed logins: try again in {int(wait) + 1} s.", 429)
+        page.headers["Retry-After"] = str(int(wait) + 1)
+        log.warning("dashboard login refused for %r from %s: too many failures", name,
+                    address)
+        return page
     accounts = request.app[ACCOUNTS]
-    # scrypt takes ~50 ms and releases the GIL: keep it off the engine's loop
-    identity = await asyncio.get_running_loop().run_in_executor(
-        None, accounts.check_password, name, password
-    )
+    identity = None
+    try:  # scrypt takes ~50 ms and releases the GIL: keep it off the engine's loop
+        identity = await asyncio.get_running_loop().run_in_executor(
+            None, accounts.check_password, name, password
+        )
+    finally:
+        limiter.finish(address, name, identity is not None)
     if identity is None:
-        limiter.failed(address)
         log.warning("dashboard login failed for %r from %s", name, address)
         return _login_page("Wrong name or password.", 401)
     return _start_session(request, identity)
@@ -109,11 +117,16 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 @routes.get("/ws")
-async def websocket(request: web.Request) -> web.WebSocketResponse:
+async def websocket(request: web.Request) -> web.StreamResponse:
+    hub, source = request.app[HUB], request.remote or "?"
+    if hub.held_by(source) >= WS_PER_SOURCE:
+        log.warning("dashboard: refused a live feed to %s: %d open from there already",
+                    source, WS_PER_SOURCE)
+        return json_error(429, f"{WS_PER_SOURCE} live feeds from {source} already: "
+                          "close a dashboard tab")
     ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
     await ws.prepare(request)
-    hub = request.app[HUB]
-    client = Client(ws)
+    client = Client(ws, source)
     hub.add(client)
     try:
         async for message in ws:  # the page sends nothing we act on; read to see the close

@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import socket
 from collections.abc import Awaitable, Callable
+from ipaddress import ip_address
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -110,6 +112,57 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if _wants_json(request.path):
             return json_error(500, "internal error (see the controller's log)")
         raise web.HTTPInternalServerError(text="internal error") from None
+
+
+def host_allowed(host: str, listen: str, names: tuple[str, ...]) -> bool:
+    """Whether a request's `Host` names this dashboard (the port is not compared: a
+    proxy may forward another). A page of another site whose name was re-pointed at this
+    address (DNS rebinding) sends its own name; an IP literal cannot be re-pointed.
+
+    Allowed: the names in `web.hosts`; an IP literal that is the listen address (any,
+    when listening on every address); `localhost` when listening on loopback or every
+    address; this machine's own name when listening beyond loopback.
+    """
+    try:
+        name = urlsplit(f"//{host}").hostname
+    except ValueError:
+        return False
+    if not name:
+        return False
+    name = name.rstrip(".")
+    if name in (n.lower().rstrip(".") for n in names):
+        return True
+    wildcard = listen in ("", "0.0.0.0", "::")
+    try:
+        listen_ip = ip_address(listen) if not wildcard else None
+    except ValueError:
+        listen_ip = None  # a listen name: only that name (or web.hosts)
+    loopback = listen == "localhost" or (listen_ip is not None and listen_ip.is_loopback)
+    try:
+        address = ip_address(name)
+    except ValueError:
+        if name == listen.lower() or (name == "localhost" and (loopback or wildcard)):
+            return True
+        if not loopback:
+            own = socket.gethostname().lower()
+            return name in (own, f"{own}.local", socket.getfqdn().lower())
+        return False
+    return wildcard or address == listen_ip or (loopback and address.is_loopback)
+
+
+@web.middleware
+async def host_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuses (400) a request whose Host header is not a name of this dashboard."""
+    web_config = request.app[ACCOUNTS].web()
+    host = request.headers.get("Host", "")
+    if not host_allowed(host, web_config.listen[0], web_config.hosts):
+        log.warning("refused a request for Host %r from %s: not a name of this dashboard "
+                    "(add it to web.hosts)", host[:100], request.remote)
+        message = "unknown Host: add this name to web.hosts in venue.yaml"
+        if _wants_json(request.path):
+            return json_error(400, message)
+        return web.Response(status=400, text=message)
+    return await handler(request)
 
 
 @web.middleware

@@ -80,6 +80,7 @@ async def test_play_runs_the_show_to_its_end_and_exits_0(tmp_path):
     assert proc.returncode == 0, err.decode()
     text = err.decode()
     assert "0:00.300 cue 2 Pano" in text and text.rstrip().endswith("quick: completed")
+    assert "another controller" not in text  # none listens at the venue's OSC input
     assert any(b"p_5.mp4" in d for d in boxes["screen5"].got)
     assert any(b"/showctl/player/black" in d for d in boxes["screen5"].got)
 
@@ -269,3 +270,34 @@ async def test_cues_into_head_exits_quietly(tmp_path):
     assert first.count(b"\n") == 1
     assert err == b"", err  # no "internal error: Broken pipe", no traceback
     assert cues.returncode == 141
+
+
+async def test_play_warns_when_another_controller_drives_the_devices(tmp_path):
+    """A `showctl run` already listening at the venue's OSC input would fight `play` over
+    every screen: play says so (and what that controller is doing) before it starts."""
+    from showctl.core.clock import SystemClock
+    from showctl.core.controller import Controller
+    from showctl.files.loader import load_config
+    from showctl.osc import OscServer
+
+    venue = write_config(tmp_path, shows=[QUICK, LONG])
+    config = load_config(venue)
+    running = Controller(config, SystemClock())
+    server = OscServer(running)
+    await server.start()
+    _, transports = await listen(venue)
+    try:
+        running.load("long", by="test")
+        proc = await showctl("play", "quick", "--from", "2", "--config", str(venue))
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        for t in transports:
+            t.close()
+        await server.stop()
+        await running.close()
+    text = err.decode()
+    host, port = config.venue.osc.listen
+    assert text.startswith(f"showctl: warning: another controller answers at {host}:{port} "
+                           "(loaded, long): it drives the same devices"), text
+    # --from 2 is cue 2 (at 0.3 s), not 2 s: the show still has its End to play
+    assert proc.returncode == 0 and "0:00.600 cue 3 End" in text, text

@@ -29,7 +29,8 @@ async def test_status_has_the_documented_shape(room):
                       "offline_reason": "never heard from: no heartbeat since the controller "
                                         "started",
                       "liveness": "heartbeat", "said": {},
-                      "output": {"state": "playing", "media": "pano_1.mp4", "position": 0.25}}
+                      "output": {"state": "playing", "media": "pano_1.mp4", "position": 0.25},
+                      "confirmed": None, "mismatch": None}
     assert s["lighting"] == {"lights": {"cue": "house-out", "fade": 1.0}, "levels": {}}
     assert s["schedule"] == {"held": False, "next": None, "today": []}
     assert c.busy and c.show.id == "small"
@@ -65,7 +66,7 @@ async def test_a_reloaded_heartbeat_timeout_applies_while_devices_are_online(roo
     await clock.advance(0.5)
     path = c.config.venue.source
     path.write_text(path.read_text().replace("osc:", "osc:\n  heartbeat_timeout: 2.0", 1))
-    assert c.reload() == [] and c.venue.osc.heartbeat_timeout == 2.0
+    assert await c.reload() == [] and c.venue.osc.heartbeat_timeout == 2.0
     await clock.advance(3.0)  # silent 3.5 s: offline under the new 2 s, not the old 5 s
     assert room.kinds("device")[-1]["online"] is False
 
@@ -81,7 +82,7 @@ async def test_a_reload_keeps_what_the_devices_do(room):
     before = c.status()
     assert before["lighting"]["lights"]["cue"] == "house-up"
     assert {d["output"]["state"] for d in before["devices"] if d["kind"] == "screen"} == {"black"}
-    assert c.reload() == []  # the same files: nothing about the room changed
+    assert await c.reload() == []  # the same files: nothing about the room changed
     after = c.status()
     assert after["devices"] == before["devices"] and after["lighting"] == before["lighting"]
 
@@ -93,7 +94,7 @@ async def test_a_venue_reloaded_during_a_show_takes_over_once_it_ends(room):
     await clock.advance(1.0)
     path = c.config.venue.source
     path.write_text(path.read_text().replace("osc:", "osc:\n  heartbeat_timeout: 2.0", 1))
-    assert c.reload() == []
+    assert await c.reload() == []
     assert c.venue.osc.heartbeat_timeout == 5.0  # the running show keeps its venue
     c.stop(0, by="test")
     assert c.state == "idle" and c.venue.osc.heartbeat_timeout == 2.0  # not at the next load
@@ -120,9 +121,9 @@ async def test_reload_keeps_the_old_files_when_new_ones_are_invalid(room):
     show = yaml.safe_load(show_path.read_text())
     show["title"] = "Renamed"
     show_path.write_text(yaml.safe_dump(show))
-    assert c.reload() == []
+    assert await c.reload() == []
     assert c.config.shows["small"].title == "Renamed"
     show_path.write_text("id: small\ncues: []\n")
-    errors = c.reload()
+    errors = await c.reload()
     assert errors and all(str(show_path) in line for line in errors)
     assert c.config.shows["small"].title == "Renamed" and c.config.venue.source == source

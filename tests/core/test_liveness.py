@@ -210,3 +210,65 @@ async def test_a_projector_is_online_by_its_pjlink_status_and_offline_when_it_ha
     finally:
         await c.close()
         await sim.stop()
+
+
+class FakeEosUdp(asyncio.DatagramProtocol):
+    """Eos over UDP: it answers to its configured OSC TX port, not to the sender's port."""
+
+    def __init__(self, tx_port: int) -> None:
+        self.tx_port = tx_port
+        self.got: list[str] = []
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data, addr) -> None:
+        (msg,) = decode(data)
+        self.got.append(msg.address)
+        if msg.address == "/eos/ping":
+            self.transport.sendto(encode_message("/eos/out/ping", *msg.args),
+                                  ("127.0.0.1", self.tx_port))
+
+
+async def test_eos_over_udp_answers_to_the_feedback_port(tmp_path):
+    loop = asyncio.get_running_loop()
+    port, feedback = free_port(), free_port()
+    transport, eos = await loop.create_datagram_endpoint(
+        lambda: FakeEosUdp(feedback), local_addr=("127.0.0.1", port))
+    c = controller(tmp_path, {"id": "desk", "kind": "lighting", "host": "127.0.0.1",
+                              "port": port, "profile": "eos", "feedback_port": feedback})
+    changes = Changes(c.bus)
+    try:
+        await changes.next("desk", True, within=3)
+        transport.close()
+        await changes.next("desk", False, within=TIMEOUT + 2)
+        assert "/eos/ping" in eos.got
+    finally:
+        await c.close()
+        transport.close()
+
+
+async def test_a_reloaded_venue_keeps_the_console_s_connection_and_its_online_state(tmp_path):
+    eos = FakeEos("slip")
+    await eos.start()
+    c = controller(tmp_path, {"id": "desk", "kind": "lighting", "host": "127.0.0.1",
+                              "port": eos.port, "profile": "eos", "transport": "tcp"})
+    changes = Changes(c.bus)
+    try:
+        await changes.next("desk", True, within=3)
+        path = c.config.venue.source
+        raw = yaml.safe_load(path.read_text())
+        raw["devices"][-1]["cue_list"] = 2
+        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+        assert await c.reload() == []
+        assert c.status()["devices"][-1]["online"]  # the room did not change
+        c.start("desk", by="test")
+        fire = encode_message("/eos/cue/2/5/fire")  # through the new venue's link
+        async with asyncio.timeout(3):
+            while fire not in eos.got:
+                await asyncio.sleep(0.01)
+        events_since = [changes.queue.get_nowait() for _ in range(changes.queue.qsize())]
+        assert all(d["online"] for d in events_since), "it never went offline"
+    finally:
+        await c.close()
+        await eos.stop()

@@ -10,14 +10,13 @@ import time
 import pytest
 from pythonosc.osc_bundle import OscBundle
 
-from showctl.codec.osc import encode_message
+from showctl.codec.osc import NTP_UNIX, encode_message
 from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
 from tests.core.room import LEAD, add_devices, decode
 from tests.support import free_port, write_config
 
-NTP_EPOCH = 2208988800
 SHOW = {
     "id": "live",
     "preroll": 0.3,
@@ -61,7 +60,7 @@ async def oscdump(port: int):
 def parse_dump(line: str):
     tag, address, *rest = line.split(" ", 2)
     sec, frac = tag.split(".")
-    return int(sec, 16) - NTP_EPOCH + int(frac, 16) / 2**32, address, rest
+    return int(sec, 16) - NTP_UNIX + int(frac, 16) / 2**32, address, rest
 
 
 @pytest.mark.skipif(shutil.which("oscdump") is None, reason="needs liblo-tools (oscdump)")

@@ -35,7 +35,9 @@ def errors(tmp_path: Path, **texts: Any) -> list[str]:
     """`line:col: message` for every error load_config reports (paths checked apart)."""
     venue_path = venue_with(tmp_path, **texts)
     try:
-        load_config(venue_path)
+        config = load_config(venue_path)
     except InvalidFiles as exc:
-        return [f"{e.path.name}:{e.line}:{e.column}: {e.message}" for e in exc.errors]
-    return []
+        found = exc.errors
+    else:  # the venue and schedule are good: the bad shows are rejected alone
+        found = sorted(e for bad in config.rejected.values() for e in bad)
+    return [f"{e.path.name}:{e.line}:{e.column}: {e.message}" for e in found]

@@ -48,8 +48,8 @@ def test_venue_cross_checks(tmp_path):
           front: [screen1, screen7]
         web:
           users:
-            - {name: ann, role: admin, password_hash: x}
-            - {name: ann, role: viewer, password_hash: y}
+            - {name: ann, role: admin, password_hash: 'scrypt$2$1$1$AA==$AA=='}
+            - {name: ann, role: viewer, password_hash: 'scrypt$2$1$1$AA==$AA=='}
         """) == [
         "venue.yaml:4:10: duplicate device id 'screen1' (first on line 3)",
         "venue.yaml:5:40: duplicate screen index 1 (first on line 3)",
@@ -209,7 +209,7 @@ def test_plain_words_for_dates_networks_empty_text_and_single_values(tmp_path):
     found = errors(tmp_path, venue="""\
         venue: room
         osc: {allow: [10.0.0.1/8, "::1"]}
-        web: {users: [{name: "", role: admin, password_hash: x}]}
+        web: {users: [{name: "", role: admin, password_hash: 'scrypt$2$1$1$AA==$AA=='}]}
         """)
     assert found == [
         "venue.yaml:2:15: allow: '10.0.0.1/8' has bits set after the /8: write 10.0.0.0/8",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from showctl.core.events import PAYLOADS, EventKind
 from showctl.core.transport import TransportState
+from showctl.outputs.actions import Action, ActionKind
 from tests.core.room import open_room
 from tests.core.shows import HOLD_SHOW
 
@@ -47,6 +48,12 @@ def test_the_events_table_of_the_architecture_doc_is_the_code():
 
 def test_every_event_kind_has_a_payload_type():
     assert set(PAYLOADS) == set(typing.get_args(EventKind))
+
+
+def test_every_action_kind_is_one_class():
+    kinds = [cls.kind for cls in typing.get_args(Action)]
+    assert sorted(kinds) == sorted(typing.get_args(ActionKind))
+    assert len(set(kinds)) == len(kinds)
 
 
 def test_the_status_doc_lists_the_transport_states():

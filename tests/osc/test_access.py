@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from showctl.connlimits import PER_SOURCE
 from showctl.osc.clients import FAILURES_ALLOWED, LOCKOUT
-from showctl.osc.transports import MAX_TCP_CLIENTS
+from showctl.osc.transports import IDLE_TCP
 from tests.osc.clients import TcpClient, UdpClient
 from tests.osc.rig import rig_with
 
@@ -90,16 +91,19 @@ async def test_repeated_wrong_passcodes_lock_the_host_out(tmp_path: Path) -> Non
         assert (await c.ask("/showctl/status"))["status"] == "ok"
 
 
-async def test_tcp_connections_are_capped(tmp_path: Path) -> None:
+async def test_tcp_connections_are_capped_per_source_and_idle_ones_dropped(
+        tmp_path: Path) -> None:
     async with rig_with(tmp_path) as rig:
-        clients = [await rig.tcp() for _ in range(MAX_TCP_CLIENTS)]
-        await asyncio.gather(*(c.ask("/showctl/heartbeat", "screen1") for c in clients))
-        extra = await rig.tcp()
+        mine = [await rig.tcp("127.0.0.2") for _ in range(PER_SOURCE["osc"])]
+        await asyncio.gather(*(c.ask("/showctl/status") for c in mine))
+        extra = await rig.tcp("127.0.0.2")
         with pytest.raises(ConnectionError):
             await extra.ask("/showctl/status")
-        clients[0].close()
-        async with asyncio.timeout(3):
-            while len(rig.server.connections) == MAX_TCP_CLIENTS:
-                await asyncio.sleep(0)  # the server sees the close on its next loop turn
-        assert (await (await rig.tcp()).ask("/showctl/status"))["status"] == "ok"
         assert rig.counter("osc.too_many_connections") == 1
+        other = await rig.tcp("127.0.0.3")  # another integrator is not locked out
+        assert (await other.ask("/showctl/status"))["status"] == "ok"
+        await rig.clock.advance(IDLE_TCP * 1.25 + 1)  # nobody said anything since
+        async with asyncio.timeout(3):
+            while rig.server.connections:
+                await asyncio.sleep(0)  # the server sees the closes on its next loop turns
+        assert rig.counter("osc.idle_dropped") == PER_SOURCE["osc"] + 1

@@ -17,13 +17,13 @@ pytestmark = pytest.mark.timeout(30)
 PASSCODE = {"osc": {"allow": ["127.0.0.0/8"], "passcode": "s3same"}}
 
 
-def reload_with(rig: Rig, **osc: Any) -> None:
+async def reload_with(rig: Rig, **osc: Any) -> None:
     """Rewrites the venue file's `osc` keys and reloads, as an operator and SIGHUP do."""
     path = Path(rig.controller.config.venue.source)
     venue = yaml.safe_load(path.read_text())
     venue["osc"].update(osc)
     path.write_text(yaml.safe_dump(venue, sort_keys=False))
-    assert rig.controller.reload() == []
+    assert await rig.controller.reload() == []
 
 
 async def test_a_passcode_set_by_reload_while_idle_applies_to_everyone(
@@ -33,7 +33,7 @@ async def test_a_passcode_set_by_reload_while_idle_applies_to_everyone(
         old, tcp = await rig.udp(), await rig.tcp()
         assert (await old.ask("/showctl/subscribe", 1))["status"] == "ok"
         assert (await tcp.ask("/showctl/status"))["status"] == "ok"
-        reload_with(rig, passcode="n3w")
+        await reload_with(rig, passcode="n3w")
         assert "osc.passcode changed" in caplog.text
         # a new host, and those that needed no passcode before (decision: a changed
         # passcode disconnects everyone, and their subscriptions end)
@@ -49,7 +49,7 @@ async def test_a_changed_passcode_needs_connecting_again(tmp_path: Path) -> None
     async with rig_with(tmp_path, **PASSCODE) as rig:
         c = await rig.udp()
         assert (await c.ask("/showctl/connect", "s3same"))["status"] == "ok"
-        reload_with(rig, passcode="n3w")
+        await reload_with(rig, passcode="n3w")
         assert "not connected" in (await c.ask("/showctl/status"))["data"]
         assert (await c.ask("/showctl/connect", "s3same"))["data"] == "wrong passcode"
         assert (await c.ask("/showctl/connect", "n3w"))["status"] == "ok"
@@ -59,7 +59,7 @@ async def test_a_passcode_removed_by_reload_lets_everyone_in(tmp_path: Path) -> 
     async with rig_with(tmp_path, **PASSCODE) as rig:
         c, tcp = await rig.udp(), await rig.tcp()
         assert "not connected" in (await c.ask("/showctl/status"))["data"]
-        reload_with(rig, passcode=None)
+        await reload_with(rig, passcode=None)
         for client in (c, tcp, await rig.udp("127.0.0.2")):
             assert (await client.ask("/showctl/status"))["status"] == "ok"
 
@@ -70,7 +70,7 @@ async def test_a_passcode_waits_while_a_show_is_loaded_then_applies_once_idle(
     async with rig_with(tmp_path) as rig:
         c = await rig.udp()
         assert (await c.ask("/showctl/load", "small"))["status"] == "ok"
-        reload_with(rig, passcode="n3w")  # the venue waits, as it does for the devices
+        await reload_with(rig, passcode="n3w")  # the venue waits, as it does for the devices
         assert "applies with the rest of the venue" in caplog.text
         assert (await (await rig.udp("127.0.0.2")).ask("/showctl/status"))["status"] == "ok"
         await rig.clock.advance(0.2)
@@ -88,7 +88,7 @@ async def test_a_narrower_allow_closes_and_drops_the_hosts_left_out(tmp_path: Pa
         tcp = await TcpClient.open(rig.port, "127.0.0.2")
         rig.opened.append(tcp)
         assert (await tcp.ask("/showctl/status"))["status"] == "ok"
-        reload_with(rig, allow=["127.0.0.1/32"])
+        await reload_with(rig, allow=["127.0.0.1/32"])
         assert not rig.server.clients.subscribers
         with pytest.raises(ConnectionError):
             await tcp.next()
@@ -103,7 +103,7 @@ async def test_a_new_listen_address_is_logged_as_needing_a_restart(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("WARNING", logger="showctl.osc")
     async with rig_with(tmp_path) as rig:
-        reload_with(rig, listen="127.0.0.1:1")
+        await reload_with(rig, listen="127.0.0.1:1")
         assert (f"osc.listen is now 127.0.0.1:1 in the venue file, but the OSC input stays "
                 f"on 127.0.0.1:{rig.port} until showctl restarts") in caplog.text
         assert (await (await rig.udp()).ask("/showctl/status"))["status"] == "ok"

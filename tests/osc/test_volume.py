@@ -29,6 +29,19 @@ async def test_the_master_volume_over_osc_reaches_the_audio_device(tmp_path):
         assert reply["status"] == "ok" and rig.controller.volume == 0.0
 
 
+async def test_subscribers_see_the_master_volume_move(tmp_path):
+    """A Crestron or Q-SYS panel's volume fader follows changes made elsewhere."""
+    async with rig_with(tmp_path, extra_devices=AUDIO) as rig:
+        panel, other = await rig.udp(), await rig.udp()
+        assert (await panel.ask("/showctl/subscribe", 1))["status"] == "ok"
+        assert (await other.ask("/showctl/volume", -9.0, 2.0))["status"] == "ok"
+        while True:
+            address, body = await panel.next()
+            if address == "/showctl/event/volume":
+                break
+        assert body["db"] == -9.0 and body["fade"] == 2.0 and body["by"].startswith("osc:")
+
+
 @pytest.mark.parametrize(("args", "says"), [
     ((-90.0,), "volume -90 dB must be -80 (silent) to +12 dB"),
     ((3.0, -1.0), "fade -1 must be 0 to 600 seconds"),

@@ -111,3 +111,23 @@ async def test_a_projector_that_stops_answering_is_an_error_within_the_timeout(s
     await sim.stop()
     with pytest.raises(PjlinkError, match=r"projector 127\.0\.0\.1"):
         await proj.status()  # nobody listening at all
+
+
+async def test_showctl_simulate_answers_for_the_venue_s_projectors():
+    from showctl.model import Device, Venue
+    from showctl.sim import Simulator
+    from tests.support import free_port
+
+    port = free_port()
+    venue = Venue(venue="v", devices=(Device(id="proj1", kind="projector", port=port,
+                                             profile="pjlink", password="pw"),))
+    lines: list[tuple[str, str]] = []
+    sim = Simulator(venue, None, report=lambda device, line: lines.append((device, line)))
+    await sim.start()
+    try:
+        proj = Projector("127.0.0.1", port, "pw", timeout=2)
+        assert (await proj.status()).power == "off"
+        await proj.power_on()
+        assert lines == [("proj1", "PJLink %1POWR 1 -> %1POWR=OK")]  # polls are not said
+    finally:
+        await sim.stop()

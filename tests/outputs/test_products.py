@@ -11,7 +11,7 @@ import struct
 import pytest
 
 from showctl.model import Device, Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Black, Lights, Load, Osc, Pause, Play, Resume, Stop
 from showctl.outputs.profiles import PROFILES, Bundles, Transport, profile_for
 from showctl.outputs.router import Router
 from showctl.outputs.sender import UdpSender
@@ -46,49 +46,49 @@ def device(profile: str, **options) -> Device:
 
 CASES = [
     # ETC Eos: /eos/cue/<list>/<cue>/fire, no arguments; cue list 1 unless the device says
-    ("eos", {}, Action("dev", "lights", ("5", 3.0)), [osc("/eos/cue/1/5/fire")]),
-    ("eos", {"cue_list": 2}, Action("dev", "lights", ("12.5", 0.0)),
+    ("eos", {}, Lights("dev", "5", 3.0), [osc("/eos/cue/1/5/fire")]),
+    ("eos", {"cue_list": 2}, Lights("dev", "12.5", 0.0),
      [osc("/eos/cue/2/12.5/fire")]),
-    ("eos", {}, Action("dev", "osc", ("/eos/key/go_0",)), [osc("/eos/key/go_0")]),
+    ("eos", {}, Osc("dev", "/eos/key/go_0"), [osc("/eos/key/go_0")]),
     # grandMA3: /cmd with the command line; the prefix of the console's OSC line
-    ("grandma3", {}, Action("dev", "lights", ("5", 0.0)), [osc("/cmd", "s", s("Goto Cue 5"))]),
-    ("grandma3", {"sequence": 3, "prefix": "gma3"}, Action("dev", "lights", ("2.5", 2.0)),
+    ("grandma3", {}, Lights("dev", "5", 0.0), [osc("/cmd", "s", s("Goto Cue 5"))]),
+    ("grandma3", {"sequence": 3, "prefix": "gma3"}, Lights("dev", "2.5", 2.0),
      [osc("/gma3/cmd", "s", s("Goto Sequence 3 Cue 2.5 Fade 2"))]),
     # MagicQ: /pb/<playback>/<cue> with a non-zero value jumps to that cue
-    ("magicq", {}, Action("dev", "lights", ("7", 0.0)), [osc("/pb/1/7", "i", i(1))]),
-    ("magicq", {"playback": 4}, Action("dev", "lights", ("12", 1.0)),
+    ("magicq", {}, Lights("dev", "7", 0.0), [osc("/pb/1/7", "i", i(1))]),
+    ("magicq", {"playback": 4}, Lights("dev", "12", 1.0),
      [osc("/pb/4/12", "i", i(1))]),
     # QLC+: a button bound to the path, pressed and released
-    ("qlcplus", {}, Action("dev", "lights", ("opening", 0.0)),
+    ("qlcplus", {}, Lights("dev", "opening", 0.0),
      [osc("/showctl/cue/opening", "f", f(1.0)), osc("/showctl/cue/opening", "f", f(0.0))]),
     # QLab 5
-    ("qlab", {"kind": "audio"}, Action("dev", "play", ("12", 0.0)), [osc("/cue/12/start")]),
-    ("qlab", {"kind": "audio"}, Action("dev", "load", ("12", 0.0)), [osc("/cue/12/load")]),
-    ("qlab", {"kind": "audio", "workspace": "ABC-1"}, Action("dev", "play", ("3", 0.0)),
+    ("qlab", {"kind": "audio"}, Play("dev", "12", 0.0), [osc("/cue/12/start")]),
+    ("qlab", {"kind": "audio"}, Load("dev", "12", 0.0), [osc("/cue/12/load")]),
+    ("qlab", {"kind": "audio", "workspace": "ABC-1"}, Play("dev", "3", 0.0),
      [osc("/workspace/ABC-1/cue/3/start")]),
-    ("qlab", {"kind": "audio"}, Action("dev", "stop", (0.0,)), [osc("/stop")]),
-    ("qlab", {"kind": "audio"}, Action("dev", "stop", (2.0,)), [osc("/panic")]),
-    ("qlab", {"kind": "audio"}, Action("dev", "pause"), [osc("/pause")]),
-    ("qlab", {"kind": "audio"}, Action("dev", "resume"), [osc("/resume")]),
+    ("qlab", {"kind": "audio"}, Stop("dev", 0.0), [osc("/stop")]),
+    ("qlab", {"kind": "audio"}, Stop("dev", 2.0), [osc("/panic")]),
+    ("qlab", {"kind": "audio"}, Pause("dev"), [osc("/pause")]),
+    ("qlab", {"kind": "audio"}, Resume("dev"), [osc("/resume")]),
     # Resolume Arena/Avenue 7
-    ("resolume", {"kind": "screen"}, Action("dev", "play", ("3", 0.0)),
+    ("resolume", {"kind": "screen"}, Play("dev", "3", 0.0),
      [osc("/composition/layers/1/clips/3/connect", "i", i(1))]),
-    ("resolume", {"kind": "screen", "layer": 2}, Action("dev", "play", ("column 4", 0.0)),
+    ("resolume", {"kind": "screen", "layer": 2}, Play("dev", "column 4", 0.0),
      [osc("/composition/columns/4/connect", "i", i(1))]),
-    ("resolume", {"kind": "screen", "layer": 2}, Action("dev", "black", (1.0,)),
+    ("resolume", {"kind": "screen", "layer": 2}, Black("dev", 1.0),
      [osc("/composition/layers/2/clear", "i", i(1))]),
     # Millumin 5
-    ("millumin", {"kind": "screen"}, Action("dev", "play", ("4", 0.0)),
+    ("millumin", {"kind": "screen"}, Play("dev", "4", 0.0),
      [osc("/millumin/action/launchColumn", "i", i(4))]),
-    ("millumin", {"kind": "screen"}, Action("dev", "play", ("Opening", 0.0)),
+    ("millumin", {"kind": "screen"}, Play("dev", "Opening", 0.0),
      [osc("/millumin/action/launchColumn", "s", s("Opening"))]),
-    ("millumin", {"kind": "screen"}, Action("dev", "stop", (0.0,)),
+    ("millumin", {"kind": "screen"}, Stop("dev", 0.0),
      [osc("/millumin/action/stopColumn")]),
     # disguise: the cue as 1 to 3 integers, then play
-    ("disguise", {"kind": "screen"}, Action("dev", "play", ("1.2.5", 0.0)),
+    ("disguise", {"kind": "screen"}, Play("dev", "1.2.5", 0.0),
      [osc("/d3/showcontrol/cue", "iii", i(1), i(2), i(5)), osc("/d3/showcontrol/play")]),
-    ("disguise", {"kind": "screen"}, Action("dev", "pause"), [osc("/d3/showcontrol/stop")]),
-    ("disguise", {"kind": "screen"}, Action("dev", "resume"), [osc("/d3/showcontrol/play")]),
+    ("disguise", {"kind": "screen"}, Pause("dev"), [osc("/d3/showcontrol/stop")]),
+    ("disguise", {"kind": "screen"}, Resume("dev"), [osc("/d3/showcontrol/play")]),
 ]
 
 
@@ -147,31 +147,31 @@ def test_transports_per_device():
 def test_pjlink_profile_speaks_pjlink_lines_not_osc():
     proj = profile_for(device("pjlink", kind="projector"))
     router = Router(Venue(venue="v", devices=(proj.device,)))
-    assert [d for _, _, d in router.packets([Action("dev", "black", (0.0,))], None)] == \
+    assert [d for _, _, d in router.packets([Black("dev", 0.0)], None)] == \
         [b"%1AVMT 11\r"]
-    assert [d for _, _, d in router.packets([Action("dev", "play", ("x", 0.0))], None)] == \
+    assert [d for _, _, d in router.packets([Play("dev", "x", 0.0)], None)] == \
         [b"%1AVMT 10\r"]
 
 
 def test_checks_refuse_what_a_product_cannot_take():
-    assert profile_for(device("eos")).check(Action("dev", "lights", ("house-up", 0))) == \
+    assert profile_for(device("eos")).check(Lights("dev", "house-up", 0)) == \
         "cue 'house-up' is not an Eos cue number (5, 12.5)"
     assert "whole cue ids only" in profile_for(device("magicq")).check(
-        Action("dev", "lights", ("2.5", 0)))
+        Lights("dev", "2.5", 0))
     assert "not a Resolume clip" in profile_for(device("resolume", kind="screen")).check(
-        Action("dev", "play", ("opening.mp4", 0)))
+        Play("dev", "opening.mp4", 0))
     assert "not a disguise cue" in profile_for(device("disguise", kind="screen")).check(
-        Action("dev", "play", ("1.2.3.4", 0)))
+        Play("dev", "1.2.3.4", 0))
     assert "cannot be an OSC path" in profile_for(device("qlcplus")).check(
-        Action("dev", "lights", ("house up", 0)))
-    assert profile_for(device("qlcplus")).check(Action("dev", "lights", ("house-up", 0))) \
+        Lights("dev", "house up", 0))
+    assert profile_for(device("qlcplus")).check(Lights("dev", "house-up", 0)) \
         is None
 
 
 def test_eos_bundles_never_exceed_its_512_bytes():
     dev = device("eos")
     router = Router(Venue(venue="v", devices=(dev,)))
-    many = [Action("dev", "osc", ("/eos/newcmd", "Chan 1 Thru 100 At 50 Enter " * 3))
+    many = [Osc("dev", "/eos/newcmd", ("Chan 1 Thru 100 At 50 Enter " * 3,))
             for _ in range(6)]
     packets = router.packets(many, None)
     assert len(packets) == 6 and all(len(d) <= 512 for _, _, d in packets)
@@ -203,3 +203,15 @@ def test_the_worked_example_in_the_docs(tmp_path, capsys):
                  "proj1    PJLink %1AVMT 10", "proj1    PJLink %1AVMT 11",
                  "screen1  /composition/layers/2/clear 1", "sound    /cue/12/start"):
         assert line in out, line
+
+
+def test_a_sound_cue_for_qlab_must_be_a_qlab_cue_number(tmp_path):
+    from showctl.files.errors import InvalidFiles
+    from showctl.files.loader import load_config
+    from tests.support import write_config
+
+    show = {"id": "s", "cues": [{"id": "1", "at": 0, "sound": {"media": "score 7.wav"}}]}
+    path = write_config(tmp_path, screens=1, shows=[show], venue_extra={"devices": [
+        {"id": "sound", "kind": "audio", "port": 53000, "profile": "qlab"}]})
+    with pytest.raises(InvalidFiles, match=r"sound \(qlab\): 'score 7.wav' is not a QLab cue"):
+        load_config(path)

@@ -4,7 +4,21 @@ import pytest
 from pythonosc.osc_bundle import OscBundle
 
 from showctl.model import Device, Venue
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import (
+    Black,
+    Dmx,
+    Levels,
+    Lights,
+    Load,
+    Osc,
+    Pause,
+    Play,
+    Resume,
+    Seek,
+    ShowClock,
+    Stop,
+    Volume,
+)
 from showctl.outputs.profiles import PROFILES, profile_for
 from showctl.outputs.profiles.base import Bundles, Profile, Transport
 from showctl.outputs.profiles.showctl import ShowctlProfile
@@ -16,20 +30,19 @@ DIMMERS = Device(id="dim", kind="lighting", port=9001, profile="ola", universe=2
 
 
 @pytest.mark.parametrize(("action", "expected"), [
-    (Action("s1", "load", ("a.mp4", 2)), [("/showctl/player/load", ("a.mp4", 2.0))]),
-    (Action("s1", "play", ("a.mp4", 0.5)), [("/showctl/player/play", ("a.mp4", 0.5))]),
-    (Action("s1", "pause"), [("/showctl/player/pause", ())]),
-    (Action("s1", "resume"), [("/showctl/player/resume", ())]),
-    (Action("s1", "stop", (1,)), [("/showctl/player/stop", (1.0,))]),
-    (Action("s1", "black", (2.5,)), [("/showctl/player/black", (2.5,))]),
-    (Action("s1", "seek", (83.5,)), [("/showctl/player/seek", (83.5,))]),
-    (Action("s1", "clock", (12, "a.mp4", 6.5)),
-     [("/showctl/player/clock", (12.0, "a.mp4", 6.5))]),
-    (Action("s1", "volume", (-6, 2)), [("/showctl/player/volume", (-6.0, 2.0))]),
-    (Action("s1", "lights", ("house-up", 3)), [("/showctl/lights/cue", ("house-up", 3.0))]),
-    (Action("s1", "osc", ("/x/y", 1, "z")), [("/x/y", (1, "z"))]),
-    (Action("s1", "dmx", (bytes(512),)), []),
-    (Action("s1", "levels", (((1, 255),), 1.0)), []),
+    (Load("s1", "a.mp4", 2), [("/showctl/player/load", ("a.mp4", 2.0))]),
+    (Play("s1", "a.mp4", 0.5), [("/showctl/player/play", ("a.mp4", 0.5))]),
+    (Pause("s1"), [("/showctl/player/pause", ())]),
+    (Resume("s1"), [("/showctl/player/resume", ())]),
+    (Stop("s1", 1), [("/showctl/player/stop", (1.0,))]),
+    (Black("s1", 2.5), [("/showctl/player/black", (2.5,))]),
+    (Seek("s1", 83.5), [("/showctl/player/seek", (83.5,))]),
+    (ShowClock("s1", 12, "a.mp4", 6.5), [("/showctl/player/clock", (12.0, "a.mp4", 6.5))]),
+    (Volume("s1", -6, 2), [("/showctl/player/volume", (-6.0, 2.0))]),
+    (Lights("s1", "house-up", 3), [("/showctl/lights/cue", ("house-up", 3.0))]),
+    (Osc("s1", "/x/y", (1, "z")), [("/x/y", (1, "z"))]),
+    (Dmx("s1", bytes(512)), []),
+    (Levels("s1", ((1, 255),), 1.0), []),
 ])
 def test_showctl_profile_is_spec_3_2(action, expected):
     assert profile_for(SCREEN).messages(action) == expected
@@ -38,8 +51,8 @@ def test_showctl_profile_is_spec_3_2(action, expected):
 def test_ola_profile_sends_a_universe_blob_and_nothing_it_cannot_do():
     ola = profile_for(DIMMERS)
     frame = bytes(range(256)) * 2
-    assert ola.messages(Action("dim", "dmx", (frame,))) == [("/dmx/universe/2", (frame,))]
-    assert ola.messages(Action("dim", "lights", ("x", 1.0))) == []
+    assert ola.messages(Dmx("dim", frame)) == [("/dmx/universe/2", (frame,))]
+    assert ola.messages(Lights("dim", "x", 1.0)) == []
     assert ola.supports("dmx") and not profile_for(SCREEN).supports("dmx")
 
 
@@ -55,8 +68,8 @@ def test_router_bundles_a_device_s_messages_under_one_timetag():
     venue = Venue(venue="v", devices=(SCREEN, DIMMERS))
     router = Router(venue)
     (device, address, data), = router.packets(
-        [Action("s1", "play", ("a.mp4", 0.0)), Action("s1", "lights", ("c", 0.0)),
-         Action("dim", "lights", ("c", 0.0))], 1_800_000_000.25)
+        [Play("s1", "a.mp4", 0.0), Lights("s1", "c", 0.0),
+         Lights("dim", "c", 0.0)], 1_800_000_000.25)
     assert (device, address) == ("s1", ("127.0.0.1", 9000))
     bundle = OscBundle(data)
     assert bundle.timestamp == pytest.approx(1_800_000_000.25, abs=1e-6)
@@ -74,8 +87,7 @@ class Plain(Profile):
     max_packet = 64
 
     def translate(self, action):
-        cue, fade = action.args
-        return [("/cue/fire", (str(cue),)), ("/cue/fade", (float(fade),))]
+        return [("/cue/fire", (str(action.cue),)), ("/cue/fade", (float(action.fade),))]
 
 
 def test_built_in_profiles_declare_what_their_products_do_with_bundles():
@@ -109,7 +121,7 @@ def test_plain_messages_for_a_product_that_refuses_bundles(monkeypatch):
     monkeypatch.setitem(PROFILES, "plain-test", Plain)
     desk = Device(id="desk", kind="lighting", port=9002, profile="plain-test")
     router = Router(Venue(venue="v", devices=(SCREEN, desk)))
-    packets = router.packets([Action("desk", "lights", ("7", 2.0))], 1_800_000_000.25)
+    packets = router.packets([Lights("desk", "7", 2.0)], 1_800_000_000.25)
     assert [(d, a) for d, a, _ in packets] == [("desk", ("127.0.0.1", 9002))] * 2
     assert [decode(data) for _, _, data in packets] == [
         (None, [("/cue/fire", ("7",))]), (None, [("/cue/fade", (2.0,))])]
@@ -122,7 +134,7 @@ def test_a_bundle_larger_than_the_product_takes_is_split_with_one_timetag():
     screen = Small(SCREEN)
     router = Router(Venue(venue="v", devices=(SCREEN,)))
     router.profiles["s1"] = screen
-    actions = [Action("s1", "osc", (f"/m/{n}", "x" * 20)) for n in range(5)]
+    actions = [Osc("s1", f"/m/{n}", ("x" * 20,)) for n in range(5)]
     packets = router.packets(actions, 1_800_000_000.5)
     assert len(packets) > 1 and all(len(data) <= 120 for _, _, data in packets)
     decoded = [decode(data) for _, _, data in packets]

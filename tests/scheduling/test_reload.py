@@ -38,7 +38,7 @@ async def test_bad_schedule_is_refused_and_the_old_one_keeps_running(tmp_path, c
     await setup.clock.advance(2 * 3600)
     await setup.close()
     logged = [m["message"] for _, kind, m in setup.events if kind == "log"]
-    expected = f"schedule not reloaded: {path}:4:11: no show 'nosuchshow'"
+    expected = f"file rejected: {path}:4:11: no show 'nosuchshow'"
     assert any(line.startswith(expected) for line in logged), logged
     assert any(r.getMessage().startswith(expected) for r in caplog.records)
     assert setup.firsts() == ["2026-05-04T10:00:00+02:00 small", "2026-05-04T11:00:00+02:00 small"]
@@ -47,12 +47,27 @@ async def test_bad_schedule_is_refused_and_the_old_one_keeps_running(tmp_path, c
 async def test_explicit_reload_returns_the_errors(tmp_path):
     setup = await open_schedule(tmp_path, BEFORE, datetime(2026, 5, 4, 9, 0))
     path = setup.write_schedule("shows: [{show: small, times: ['25:00']}]\n")
-    errors = setup.runner.reload()
+    errors = await setup.runner.reload()
     jobs_after_bad = [f"{job.next_run_time:%H:%M}" for job in setup.runner.jobs()]
     setup.write_schedule(schedule_yaml(AFTER))
-    assert setup.runner.reload() == []
+    assert await setup.runner.reload() == []
     jobs_after_good = [job.name for job in setup.runner.jobs()]
     await setup.close()
     assert len(errors) == 1 and re.match(rf"{re.escape(str(path))}:1:\d+: .*25:00", errors[0])
     assert jobs_after_bad == ["10:00"]
     assert jobs_after_good == ["night"]
+
+
+async def test_a_huge_number_in_the_schedule_is_refused_and_the_watch_goes_on(tmp_path):
+    setup = await open_schedule(tmp_path, BEFORE, datetime(2026, 5, 4, 9, 0), poll_every=2)
+    path = setup.write_schedule("shows:\n  - show: small\n    times: ['10:00']\n"
+                                f"policy: {{missed_grace: {'9' * 5000}}}\n")
+    await setup.clock.advance(3)
+    rejected = setup.controller.status()["files"]["rejected"]
+    setup.write_schedule(schedule_yaml(AFTER))  # a later edit is still applied
+    await setup.clock.advance(3)
+    jobs = [(job.name, f"{job.next_run_time:%H:%M}") for job in setup.runner.jobs()]
+    await setup.close()
+    assert [r["errors"] for r in rejected] == [[
+        f"{path}:4:24: a number of 5000 digits: at most 32 characters (write text in quotes)"]]
+    assert jobs == [("night", "10:30")]

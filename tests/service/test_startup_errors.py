@@ -24,7 +24,8 @@ async def showctl_run(venue: Path, *extra: str) -> tuple[int, str]:
         env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
     try:
-        _, err = await asyncio.wait_for(proc.communicate(), 20)
+        # generous: five controllers start at once on 2 shared cores (20 s failed at load ~12)
+        _, err = await asyncio.wait_for(proc.communicate(), 50)
     finally:
         if proc.returncode is None:
             proc.kill()

@@ -1,6 +1,6 @@
-"""systemd/showctl.service passes `systemd-analyze verify` with nothing said about it
-(verify exits 0 on unknown keys, so its stderr is the verdict) and has the keys SPEC 5
-asks for."""
+"""systemd/showctl.service and systemd/showctl-player@.service pass `systemd-analyze
+verify` with nothing said about them (verify exits 0 on unknown keys, so its stderr is
+the verdict) and have the keys SPEC 5 and 6.1 ask for."""
 
 from __future__ import annotations
 
@@ -12,20 +12,22 @@ from pathlib import Path
 import pytest
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "showctl.service"
+PLAYER_UNIT = UNIT.with_name("showctl-player@.service")
 INSTALLED = "/opt/showctl/venv/bin/showctl"
 
 
-def complaints(tmp_path: Path, text: str) -> list[str]:
-    """What `systemd-analyze verify` says about a copy whose ExecStart binary exists."""
+def complaints(tmp_path: Path, text: str, name: str = "showctl.service") -> list[str]:
+    """What `systemd-analyze verify` says about a copy whose ExecStart binary exists
+    (a template is verified as one instance of it)."""
     binary = shutil.which("showctl") or str(Path(sys.executable).with_name("showctl"))
     if not Path(binary).exists():
         binary = sys.executable
-    unit = tmp_path / "showctl.service"
+    unit = tmp_path / name
     unit.write_text(text.replace(INSTALLED, binary))
     done = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True,
                           text=True, timeout=60)
     said = [line for line in (done.stdout + done.stderr).splitlines()
-            if "showctl.service" in line or "Unknown" in line or "nvalid" in line]
+            if name.split("@")[0] in line or "Unknown" in line or "nvalid" in line]
     return [*said, *([f"exit {done.returncode}"] if done.returncode else [])]
 
 
@@ -58,5 +60,33 @@ def test_unit_has_what_a_service_needs() -> None:
     for key, value in expected.items():
         assert unit.get(key) == [value], key
     assert int(unit["WatchdogSec"][0]) >= 2
+    # set on purpose: room for the connection budget beside the controller's own files
+    from showctl.connlimits import RESERVE
+    assert int(unit["LimitNOFILE"][0]) >= 4 * RESERVE
     assert int(unit["TimeoutStopSec"][0]) > 2  # we exit within 2 s of SIGTERM
     assert unit["ExecStart"][0].split()[1:3] == ["run", "--config"]
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="no systemd-analyze")
+def test_player_unit_verifies_without_a_word(tmp_path: Path) -> None:
+    text = PLAYER_UNIT.read_text()
+    assert INSTALLED in text
+    name = "showctl-player@screen1.service"
+    assert complaints(tmp_path, text, name) == []
+    broken = text.replace("DevicePolicy=closed", "DevicePolicy=shut")
+    assert complaints(tmp_path, broken, name) != []
+
+
+def test_player_unit_is_hardened_and_reaches_picture_and_sound() -> None:
+    unit = keys(PLAYER_UNIT.read_text())
+    expected = {"User": "showctl", "NoNewPrivileges": "yes", "ProtectSystem": "strict",
+                "ProtectHome": "yes", "PrivateTmp": "yes", "CapabilityBoundingSet": "",
+                "DevicePolicy": "closed", "RuntimeDirectoryMode": "0700",
+                "Restart": "on-failure", "SupplementaryGroups": "video render audio"}
+    for key, value in expected.items():
+        assert unit.get(key) == [value], key
+    assert {"char-drm rw", "char-alsa rw"} <= set(unit["DeviceAllow"])
+    assert "PrivateDevices" not in unit  # it would hide /dev/dri and /dev/snd
+    assert unit["ExecStart"][0].split()[1:3] == ["player", "--config"]
+    assert "$PLAYER_ARGS" in unit["ExecStart"][0] and unit["Environment"][0] == (
+        "PLAYER_ARGS=--device=%i")

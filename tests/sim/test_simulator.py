@@ -9,6 +9,7 @@ from pythonosc.osc_message import OscMessage
 
 from showctl.codec.osc import encode_bundle, encode_message
 from showctl.files.loader import load_config
+from showctl.model.player_status import PlayerStatus
 from showctl.sim import Simulator
 from tests.support import write_config
 
@@ -145,15 +146,24 @@ async def test_garbage_and_unknown_addresses_are_reported_not_fatal(sim_env):
     assert sim.devices["screen1"].state == "playing"
 
 
-async def test_every_device_sends_heartbeats_from_its_own_port(sim_env):
-    venue, sim, inbox, _, _ = sim_env
-    seen = set()
-    while len(seen) < len(sim.devices):
+async def test_every_device_says_it_is_alive_from_its_own_port(sim_env):
+    """Players report their status as a showctl player does (a heartbeat too), the
+    lighting sends heartbeats."""
+    venue, sim, inbox, _, sender = sim_env
+    send(sender, venue, "screen2", encode_message("/showctl/player/play", "a.mp4", 4.0))
+    seen: dict[str, PlayerStatus | None] = {}
+    while len(seen) < len(sim.devices) or seen["screen2"].state != "playing":
         data = await asyncio.wait_for(inbox.queue.get(), 3.0)
         msg = OscMessage(data)
-        assert msg.address == "/showctl/heartbeat"
-        seen.add(msg.params[0])
-    assert seen == {d.id for d in venue.devices}
+        if msg.address == "/showctl/heartbeat":
+            seen[msg.params[0]] = None
+        else:
+            assert msg.address == "/showctl/player/status"
+            seen[msg.params[0]] = PlayerStatus.from_json(msg.params[1])
+    assert set(seen) == {d.id for d in venue.devices}
+    assert seen["lights"] is None
+    assert seen["screen1"].state == "idle" and seen["screen1"].device == "screen1"
+    assert seen["screen2"].media == "a.mp4" and 4.0 <= seen["screen2"].position < 6.0
 
 
 async def test_start_fails_clearly_when_a_port_is_taken(tmp_path):

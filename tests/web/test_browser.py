@@ -72,7 +72,7 @@ async def test_operator_plays_a_show_on_the_ring(rig, page):
     await page.select_option("#show-picker", "ring")
     await page.click("[data-cmd=load]")
     await expect(state).to_have_text("loaded")
-    await expect(page.locator("#timeline .marker")).to_have_count(4)
+    await expect(page.locator("#cue-list li")).to_have_count(4)
     await page.click("[data-cmd=go]")
     await expect(state).to_have_text("running")
     screen1, screen5 = page.locator("[data-device=screen1]"), page.locator("[data-device=screen5]")
@@ -90,6 +90,7 @@ async def test_operator_plays_a_show_on_the_ring(rig, page):
     await expect(state).to_have_text("running")
     await page.fill("#fade", "0.5")
     await page.click("[data-cmd=stop]")
+    await page.click("[data-cmd=stop]")  # Stop asks twice (issue 13)
     await expect(state).to_have_text("idle")
     await expect(screen5).to_have_attribute("data-state", "black")
     assert rig.sim.devices["screen5"].as_json()["state"] == "black"
@@ -107,7 +108,8 @@ async def test_operator_picks_a_cue_to_seek_and_fire(rig, page):
     await page.click("[data-cmd=go]")
     await expect(page.locator("#state")).to_have_text("running")
     await page.click("[data-cmd=pause]")
-    await page.click("#timeline .marker[data-cue='3']")
+    await page.click("#timeline .marker.group")  # cues 1-3 are closer than a finger
+    await page.click("#group-pick [data-choice='3']")
     await page.click("[data-cmd=seek-cue]")
     await expect(page.locator("#current-cue")).to_contain_text("3")
     await expect(page.locator("#elapsed")).to_have_text("0:01.0")
@@ -183,15 +185,29 @@ async def test_a_silent_screen_is_shown_offline(tmp_path, page):
 async def test_a_show_loaded_again_after_its_file_changed_is_drawn_anew(rig, page):
     await log_in(page, rig.url, "operator")
     await page.click("[data-cmd=load]")
-    await expect(page.locator("#timeline .marker")).to_have_count(4)
+    await expect(page.locator("#cue-list li")).to_have_count(4)
     changed = {**RING_SHOW, "cues": [*RING_SHOW["cues"][:3],
                                      {"id": "3.5", "at": 30, "name": "Added", "screens": "all",
                                       "black": {"fade": 0}}, RING_SHOW["cues"][3]]}
     (rig.root / "shows" / "ring.yaml").write_text(yaml.safe_dump(changed, sort_keys=False))
-    assert rig.controller.reload() == []
+    assert await rig.controller.reload() == []
     await page.click("[data-cmd=load]")
-    await expect(page.locator("#timeline .marker")).to_have_count(5)
+    await expect(page.locator("#cue-list li")).to_have_count(5)
     await expect(page.locator("#cue-list")).to_contain_text("Added")
+
+
+async def test_a_rejected_show_file_is_listed_with_its_error(rig, page):
+    await log_in(page, rig.url, "operator")
+    await expect(page.locator("#files")).to_be_hidden()
+    draft = rig.root / "shows" / "draft.yaml"
+    draft.write_text("id: draft\ncues:\n  - {id: '1', at: 0, screens: [12], black: {}}\n")
+    [line] = await rig.controller.reload()
+    await expect(page.locator("#files")).to_contain_text("draft.yaml rejected: 1 error(s)")
+    await page.click("#files summary")
+    await expect(page.locator("#files li")).to_have_text(line)
+    draft.unlink()
+    assert await rig.controller.reload() == []
+    await expect(page.locator("#files")).to_be_hidden()
 
 
 async def test_event_times_are_the_venues_not_the_tablets(rig, page):
@@ -284,12 +300,12 @@ async def test_a_next_start_on_another_day_says_which(rig, page):
     rig.controller.set_schedule_info({"next": {"at": tomorrow.isoformat(), "show": "ring"},
                                       "today": []})
     await log_in(page, rig.url, "viewer")
-    await expect(page.locator("#next-start")).to_contain_text("Next: ring tomorrow at 10:00")
+    await expect(page.locator("#next-start")).to_contain_text("Next: tomorrow 10:00 ring, in ")
     later = tomorrow + dt.timedelta(days=3)
     rig.controller.set_schedule_info({"next": {"at": later.isoformat(), "show": "ring"},
                                       "today": []})
     # the tablet's own language for the date, e.g. "Sat, Nov 28" (en-US) or "sam. 28 nov."
-    day = re.compile(rf"Next: ring {later:%a}\S* {later:%b} {later.day} at 10:00")
+    day = re.compile(rf"Next: {later:%a}\S* {later:%b} {later.day} 10:00 ring, in \d d \d+ h")
     await expect(page.locator("#next-start")).to_have_text(day)
 
 
@@ -311,7 +327,7 @@ async def test_on_a_tablet_in_portrait(tmp_path, page):
         await expect(strip).to_be_visible()
         today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
         day = "" if at.date() == today else "tomorrow "  # an hour on: tomorrow after 23:00
-        await expect(strip).to_contain_text(f"Next: tablet {day}at {at:%H:%M}")
+        await expect(strip).to_contain_text(f"Next: {day}{at:%H:%M} tablet, in ")
         assert (await strip.bounding_box())["y"] < 200  # at the top, not below the fold
         assert await page.evaluate("""() => {  // one line box: "Log out" does not wrap
             const range = document.createRange();
@@ -336,3 +352,24 @@ async def test_on_a_tablet_in_portrait(tmp_path, page):
     finally:
         await room.close()
     assert missing == []
+
+
+async def test_a_projector_is_online_by_its_own_answer_and_says_its_state(tmp_path, page):
+    """The device line shows what a device that answers for itself said: here the
+    simulated projector's PJLink status (power, lamp hours, a raised error flag)."""
+    screens = [{"id": f"screen{i}", "kind": "screen", "index": i, "angle": (i - 1) * 40,
+                "host": "127.0.0.1", "port": free_port()} for i in range(1, 10)]
+    devices = [*screens, {"id": "lights", "kind": "lighting", "host": "127.0.0.1",
+                          "port": free_port()},
+               {"id": "proj1", "kind": "projector", "host": "127.0.0.1",
+                "port": free_port(), "profile": "pjlink"}]
+    room = await open_rig(tmp_path, venue={"devices": devices,
+                                           "groups": {"front": ["screen1", "screen9"]}})
+    try:
+        await log_in(page, room.url, "operator")
+        line = page.locator("#online")
+        await expect(line).to_contain_text("proj1 online (off, lamp 1234 h)")
+        room.sim.projectors["proj1"].fault("lamp", 2)
+        await expect(line).to_contain_text("proj1 online (off, lamp error, lamp 1234 h)")
+    finally:
+        await room.close()

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from showctl.codec.osc import Arg, encode_message, format_message
 from showctl.model import Device
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Osc
 
 Message = tuple[str, tuple[Arg, ...]]
 """An OSC address and its arguments, as a profile says them."""
@@ -145,9 +145,8 @@ class Profile:
     def messages(self, action: Action) -> list[Message]:
         if action.kind not in self.kinds:
             return []
-        if action.kind == "osc":
-            address, *args = action.args
-            return [(address, tuple(args))]
+        if isinstance(action, Osc):
+            return [(action.address, action.values)]
         return self.translate(action)
 
     def translate(self, action: Action) -> list[Message]:

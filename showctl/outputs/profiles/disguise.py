@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Play
 from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 _CUE = re.compile(r"^\d+(\.\d+){0,2}$")
@@ -28,14 +28,14 @@ class DisguiseProfile(Profile):
     bundles = Bundles.REFUSED
 
     def check(self, action: Action) -> str | None:
-        if action.kind == "play" and not _CUE.match(str(action.args[0])):
-            return (f"media {action.args[0]!r} is not a disguise cue number: write 1 to 3 "
+        if isinstance(action, Play) and not _CUE.match(action.media):
+            return (f"media {action.media!r} is not a disguise cue number: write 1 to 3 "
                     "whole numbers with dots, e.g. \"1.2.5\"")
         return None
 
     def translate(self, action: Action) -> list[Message]:
-        if action.kind == "play":
-            parts = tuple(int(p) for p in str(action.args[0]).split("."))
+        if isinstance(action, Play):
+            parts = tuple(int(p) for p in action.media.split("."))
             return [("/d3/showcontrol/cue", parts), ("/d3/showcontrol/play", ())]
         verb = "play" if action.kind == "resume" else "stop"
         return [(f"/d3/showcontrol/{verb}", ())]

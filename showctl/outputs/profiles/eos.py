@@ -13,7 +13,7 @@ A cue's own times apply: Eos's fire command takes no fade.
 
 from __future__ import annotations
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Lights
 from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport, cue_number
 
 
@@ -29,13 +29,13 @@ class EosProfile(Profile):
     answers = True
 
     def check(self, action: Action) -> str | None:
-        if action.kind == "lights":
-            return cue_number(action.args[0], "an Eos cue number (5, 12.5)")
+        if isinstance(action, Lights):
+            return cue_number(action.cue, "an Eos cue number (5, 12.5)")
         return None
 
     def translate(self, action: Action) -> list[Message]:
-        cue, _fade = action.args
-        return [(f"/eos/cue/{self.device.cue_list or 1}/{cue}/fire", ())]
+        assert isinstance(action, Lights)  # its one kind besides osc
+        return [(f"/eos/cue/{self.device.cue_list or 1}/{action.cue}/fire", ())]
 
     def ping(self, reply_port: int | None = None) -> list[Message]:
         return [("/eos/ping", ("showctl",))]

@@ -10,7 +10,7 @@ Fade only when the show gives one, else the cue's own times).
 
 from __future__ import annotations
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Lights
 from showctl.outputs.profiles.base import Bundles, Message, Profile, cue_number
 
 
@@ -23,12 +23,13 @@ class Grandma3Profile(Profile):
     options = frozenset({"sequence", "prefix"})
 
     def check(self, action: Action) -> str | None:
-        if action.kind == "lights":
-            return cue_number(action.args[0], "a grandMA3 cue number (5, 2.5)")
+        if isinstance(action, Lights):
+            return cue_number(action.cue, "a grandMA3 cue number (5, 2.5)")
         return None
 
     def translate(self, action: Action) -> list[Message]:
-        cue, fade = action.args
+        assert isinstance(action, Lights)  # its one kind besides osc
+        cue, fade = action.cue, action.fade
         where = f"Sequence {self.device.sequence} Cue {cue}" if self.device.sequence \
             else f"Cue {cue}"
         command = f"Goto {where}" + (f" Fade {float(fade):g}" if fade else "")

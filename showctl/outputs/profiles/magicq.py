@@ -9,7 +9,7 @@ Bundles are not documented: plain messages at the instant.
 
 from __future__ import annotations
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Lights
 from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 
@@ -22,11 +22,11 @@ class MagicqProfile(Profile):
     options = frozenset({"playback"})
 
     def check(self, action: Action) -> str | None:
-        if action.kind == "lights" and not str(action.args[0]).isdigit():
-            return (f"MagicQ's OSC jumps to whole cue ids only: {action.args[0]!r} is not "
+        if isinstance(action, Lights) and not action.cue.isdigit():
+            return (f"MagicQ's OSC jumps to whole cue ids only: {action.cue!r} is not "
                     "one (use a cue id such as 5)")
         return None
 
     def translate(self, action: Action) -> list[Message]:
-        cue, _fade = action.args
-        return [(f"/pb/{self.device.playback or 1}/{int(cue)}", (1,))]
+        assert isinstance(action, Lights)  # its one kind besides osc
+        return [(f"/pb/{self.device.playback or 1}/{int(action.cue)}", (1,))]

@@ -11,7 +11,7 @@ its name ("Opening").
 
 from __future__ import annotations
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Play
 from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 
@@ -22,7 +22,7 @@ class MilluminProfile(Profile):
     bundles = Bundles.REFUSED
 
     def translate(self, action: Action) -> list[Message]:
-        if action.kind != "play":
+        if not isinstance(action, Play):
             return [("/millumin/action/stopColumn", ())]
-        column = str(action.args[0])
+        column = action.media
         return [("/millumin/action/launchColumn", (int(column) if column.isdigit() else column,))]

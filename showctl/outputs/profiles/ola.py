@@ -8,7 +8,7 @@ The controller renders fades itself (40 Hz) and sends `dmx` frames of 512 bytes.
 
 from __future__ import annotations
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Dmx
 from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 
@@ -20,5 +20,6 @@ class OlaProfile(Profile):
     default_lead = 0.0
 
     def translate(self, action: Action) -> list[Message]:
-        (frame,) = action.args
+        assert isinstance(action, Dmx)  # the only kind it translates
+        frame = action.frame
         return [(f"/dmx/universe/{self.device.universe}", (bytes(frame),))]

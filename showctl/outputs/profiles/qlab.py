@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Black, Lights, Load, Play, Stop
 from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport
 
 
@@ -35,20 +35,24 @@ class QlabProfile(Profile):
         return f"/workspace/{self.device.workspace}" if self.device.workspace else ""
 
     def check(self, action: Action) -> str | None:
-        if action.kind in ("load", "play", "lights"):
-            number = str(action.args[0])
+        if isinstance(action, Load | Play | Lights):
+            number = action.cue if isinstance(action, Lights) else action.media
             if not number or any(c in number for c in " /#*,?[]{}"):
                 return f"{number!r} is not a QLab cue number (QLab plays cues by number)"
         return None
 
     def translate(self, action: Action) -> list[Message]:
-        kind, args, root = action.kind, action.args, self._root
-        if kind in ("load", "play", "lights"):
-            verb = "load" if kind == "load" else "start"
-            return [(f"{root}/cue/{args[0]}/{verb}", ())]
-        if kind in ("stop", "black"):
-            return [(f"{root}/panic" if args and args[0] else f"{root}/stop", ())]
-        return [(f"{root}/{kind}", ())]
+        root = self._root
+        match action:
+            case Lights():
+                return [(f"{root}/cue/{action.cue}/start", ())]
+            case Load() | Play():
+                verb = "load" if isinstance(action, Load) else "start"
+                return [(f"{root}/cue/{action.media}/{verb}", ())]
+            case Stop() | Black():  # a fade asks QLab to fade everything out: its panic
+                return [(f"{root}/panic" if action.fade else f"{root}/stop", ())]
+            case _:
+                return [(f"{root}/{action.kind}", ())]
 
     def greeting(self, reply_port: int | None = None) -> list[Message]:
         """Over UDP, where QLab's replies go (our socket's port, not its default 53001);

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Lights
 from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 PREFIX = "/showctl/cue/"
@@ -40,11 +40,12 @@ class QlcplusProfile(Profile):
     bundles = Bundles.IGNORED
 
     def check(self, action: Action) -> str | None:
-        if action.kind == "lights" and not _PATH_SAFE.match(str(action.args[0])):
-            return (f"cue {action.args[0]!r} cannot be an OSC path for QLC+: use letters, "
+        if isinstance(action, Lights) and not _PATH_SAFE.match(action.cue):
+            return (f"cue {action.cue!r} cannot be an OSC path for QLC+: use letters, "
                     "digits and - _ . : + only")
         return None
 
     def translate(self, action: Action) -> list[Message]:
-        path = PREFIX + str(action.args[0])
+        assert isinstance(action, Lights)  # its one kind besides osc
+        path = PREFIX + action.cue
         return [(path, (1.0,)), (path, (0.0,))]

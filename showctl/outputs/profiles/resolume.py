@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from showctl.outputs.actions import Action
+from showctl.outputs.actions import Action, Play
 from showctl.outputs.profiles.base import Bundles, Message, Profile
 
 _SLOT = re.compile(r"^(?:(clip|column)\s*)?(\d+)$")
@@ -30,16 +30,16 @@ class ResolumeProfile(Profile):
     options = frozenset({"layer"})
 
     def check(self, action: Action) -> str | None:
-        if action.kind == "play" and not _SLOT.match(str(action.args[0]).strip().lower()):
-            return (f"media {action.args[0]!r} is not a Resolume clip or column: write the "
+        if isinstance(action, Play) and not _SLOT.match(action.media.strip().lower()):
+            return (f"media {action.media!r} is not a Resolume clip or column: write the "
                     "clip's number on the layer (\"3\") or \"column 3\"")
         return None
 
     def translate(self, action: Action) -> list[Message]:
         layer = self.device.layer or 1
-        if action.kind != "play":
+        if not isinstance(action, Play):
             return [(f"/composition/layers/{layer}/clear", (1,))]
-        match = _SLOT.match(str(action.args[0]).strip().lower())
+        match = _SLOT.match(action.media.strip().lower())
         assert match is not None  # check() refused it at validation
         what, number = match.groups()
         if what == "column":

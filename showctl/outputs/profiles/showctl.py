@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from showctl.outputs.actions import Action
-from showctl.outputs.profiles.base import Bundles, Message, Profile
+from showctl.outputs.actions import (
+    Action,
+    Black,
+    Lights,
+    Load,
+    Play,
+    Seek,
+    ShowClock,
+    Stop,
+    Volume,
+)
+from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport
 
 
 class ShowctlProfile(Profile):
@@ -11,20 +21,28 @@ class ShowctlProfile(Profile):
     source = "SPEC.md section 3.2 (this project's own player/lighting protocol)"
     bundles = Bundles.HONOURED  # the player acts at the timetag on its own clock (6.1)
     default_lead = 0.0
+    transports = frozenset({Transport.UDP, Transport.TCP_SLIP})  # the player takes both
+    options = frozenset({"transport"})
     kinds = frozenset(
         {"load", "play", "pause", "resume", "stop", "black", "seek", "clock", "volume",
          "lights", "osc"}
     )
 
     def translate(self, action: Action) -> list[Message]:
-        kind, args = action.kind, action.args
-        if kind == "lights":
-            cue, fade = args
-            return [("/showctl/lights/cue", (str(cue), float(fade)))]
-        if kind in ("load", "play"):
-            media, position = args
-            return [(f"/showctl/player/{kind}", (str(media), float(position)))]
-        if kind == "clock":
-            show_time, media, position = args
-            return [("/showctl/player/clock", (float(show_time), str(media), float(position)))]
-        return [(f"/showctl/player/{kind}", tuple(float(a) for a in args))]
+        address = f"/showctl/player/{action.kind}"
+        match action:
+            case Lights():
+                return [("/showctl/lights/cue", (str(action.cue), float(action.fade)))]
+            case Load() | Play():
+                return [(address, (str(action.media), float(action.position)))]
+            case Stop() | Black():
+                return [(address, (float(action.fade),))]
+            case Seek():
+                return [(address, (float(action.position),))]
+            case ShowClock():
+                return [(address, (float(action.time), str(action.media),
+                                   float(action.position)))]
+            case Volume():
+                return [(address, (float(action.db), float(action.fade)))]
+            case _:  # pause, resume
+                return [(address, ())]

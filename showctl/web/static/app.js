@@ -1,10 +1,14 @@
 // The dashboard: one WebSocket for the live state, buttons that POST commands.
-import { fmt, get, post, whoAmI } from "./api.js";
+import { fmt, get, human, post, venueTime, whoAmI } from "./api.js";
+import { showHistory } from "./history.js";
 import { drawRing } from "./ring.js";
-import { markCues, movePlayhead, pickedCue, showTimeline } from "./timeline.js";
+import { markCues, movePlayhead, picking, showDevices, showTimeline } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 const LOADED = ["loaded", "prerolling", "running", "holding", "paused"];
+const MUTED = -80;        // dB: the room silent (the core's floor)
+const CONFIRM_MS = 4000;  // how long a first tap on Stop waits for the second
+const pickedCue = () => picking()?.cue ?? null;
 // Which commands each transport state allows (the server refuses the rest with 409).
 const ALLOWED = {
   go: (s) => ["loaded", "holding"].includes(s.state),
@@ -12,11 +16,13 @@ const ALLOWED = {
   resume: (s) => s.state === "paused",
   stop: (s) => LOADED.includes(s.state),
   load: (s) => ["idle", "loaded"].includes(s.state),
-  "seek-cue": (s) => LOADED.includes(s.state) && pickedCue() !== null,
+  "seek-cue": (s) => LOADED.includes(s.state) && picking() !== null,
   "fire-cue": (s) => LOADED.includes(s.state) && pickedCue() !== null,
   hold: (s) => !s.schedule?.held,
   release: (s) => !!s.schedule?.held,
   panic: () => true,
+  "volume-set": (s) => !!s.volume,
+  mute: (s) => !!s.volume,
 };
 const COMMANDS = {
   go: () => post("/api/transport/go"),
@@ -26,16 +32,23 @@ const COMMANDS = {
   stop: () => post("/api/transport/stop", $("fade").value === "" ? {} : { fade: Number($("fade").value) }),
   panic: () => post("/api/transport/panic"),
   load: () => post("/api/load", { show: $("show-picker").value }),
-  "seek-cue": () => post("/api/seek", { to: `cue:${pickedCue().id}` }),
+  // a cue picked (and its time left as it was): that cue; otherwise the time written
+  "seek-cue": () => post("/api/seek", { to: pickedCue() && !seekEdited ? `cue:${pickedCue().id}`
+    : `time:${$("seek-to").value.trim()}` }),
   "fire-cue": () => post(`/api/cues/${encodeURIComponent(pickedCue().id)}/fire`),
   hold: () => post("/api/schedule/hold"),
   release: () => post("/api/schedule/release"),
+  "volume-set": () => post("/api/volume", { db: Number($("volume").value), fade: 1 }),
+  mute: () => post("/api/volume", status.volume.db <= MUTED
+    ? { db: unmuteTo(), fade: 2 } : { db: MUTED, fade: 0.5 }),
 };
 
 let me = { role: "viewer" };
 let status = null;
 let receivedAt = 0;
 let connected = false;  // while the live feed is down, nothing shown is live
+let seekEdited = false;
+let lastHeard = MUTED;  // the level to unmute to
 
 function showTime() {
   if (!status) return 0;
@@ -43,14 +56,39 @@ function showTime() {
   return status.time + (moving ? (performance.now() - receivedAt) / 1000 : 0);
 }
 
+// A wall instant on the venue's clock ("14:02:11"), like every time on the page.
+const clockTime = (wall) => venueTime(wall, status?.timezone);
+
 function logLine(text, level = "info", wall = Date.now() / 1000) {
   const li = document.createElement("li");
   li.className = level;
-  // the venue's clock, like the schedule's times, whatever the tablet's own time zone
-  const clock = { hour12: false, timeZone: status?.timezone || undefined };
-  li.textContent = `${new Date(wall * 1000).toLocaleTimeString([], clock)}  ${text}`;
+  li.textContent = `${clockTime(wall)}  ${text}`;
   $("log").prepend(li);
   while ($("log").children.length > 40) $("log").lastChild.remove();
+}
+
+// A refused or failed command: its reason next to the control that was pressed (and in
+// the log), until dismissed or until a command from the same controls succeeds.
+function showError(button, message) {
+  const box = button.closest("[data-errors]")?.querySelector(".control-error");
+  if (!box) return;
+  box.querySelector(".text").textContent = message;
+  box.hidden = false;
+}
+
+function clearError(button) {
+  const box = button.closest("[data-errors]")?.querySelector(".control-error");
+  if (box) box.hidden = true;
+}
+
+async function run(button, cmd) {
+  try {
+    await COMMANDS[cmd]();
+    clearError(button);
+  } catch (e) {
+    showError(button, `${button.dataset.label || button.textContent.trim()}: ${e.message}`);
+    logLine(`${cmd}: ${e.message}`, "error");
+  }
 }
 
 // What a device that answers for itself last said (status devices[].said): Eos's
@@ -77,31 +115,56 @@ function render() {
   showState();
   $("current-cue").textContent = cueText(s.current_cue);
   $("next-cue").textContent = cueText(s.next_cue);
-  drawRing($("ring"), s.devices || []);
-  const screens = (s.devices || []).filter((d) => d.kind === "screen");
-  const others = (s.devices || []).filter((d) => d.kind !== "screen");
-  const up = screens.filter((d) => d.online).length;
-  $("online").textContent = [`${up}/${screens.length} screens online`,
-    ...others.map((d) => `${d.id} ${d.online ? "online" : "OFFLINE"}${saidText(d)}`)].join("  ·  ");
-  $("online").classList.toggle("warn", up < screens.length || others.some((d) => !d.online));
+  drawRing($("ring"), s.devices || [], showDevice);
+  showOnline(s.devices || []);
+  showDevice(deviceShown);
   const lights = s.lighting?.lights;
   const levels = Object.entries(s.lighting?.levels || {});
   $("lighting").textContent = lights?.cue ? `${lights.cue}  (fade ${lights.fade ?? 0} s)` : "–";
   $("levels").textContent = levels.length ? `DMX ${levels.map(([c, v]) => `${c}@${v}`).join("  ")}` : "";
-  const sched = s.schedule || {};
-  $("held").hidden = !sched.held;
-  document.querySelector("#next-strip .held").hidden = !sched.held;
-  $("today").replaceChildren(...(sched.today || []).map((e) => {
-    const li = document.createElement("li");
-    li.className = e.status || "due";
-    li.textContent = `${String(e.at).slice(11, 16) || e.at}  ${e.show}  ${e.status || ""}`;
-    return li;
-  }));
-  showTimeline($("timeline"), $("cue-list"), s.show, pick)
-    .then(() => markCues($("cue-list"), s.current_cue, s.next_cue, s.time))
+  showFiles(s.files || {});
+  showVolume(s.volume);
+  showSchedule(s.schedule || {});
+  showRestart(s.restart);
+  $("log-zone").textContent = $("history-zone").textContent = zoneName();
+  showTimeline($("timeline"), $("cue-list"), $("group-pick"), s.show, pick)
+    .then(() => { markCues(s.current_cue, s.next_cue, s.time); enableButtons(); })
     .catch((e) => logLine(e.message, "error"));
   enableButtons();
   tick();
+}
+
+// Files the controller rejected (each with its errors) and a venue or schedule running on
+// its last good copy: a bad file must be seen, since the room goes on without it.
+function showFiles(files) {
+  const rejected = files.rejected || [];
+  const copies = Object.keys(files.last_good || {});
+  $("files").hidden = !rejected.length && !copies.length;
+  const items = copies.map((kind) => {
+    const p = document.createElement("p");
+    p.className = "last-good";
+    p.textContent = `The ${kind} file is invalid: running on its LAST GOOD COPY`;
+    return p;
+  });
+  for (const r of rejected) {
+    const d = document.createElement("details");
+    const name = r.path.split("/").pop();
+    const kept = r.in_force ? ` (${r.in_force} in force)` : "";
+    d.innerHTML = "<summary></summary><ul></ul>";
+    d.querySelector("summary").textContent = `${name} rejected${kept}: ${r.errors.length} error(s)`;
+    d.querySelector("ul").replaceChildren(...r.errors.map((e) => {
+      const li = document.createElement("li");
+      li.textContent = e;
+      return li;
+    }));
+    items.push(d);
+  }
+  $("files").replaceChildren(...items);
+}
+
+function zoneName() {
+  const z = status?.timezone;
+  return z ? `(${venueTime(Date.now() / 1000, z, { date: true }).split(" ").pop()})` : "";
 }
 
 // The transport badge: the state, or OFFLINE while the controller cannot be reached (the
@@ -114,19 +177,123 @@ function showState() {
   document.body.dataset.state = state;  // e.g. GO stands out while the show holds
 }
 
+// The screens online, and the other devices each as a button for its details.
+function showOnline(devices) {
+  const screens = devices.filter((d) => d.kind === "screen");
+  const others = devices.filter((d) => d.kind !== "screen");
+  const up = screens.filter((d) => d.online).length;
+  const parts = [document.createTextNode(`${up}/${screens.length} screens online`)];
+  for (const d of others) {
+    const b = document.createElement("button");
+    b.className = "dev" + (d.online ? "" : " off");
+    b.dataset.device = d.id;
+    b.textContent = `${d.id} ${d.online ? "online" : "OFFLINE"}${saidText(d)}`;
+    b.addEventListener("click", () => showDevice(d.id));
+    parts.push(document.createTextNode("  ·  "), b);
+  }
+  $("online").replaceChildren(...parts);
+  $("online").classList.toggle("warn", up < screens.length || others.some((d) => !d.online));
+}
+
+// One device's details, on tap (a tablet has no hover): what it was told, what it
+// confirms, and for an offline one since when and why.
+let deviceShown = null;
+function showDevice(id) {
+  deviceShown = id;
+  const d = (status?.devices || []).find((x) => x.id === id);
+  $("device-info").hidden = !d;
+  if (!d) return;
+  const name = d.kind === "screen" ? `Screen ${d.index ?? ""} (${d.id})` : d.id;
+  const out = d.output || {};
+  let text;
+  if (!d.online) {
+    const since = d.offline_since ?? status.started_at;
+    const ago = human(Date.now() / 1000 - since);
+    text = `${name}: OFFLINE since ${clockTime(since)} (${ago})` +
+      `${d.offline_since ? "" : ", since the controller started"} — ${d.offline_reason || "reason unknown"}`;
+  } else {
+    text = `${name}: online; told ${out.state || "idle"}${out.media ? ` ${out.media}` : ""}`;
+    if (d.confirmed) text += `; reports ${d.confirmed.state || "?"}${d.confirmed.media ? ` ${d.confirmed.media}` : ""}`;
+    if (d.mismatch) text += ` — NOT AS TOLD: ${d.mismatch}`;
+  }
+  $("device-info").querySelector(".text").textContent = text;
+  $("device-info").classList.toggle("warn", !d.online || !!d.mismatch);
+}
+
+function showVolume(volume) {
+  $("volume-box").hidden = !volume;
+  if (!volume) return;
+  const muted = volume.db <= MUTED;
+  if (!muted) lastHeard = volume.db;
+  $("volume-state").textContent = muted ? "MUTED" : `${volume.db > 0 ? "+" : ""}${volume.db} dB`;
+  $("volume-state").classList.toggle("muted", muted);
+  $("mute").textContent = muted ? "Unmute" : "Mute";
+  if (document.activeElement !== $("volume") && !muted) $("volume").value = String(volume.db);
+}
+
+function unmuteTo() { return lastHeard > MUTED ? lastHeard : 0; }
+
+// Today's starts with their show's title; a held schedule's due starts will not run.
+function showSchedule(sched) {
+  $("held").hidden = !sched.held;
+  document.querySelector("#next-strip .held").hidden = !sched.held;
+  $("today").replaceChildren(...(sched.today || []).map((e) => {
+    const li = document.createElement("li");
+    const due = (e.status || "due") === "due";
+    li.className = (e.status || "due") + (due && sched.held ? " held-start" : "");
+    const outcome = e.outcome && e.outcome !== "completed" ? ` · ${e.outcome}` : "";
+    const word = due && sched.held ? "held: will not run" : (e.status || "due") + outcome;
+    li.textContent = `${String(e.at).slice(11, 16)}  ${e.title || e.show}  ${word}`;
+    return li;
+  }));
+  const warning = sched.next?.warning;
+  $("next-warning").hidden = !warning;
+  $("next-warning").textContent = warning || "";
+  $("forecast").hidden = !warning;
+  $("forecast").querySelector(".text").textContent = warning ? `⚠ ${warning}` : "";
+}
+
+// After a restart during a show: what was running, what the restart did, when.
+function showRestart(restart) {
+  const key = restart ? `showctl-restart-${restart.at}` : null;
+  const dismissed = key && localStorage.getItem(key);
+  $("restart").hidden = !restart || !!dismissed;
+  if (!restart) return;
+  $("restart").querySelector(".text").textContent =
+    `The controller restarted at ${venueTime(restart.at, status.timezone, { date: true })} ` +
+    `during ${restart.show} (${restart.state}): ${restart.done.replace(/^restarted during [^:]*: /, "")}.`;
+  $("restart").querySelector(".dismiss").onclick = () => {
+    localStorage.setItem(key, "1");
+    $("restart").hidden = true;
+  };
+}
+
 // Every control is off while disconnected: no command could reach the controller.
 function enableButtons() {
   const can = me.role !== "viewer" && connected;
   document.querySelectorAll("[data-cmd]").forEach((b) => {
     b.disabled = !can || !status || !ALLOWED[b.dataset.cmd](status);
   });
-  $("fade").disabled = !can;
-  $("show-picker").disabled = !can;
+  for (const id of ["fade", "show-picker", "seek-to", "volume", "go-anyway"]) $(id).disabled = !can;
+  if (!status || !ALLOWED.go(status)) $("go-confirm").hidden = true;
+  if (!status || !ALLOWED.stop(status)) disarmStop();
+  const missing = offlineForGo();
+  const go = document.querySelector("[data-cmd=go]");
+  go.classList.toggle("warn", missing.length > 0);
+  go.textContent = missing.length ? `GO (${missing.length} offline)` : "GO";
 }
 
-function pick(cue) {
-  $("cue-actions").hidden = !cue;
-  $("cue-picked").textContent = cue ? `Cue ${cue.id} ${cue.name || ""} @ ${fmt(cue.at, true)}` : "";
+function pick(choice) {
+  $("cue-actions").hidden = !choice;
+  seekEdited = false;
+  if (choice?.cue) {
+    const cue = choice.cue;
+    $("cue-picked").textContent = `Cue ${cue.id} ${cue.name || ""}`;
+    $("seek-to").value = fmt(cue.at, true);
+  } else if (choice) {
+    $("cue-picked").textContent = "Time";
+    $("seek-to").value = fmt(choice.time, true);
+  }
   if (status) enableButtons();
 }
 
@@ -135,15 +302,26 @@ function tick() {
   const t = showTime();
   $("elapsed").textContent = fmt(t, true);
   $("remaining").textContent = status.show ? fmt(Math.max(0, status.show.length - t)) : "–";
-  $("next-in").textContent = status.next_cue && status.state !== "idle"
-    ? `in ${fmt(Math.max(0, status.next_cue.at - t))}` : "";
+  const holding = status.state === "holding";
+  $("hold-for").textContent = holding && connected
+    ? `· holding for ${human(Date.now() / 1000 - (status.state_since ?? Date.now() / 1000))}` : "";
+  $("next-in").textContent = holding ? "after GO"
+    : status.next_cue && status.state !== "idle" ? `in ${human(status.next_cue.at - t)}` : "";
   movePlayhead($("playhead"), t);
-  const next = status.schedule?.next;
-  const text = next
-    ? `Next: ${next.show} ${startDay(next.at)}at ${String(next.at).slice(11, 16)} (in ${fmt(Math.max(0, (Date.parse(next.at) - Date.now()) / 1000))})`
-    : "No more starts today";
+  const text = nextText(status.schedule || {});
   $("next-start").textContent = text;
   document.querySelector("#next-strip .text").textContent = text;
+}
+
+// "Next: 14:00 Normandy's 100 Days, in 14 min 30 s" (or "tomorrow 10:00 ..."); a held
+// schedule's next start will not run.
+function nextText(sched) {
+  const next = sched.next;
+  if (!next) return "No more starts today";
+  const when = `${startDay(next.at)}${String(next.at).slice(11, 16)}`;
+  const title = next.title || next.show;
+  if (sched.held) return `Next: ${when} ${title}: HELD, will not run`;
+  return `Next: ${when} ${title}, in ${human((Date.parse(next.at) - Date.now()) / 1000)}`;
 }
 
 // "" for a start today, else "tomorrow " or "Sat 28 Nov ": dates on the venue's clock
@@ -157,23 +335,66 @@ function startDay(at) {
     timeZone: zone, weekday: "short", day: "numeric", month: "short" }) + " ";
 }
 
+// The devices the loaded show acts on that are offline: GO asks first.
+function offlineForGo() {
+  if (!status || !["loaded"].includes(status.state)) return [];
+  const used = new Set(showDevices());
+  return (status.devices || []).filter((d) => used.has(d.id) && !d.online).map((d) => d.id);
+}
+
+function go(button) {
+  const missing = offlineForGo();
+  if (!missing.length) return run(button, "go");
+  const shown = missing.slice(0, 4).join(", ") + (missing.length > 4 ? ", …" : "");
+  $("go-confirm").querySelector(".text").textContent =
+    `${missing.length} device${missing.length > 1 ? "s" : ""} of this show offline (${shown}). GO anyway?`;
+  $("go-confirm").hidden = false;
+  $("go-anyway").focus();
+}
+
+// Stop takes two taps: the first arms it (it says so), the second within 4 s stops.
+let stopArmed = null;
+function stop(button) {
+  if (stopArmed) { disarmStop(); return run(button, "stop"); }
+  button.classList.add("armed");
+  button.textContent = "Tap again to stop";
+  stopArmed = setTimeout(disarmStop, CONFIRM_MS);
+}
+
+function disarmStop() {
+  clearTimeout(stopArmed);
+  stopArmed = null;
+  const b = document.querySelector("[data-cmd=stop]");
+  b.classList.remove("armed");
+  b.textContent = "Stop";
+}
+
 let early = [];  // the last events, sent before the first status (and its time zone)
 
 function onMessage(msg) {
   if (msg.type === "status") {
+    const first = !status;
     status = msg.data;
     receivedAt = performance.now();
     render();
+    if (first) showHistory($("history"), status.timezone);
     early.splice(0).forEach(onMessage);
   } else if (msg.type === "event" && !status) {
     early.push(msg);
   } else if (msg.type === "event") {
     const d = msg.data;
-    if (msg.kind === "log") logLine(d.message, d.level, msg.wall);
+    if (msg.kind === "log") {
+      logLine(d.message, d.level, msg.wall);
+      if (d.message === "files reloaded") loadShows();  // (and the `files` event, below)
+    }
     else if (msg.kind === "cue") logLine(`cue ${d.cue} ${d.name || ""}`, "cue", msg.wall);
     else if (msg.kind === "device") {
-      logLine(`${d.device} ${d.online ? "online" : "OFFLINE"}`, d.online ? "info" : "warning", msg.wall);
-    }
+      logLine(`${d.device} ${d.online ? "online" : "OFFLINE"}${d.reason ? ` (${d.reason})` : ""}`,
+        d.online ? "info" : "warning", msg.wall);
+    } else if (msg.kind === "player" && d.mismatch) {
+      logLine(`${d.device} is not as told: ${d.mismatch}`, "warning", msg.wall);
+    } else if (msg.kind === "files") loadShows();
+    else if (msg.kind === "run") showHistory($("history"), status.timezone);
   }
 }
 
@@ -187,6 +408,7 @@ function connect() {
     document.body.classList.remove("disconnected");
     $("log").replaceChildren();  // the server sends the last events again
     status = null;
+    loadShows();  // files may have changed while we were away
   };
   ws.onmessage = (e) => onMessage(JSON.parse(e.data));
   ws.onclose = () => {
@@ -209,21 +431,57 @@ function connect() {
   };
 }
 
+// The show picker follows the show files: a new or changed file appears without a reload.
+async function loadShows() {
+  const shows = await get("/api/shows").catch(() => null);
+  if (!shows) return;
+  const picker = $("show-picker");
+  const chosen = picker.value;
+  picker.replaceChildren(...shows.map((s) => new Option(`${s.title || s.id} (${fmt(s.length)})`, s.id)));
+  if (shows.some((s) => s.id === chosen)) picker.value = chosen;
+  else if (status?.show) picker.value = status.show.id;
+}
+
+// Space is GO on a desk, never while typing in a field (nor on a focused button, whose
+// own space press is a click already).
+function onKey(e) {
+  if (e.key !== " " || e.repeat || e.ctrlKey || e.altKey || e.metaKey) return;
+  if (e.target.closest?.("input, select, textarea, button, [contenteditable]")) return;
+  const button = document.querySelector("[data-cmd=go]");
+  e.preventDefault();
+  if (!button.disabled) go(button);
+}
+
 async function main() {
   me = await whoAmI();
   $("user-name").textContent = `${me.name} · `;
   $("user-role").textContent = me.role === "viewer" ? "viewer — read only" : me.role;
   $("user").title = me.role === "viewer" ? "You can watch; a viewer cannot give commands." : "";
+  $("who").textContent = `Logged in as ${me.name} (${me.role})`;
   document.body.classList.toggle("viewer", me.role === "viewer");
-  document.querySelectorAll("[data-cmd]").forEach((b) => b.addEventListener("click", async () => {
-    try { await COMMANDS[b.dataset.cmd](); } catch (e) { logLine(`${b.dataset.cmd}: ${e.message}`, "error"); }
+  document.querySelectorAll("[data-cmd]").forEach((b) => b.addEventListener("click", () => {
+    if (b.dataset.cmd === "go") go(b);
+    else if (b.dataset.cmd === "stop") stop(b);
+    else run(b, b.dataset.cmd);
   }));
+  $("go-anyway").addEventListener("click", () => {
+    $("go-confirm").hidden = true;
+    run(document.querySelector("[data-cmd=go]"), "go");
+  });
+  $("go-cancel").addEventListener("click", () => { $("go-confirm").hidden = true; });
+  document.querySelectorAll(".control-error .dismiss").forEach((b) =>
+    b.addEventListener("click", () => { b.closest(".control-error").hidden = true; }));
+  $("device-info").querySelector(".dismiss").addEventListener("click", () => {
+    deviceShown = null;
+    $("device-info").hidden = true;
+  });
+  $("seek-to").addEventListener("input", () => { seekEdited = true; });
+  document.addEventListener("keydown", onKey);
   $("logout").addEventListener("click", async () => {
     await post("/logout").catch(() => {});
     location.href = "/login";
   });
-  const shows = await get("/api/shows");
-  $("show-picker").replaceChildren(...shows.map((s) => new Option(`${s.title || s.id} (${fmt(s.length)})`, s.id)));
+  await loadShows();
   connect();
   setInterval(tick, 100);
 }

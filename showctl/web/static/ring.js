@@ -145,12 +145,22 @@ function layoutNames(names, angles, font) {
   return { lines, centres };
 }
 
-export function drawRing(svg, devices) {
+// What a screen is doing: what its player confirms when it reports, else what it was
+// told; and whether the two differ (another process blacked it, a player that crashed).
+function shownState(d) {
+  const told = d.output?.state || "idle";
+  const confirmed = d.confirmed?.state;
+  const differs = !!d.mismatch && !!confirmed;
+  // agreeing (a player "paused" on a commanded "loaded"), the commanded word says it
+  return { state: differs ? confirmed : told, told, confirmed, differs };
+}
+
+export function drawRing(svg, devices, onTap = () => {}) {
   const screens = devices.filter((d) => d.kind === "screen");
   const angles = screens.map((d) => d.angle ?? (360 / screens.length) * ((d.index || 1) - 1));
   const font = `500 ${LABEL_FONT}px ${getComputedStyle(svg).fontFamily || "sans-serif"}`;
   const { lines: names, centres } = layoutNames(screens.map((d) => {
-    const state = d.output?.state;
+    const { state } = shownState(d);
     return state === "black" || state === "stopped" ? "" : shortMedia(d.output?.media);
   }), angles, font);
   svg.replaceChildren();
@@ -162,18 +172,21 @@ export function drawRing(svg, devices) {
   screens.forEach((d, n) => {
     const angle = angles[n];
     const out = d.output || {};
-    const state = out.state || "idle";
+    const { state, told, confirmed, differs } = shownState(d);
     const online = d.online !== false;
     const g = el("g", {
-      class: `screen ${state}${online ? "" : " offline"}`,
+      class: `screen ${state}${online ? "" : " offline"}${differs && online ? " mismatch" : ""}`,
       "data-device": d.id, "data-state": state, "data-online": String(online),
+      "data-told": told, "data-mismatch": String(differs), role: "button", tabindex: "0",
     });
+    g.addEventListener("click", () => onTap(d.id));
+    g.addEventListener("keydown", (e) => { if (e.key === "Enter") onTap(d.id); });
     g.append(el("path", { d: arc(angle, R), class: "glass" }));
     const pathId = `ring-band-${n}`;
     defs.append(el("path", { id: pathId, d: arc(angle, R, true) }));
     const onBand = el("text", { class: "screen-state", "dominant-baseline": "central" });
     onBand.append(el("textPath", { href: `#${pathId}`, startOffset: "50%", "text-anchor": "middle" },
-      online ? state.toUpperCase() : "OFFLINE"));
+      !online ? "OFFLINE" : differs ? `≠ ${state.toUpperCase()}` : state.toUpperCase()));
     g.append(onBand);
     if (out.media && state !== "black" && state !== "stopped") {
       g.append(el("path", { d: arc(angle, CONTENT_R), class: "content",
@@ -187,8 +200,9 @@ export function drawRing(svg, devices) {
     names[n].forEach((line, i) => label.append(el("tspan",
       { x: mx, y: my + (i - (names[n].length - 1) / 2) * LINE }, line)));
     g.append(label);
+    const reports = differs ? `, reports ${confirmed} (NOT AS TOLD)` : "";
     g.append(el("title", {},
-      `Screen ${d.index ?? ""} (${d.id}): ${out.media || "nothing"} — ${state}, ${online ? "online" : "OFFLINE"}`));
+      `Screen ${d.index ?? ""} (${d.id}): ${out.media || "nothing"} — ${told}${reports}, ${online ? "online" : "OFFLINE"}`));
     svg.append(g);
   });
 }

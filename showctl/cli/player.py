@@ -1,0 +1,94 @@
+"""`showctl player`: the player for some screens / audio devices of the venue (SPEC 6.1),
+until SIGTERM or Ctrl-C (docs/player.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from showctl.cli import UserError
+from showctl.files.loader import load_config
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "player", parents=[common], help="play screens / audio devices with mpv",
+        description="Listen where each named device of the venue listens, play its media "
+        "with one mpv per device (restarted if it dies), act on every command at its "
+        "bundle's timetag, follow the controller's clock, and report status to the "
+        "controller's OSC input every second.")
+    parser.add_argument("--device", action="append", required=True, metavar="ID",
+                        help="a screen or audio device of the venue (repeat for several)")
+    parser.add_argument("--media", type=Path, default=None, metavar="DIR",
+                        help="where media names are looked up (default: ../media beside "
+                        "the venue file's folder)")
+    parser.add_argument("--ipc-dir", type=Path, default=None, metavar="DIR",
+                        help="mpv's JSON IPC socket for device ID is DIR/ID.sock (default: "
+                        "$RUNTIME_DIRECTORY, else $XDG_RUNTIME_DIR/showctl-player, else "
+                        "/tmp/showctl-player-UID)")
+    parser.add_argument("--mpv-arg", action="append", default=[], metavar="ARG",
+                        help="passed to every mpv, e.g. --mpv-arg=--fs --mpv-arg=--screen=1 "
+                        "(write it with '=')")
+    parser.set_defaults(handler=run)
+
+
+def default_ipc_dir() -> Path:
+    if os.environ.get("RUNTIME_DIRECTORY"):  # systemd's RuntimeDirectory=
+        return Path(os.environ["RUNTIME_DIRECTORY"].split(":")[0])
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(os.environ["XDG_RUNTIME_DIR"]) / "showctl-player"
+    return Path(f"/tmp/showctl-player-{os.getuid()}")
+
+
+def private_dir(path: Path) -> Path:
+    """The IPC directory, ours alone: anyone who can reach an mpv socket can run
+    commands in it (mpv's `run`), so it is 0700 and must belong to us."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.lstat()
+    if path.is_symlink() or info.st_uid != os.getuid():
+        raise UserError(f"--ipc-dir {path} is not a directory of this user: refusing it")
+    if info.st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from showctl.player.app import Player, PlayerError
+
+    config = load_config(args.config)
+    assert config.venue.source is not None
+    media = args.media or (config.venue.source.parent.parent / "media")
+    if not media.is_dir():
+        raise UserError(f"--media {media} is not a directory")
+    try:
+        player = Player(config, args.device, media=media.resolve(),
+                        ipc_dir=private_dir(args.ipc_dir or default_ipc_dir()),
+                        mpv_args=args.mpv_arg)
+    except PlayerError as exc:
+        raise UserError(str(exc)) from None
+    return asyncio.run(_serve(player))
+
+
+async def _serve(player) -> int:
+    from showctl.player.app import PlayerError
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await player.start()
+    except PlayerError as exc:
+        raise UserError(str(exc)) from None
+    print(f"playing {', '.join(player.devices)} of {player.venue.venue}; media from "
+          f"{player.media}; status to {player.venue.osc.listen[0]}:"
+          f"{player.venue.osc.listen[1]}", file=sys.stderr, flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await player.stop()
+    return 0

@@ -1,0 +1,133 @@
+"""One mpv process per device, restarted when it dies, idle on black between shows.
+
+mpv runs as a process of its own (not libmpv inside ours): a crash or a hung decoder
+takes down one screen, not the player of the others, and its JSON IPC socket stays open
+to a technician (`echo '{"command": ["get_property", "time-pos"]}' | socat - ID.sock`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from showctl.player.ipc import MpvError, MpvIpc
+
+log = logging.getLogger(__name__)
+
+BASE_ARGS = (
+    "--idle=yes",                 # no file: stay up, showing the background (black)
+    "--keep-open=yes",            # the end of a media holds its last frame until black/stop
+    "--hr-seek=yes",              # every seek lands on the exact frame, not the keyframe
+    "--pause",                    # nothing moves until a command says so
+    "--no-config",                # the same mpv on every PC; venue options via --mpv-arg
+    "--no-terminal",
+    "--osd-level=0",
+    "--no-osc",
+    "--no-input-default-bindings",
+    "--input-vo-keyboard=no",
+    "--cursor-autohide=always",
+    "--image-display-duration=inf",
+)
+KIND_ARGS = {
+    "screen": ("--force-window=yes", "--aid=no"),   # black window when idle; sound is the
+    "audio": ("--force-window=no", "--vid=no",      # audio device's (docs/player.md);
+              "--volume-max=200"),                  # +12 dB, the loudest a cue may ask
+}
+MAX_UNIX_PATH = 107
+RESTART_DELAYS = (0.2, 0.5, 1.0, 2.0, 5.0)
+"""Seconds before restarting a dead mpv, growing while it keeps dying within a minute."""
+
+
+class MpvProcess:
+    """mpv for one device; `on_ready(ipc)` runs after every (re)start, once its IPC answers."""
+
+    def __init__(self, device_id: str, kind: str, socket_path: Path, extra_args: Sequence[str],
+                 on_ready: Callable[[MpvIpc], Awaitable[None]], ipc_factory: Callable[[], MpvIpc],
+                 executable: str = "mpv") -> None:
+        if len(str(socket_path)) > MAX_UNIX_PATH:
+            raise ValueError(f"IPC socket path {socket_path} is longer than {MAX_UNIX_PATH} "
+                             "characters (a Unix socket limit): choose a shorter --ipc-dir")
+        found = shutil.which(executable)
+        if found is None:
+            raise ValueError(f"{executable} not found: install Debian's mpv (apt install mpv)")
+        self.device_id, self.kind = device_id, kind
+        self.socket_path = socket_path
+        self.args = [found, *BASE_ARGS, *KIND_ARGS.get(kind, ()),
+                     f"--input-ipc-server={socket_path}", *extra_args]
+        self.on_ready, self.ipc_factory = on_ready, ipc_factory
+        self.ipc: MpvIpc | None = None
+        self.process: asyncio.subprocess.Process | None = None
+        self.restarts = 0
+        self.ready = asyncio.Event()
+        self._watch: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        """Starts mpv and returns once its IPC answers; then keeps it alive."""
+        await self._spawn()
+        self._watch = asyncio.get_running_loop().create_task(
+            self._keep_alive(), name=f"mpv-{self.device_id}")
+
+    async def _spawn(self) -> None:
+        self.ready.clear()
+        with contextlib.suppress(FileNotFoundError):
+            self.socket_path.unlink()
+        self.process = await asyncio.create_subprocess_exec(
+            *self.args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True)  # a Ctrl-C at the terminal is the player's to handle
+        ipc = self.ipc_factory()
+        try:
+            await ipc.connect(self.socket_path)
+        except MpvError:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            raise
+        self.ipc = ipc
+        await self.on_ready(ipc)
+        self.ready.set()
+
+    async def _keep_alive(self) -> None:
+        failures = 0
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            assert self.process is not None
+            started = loop.time()
+            code = await self.process.wait()
+            if self.ipc is not None:
+                await self.ipc.close()
+            if self._stopping:
+                return
+            failures = failures + 1 if loop.time() - started < 60 else 1
+            delay = RESTART_DELAYS[min(failures, len(RESTART_DELAYS)) - 1]
+            log.warning("%s: mpv exited (code %s); restarting in %.1f s", self.device_id,
+                        code, delay)
+            await asyncio.sleep(delay)
+            try:
+                await self._spawn()
+                self.restarts += 1
+            except (MpvError, OSError) as exc:
+                log.error("%s: mpv did not restart: %s", self.device_id, exc)
+                await asyncio.sleep(RESTART_DELAYS[-1])
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
+        if self.ipc is not None:
+            with contextlib.suppress(MpvError):
+                await self.ipc.command("quit", timeout=1.0)
+            await self.ipc.close()
+        if self.process is not None and self.process.returncode is None:
+            try:
+                await asyncio.wait_for(self.process.wait(), 2.0)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        with contextlib.suppress(FileNotFoundError):
+            self.socket_path.unlink()
