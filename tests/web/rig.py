@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from showctl.core.clock import Clock, SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import load_config
@@ -56,10 +58,15 @@ class Rig:
 
 
 async def open_rig(root: Path, shows: list[dict] | None = None, clock: Clock | None = None,
-                   venue: dict | None = None) -> Rig:
-    """`venue`: keys to set in venue.yaml besides the generated ones."""
+                   venue: dict | None = None, extra_devices: list[dict] | None = None) -> Rig:
+    """`venue`: keys to set in venue.yaml besides the generated ones; `extra_devices`:
+    devices beside the generated screens and lights."""
     venue_path = write_config(root, shows=shows or [RING_SHOW],
                               venue_extra={"web": web_section(), **(venue or {})})
+    if extra_devices:
+        written = yaml.safe_load(venue_path.read_text())
+        written["devices"] += extra_devices
+        venue_path.write_text(yaml.safe_dump(written))
     config = load_config(venue_path)
     controller = Controller(config, clock or SystemClock())
     osc = OscServer(controller)

@@ -15,7 +15,8 @@ export async function get(path) {
   return res.json();
 }
 
-// POST a command; resolves to the reply, or rejects with the controller's reason.
+// POST a command; resolves to the reply, or rejects with the controller's reason (the
+// error's `reply`: the whole answer, e.g. a failed power sequence's steps).
 export async function post(path, body) {
   const res = await fetch(path, {
     method: "POST",
@@ -24,7 +25,7 @@ export async function post(path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const reply = await res.json().catch(() => ({ error: res.statusText }));
-  if (!res.ok) throw new Error(reply.error || res.statusText);
+  if (!res.ok) throw Object.assign(new Error(reply.error || res.statusText), { reply });
   return reply;
 }
 

@@ -23,6 +23,9 @@ const ALLOWED = {
   panic: () => true,
   "volume-set": (s) => !!s.volume,
   mute: (s) => !!s.volume,
+  check: () => !busy.check,
+  "power-on": () => me.role === "admin" && !busy.power,
+  "power-off": () => me.role === "admin" && !busy.power,
 };
 const COMMANDS = {
   go: () => post("/api/transport/go"),
@@ -41,6 +44,9 @@ const COMMANDS = {
   "volume-set": () => post("/api/volume", { db: Number($("volume").value), fade: 1 }),
   mute: () => post("/api/volume", status.volume.db <= MUTED
     ? { db: unmuteTo(), fade: 2 } : { db: MUTED, fade: 0.5 }),
+  check: () => whileBusy("check", async () => { status.check = await post("/api/check"); }),
+  "power-on": () => power("on"),
+  "power-off": () => power("off"),
 };
 
 let me = { role: "viewer" };
@@ -49,6 +55,7 @@ let receivedAt = 0;
 let connected = false;  // while the live feed is down, nothing shown is live
 let seekEdited = false;
 let lastHeard = MUTED;  // the level to unmute to
+const busy = { check: false, power: null };  // a POST that answers when the work is done
 
 function showTime() {
   if (!status) return 0;
@@ -126,7 +133,8 @@ function render() {
   showVolume(s.volume);
   showSchedule(s.schedule || {});
   showRestart(s.restart);
-  $("log-zone").textContent = $("history-zone").textContent = zoneName();
+  showRoom(s);
+  $("log-zone").textContent = $("history-zone").textContent = $("alerts-zone").textContent = zoneName();
   showTimeline($("timeline"), $("cue-list"), $("group-pick"), s.show, pick)
     .then(() => { markCues(s.current_cue, s.next_cue, s.time); enableButtons(); })
     .catch((e) => logLine(e.message, "error"));
@@ -352,21 +360,101 @@ function go(button) {
   $("go-anyway").focus();
 }
 
-// Stop takes two taps: the first arms it (it says so), the second within 4 s stops.
-let stopArmed = null;
-function stop(button) {
-  if (stopArmed) { disarmStop(); return run(button, "stop"); }
+// Stop and Power off take two taps: the first arms the button (it says so), the second
+// within 4 s runs the command.
+const armed = new Map();  // button -> its disarming timer
+function twoTaps(button, prompt, cmd) {
+  if (armed.has(button)) { disarm(button); return run(button, cmd); }
+  button.dataset.idle = button.textContent;
   button.classList.add("armed");
-  button.textContent = "Tap again to stop";
-  stopArmed = setTimeout(disarmStop, CONFIRM_MS);
+  button.textContent = prompt;
+  armed.set(button, setTimeout(() => disarm(button), CONFIRM_MS));
 }
 
-function disarmStop() {
-  clearTimeout(stopArmed);
-  stopArmed = null;
-  const b = document.querySelector("[data-cmd=stop]");
-  b.classList.remove("armed");
-  b.textContent = "Stop";
+function disarm(button) {
+  if (!armed.has(button)) return;
+  clearTimeout(armed.get(button));
+  armed.delete(button);
+  button.classList.remove("armed");
+  button.textContent = button.dataset.idle;
+}
+
+const disarmStop = () => disarm(document.querySelector("[data-cmd=stop]"));
+
+async function whileBusy(what, work, value = true) {
+  busy[what] = value;
+  showRoom(status);
+  enableButtons();
+  try { await work(); } finally {
+    busy[what] = what === "power" ? null : false;
+    if (status) { showRoom(status); enableButtons(); }
+  }
+}
+
+// The power sequence answers when done (projectors warm up for minutes); a failed one
+// says which devices failed and why.
+function power(action) {
+  return whileBusy("power", async () => {
+    try {
+      await post(`/api/power/${action}`);
+    } catch (e) {
+      const failed = (e.reply?.steps || []).filter((step) => !step.ok);
+      if (!failed.length) throw e;
+      throw new Error(failed.map((step) => `${step.device}: ${step.message}`).join("; "));
+    }
+  }, action);
+}
+
+// The room's day: the last self-check, the power state, the last alerts sent.
+function showRoom(s) {
+  if (!s) return;
+  const check = s.check;
+  const verdict = $("check-verdict");
+  verdict.dataset.ready = check ? String(check.ready) : "none";
+  verdict.textContent = check ? (check.ready ? "READY" : "NOT READY") : "Not checked yet";
+  $("check-when").textContent = check ? `checked ${clockTime(check.at)} by ${check.by}` : "";
+  $("check-findings").replaceChildren(...(check?.findings || []).map((f) => {
+    const li = document.createElement("li");
+    li.dataset.device = f.device || "";
+    li.textContent = `${f.device || "room"}: ${f.message}`;
+    return li;
+  }));
+  const checkButton = document.querySelector("[data-cmd=check]");
+  checkButton.textContent = busy.check ? "checking…" : "Check now";
+  const p = s.power || { state: "unknown" };
+  $("power-state").dataset.state = p.state;
+  $("power-state").textContent = p.since ? `${p.state} since ${clockTime(p.since)}` : p.state;
+  const last = p.last;
+  const failed = (last?.steps || []).filter((step) => !step.ok);
+  $("power-last").textContent = !last ? "" : `last: power ${last.action} by ${last.by}, ` +
+    (last.ok ? "done" : `FAILED (${failed.map((x) => `${x.device}: ${x.message}`).join("; ")})`);
+  $("power-last").classList.toggle("warn", !!last && !last.ok);
+  $("power-buttons").hidden = me.role !== "admin";
+  for (const action of ["on", "off"]) {
+    const b = document.querySelector(`[data-cmd=power-${action}]`);
+    if (armed.has(b)) continue;
+    b.textContent = busy.power === action ? `powering ${action}…` : `Power ${action}`;
+  }
+  showAlerts(s.alerts || []);
+}
+
+const ALERTS_SHOWN = 5;
+function showAlerts(alerts) {
+  const items = alerts.slice(-ALERTS_SHOWN).reverse().map((a) => {
+    const li = document.createElement("li");
+    li.className = a.status;
+    const word = a.status === "failed" ? `FAILED after ${a.attempt} attempt(s): ${a.error || "no reason given"}`
+      : a.status === "retrying" ? `retrying (attempt ${a.attempt})${a.error ? `: ${a.error}` : ""}` : "sent";
+    li.textContent = `${clockTime(a.at)}  ${a.title}  → ${a.target}  ${word}`;
+    return li;
+  });
+  if (!items.length) {
+    const none = document.createElement("li");
+    none.className = "none";
+    none.textContent = "No alerts sent";
+    items.push(none);
+  }
+  $("alerts").replaceChildren(...items);
 }
 
 let early = [];  // the last events, sent before the first status (and its time zone)
@@ -393,6 +481,9 @@ function onMessage(msg) {
         d.online ? "info" : "warning", msg.wall);
     } else if (msg.kind === "player" && d.mismatch) {
       logLine(`${d.device} is not as told: ${d.mismatch}`, "warning", msg.wall);
+    } else if (msg.kind === "alert" && d.status !== "sent") {
+      logLine(`alert "${d.title}" to ${d.target} ${d.status}${d.error ? `: ${d.error}` : ""}`,
+        d.status === "failed" ? "error" : "warning", msg.wall);
     } else if (msg.kind === "files") loadShows();
     else if (msg.kind === "run") showHistory($("history"), status.timezone);
   }
@@ -461,7 +552,8 @@ async function main() {
   document.body.classList.toggle("viewer", me.role === "viewer");
   document.querySelectorAll("[data-cmd]").forEach((b) => b.addEventListener("click", () => {
     if (b.dataset.cmd === "go") go(b);
-    else if (b.dataset.cmd === "stop") stop(b);
+    else if (b.dataset.cmd === "stop") twoTaps(b, "Tap again to stop", "stop");
+    else if (b.dataset.cmd === "power-off") twoTaps(b, "Tap again to power off", "power-off");
     else run(b, b.dataset.cmd);
   }));
   $("go-anyway").addEventListener("click", () => {
