@@ -73,6 +73,7 @@ async def main(out: Path, width: int = 1280, height: int = 800, full: bool = Fal
                 screens = page.locator("#ring g.screen[data-online=true]")
                 await expect(screens).to_have_count(9, timeout=10_000)
                 await expect(page.locator("#state")).to_have_text("running")
+                await rig.controller.check(by="web:operator")  # the Room panel's verdict
                 await page.click("#cue-list li[data-cue='9']")
                 await page.evaluate("window.scrollTo(0, 0)")  # the sticky header at the top
                 await page.screenshot(path=str(out), full_page=full)
