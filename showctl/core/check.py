@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from showctl.core.plan import compile_plan
-from showctl.outputs.actions import Load, Play
 from showctl.model import Show, Venue
+from showctl.outputs.actions import Load, Play
 
 FindingKind = Literal["offline", "clock", "media", "show", "projector", "lamp"]
 
