@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS runs (
     by TEXT,
     start REAL NOT NULL,           -- wall seconds: the run's start, or when it was skipped
     end REAL,
-    outcome TEXT,                  -- completed | stopped | panic | interrupted; checks: ready | not ready
+    outcome TEXT,                  -- completed|stopped|panic|interrupted; ready|not ready
     reason TEXT,                   -- why a start was skipped or missed; a check's findings
     scheduled REAL,                -- the scheduled instant, for scheduled starts
     ended_by TEXT                  -- who or what ended a run: web:alice, end of show, ...
