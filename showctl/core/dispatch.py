@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(order=True, slots=True)
 class Packet:
-    """A datagram (or, with `data=None`, only a callback) due at monotonic `send_at`;
-    `data` may be a function that encodes the datagrams as they leave (a level that may
-    still move)."""
+    """A datagram (or, with `data=None`, only a callback) due at monotonic `send_at`,
+    taking effect at `deadline` (later by its device's lead); `data` may be a function
+    that encodes the datagrams as they leave (a level that may still move)."""
 
     send_at: float
     seq: int
@@ -34,6 +34,7 @@ class Packet:
     address: Address | None = field(compare=False, default=None)
     data: bytes | Callable[[], list[bytes]] | None = field(compare=False, default=None)
     callback: Callable[[], None] | None = field(compare=False, default=None)
+    deadline: float = field(compare=False, default=0.0)
 
 
 class Source(Protocol):
@@ -68,10 +69,10 @@ class Dispatcher:
         address: Address | None = None,
         data: bytes | Callable[[], list[bytes]] | None = None,
         callback: Callable[[], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
-        heapq.heappush(
-            self._heap, Packet(send_at, next(self._seq), source, address, data, callback)
-        )
+        heapq.heappush(self._heap, Packet(send_at, next(self._seq), source, address, data,
+                                          callback, send_at if deadline is None else deadline))
 
     def add(self, source: Source) -> None:
         if source not in self._sources:
@@ -83,6 +84,19 @@ class Dispatcher:
         if source in self._sources:
             self._sources.remove(source)
         self.drop(source)
+
+    def retire(self, source: object) -> None:
+        """The source builds nothing more; what it has handed over still goes out."""
+        if source in self._sources:
+            self._sources.remove(source)
+
+    def cut(self, source: object, after: float) -> None:
+        """The source's packets taking effect after monotonic `after` are gone."""
+        kept = [p for p in self._heap if p.source is not source or p.deadline <= after]
+        if len(kept) != len(self._heap):
+            self._heap = kept
+            heapq.heapify(self._heap)
+        self.kick()
 
     def drop(self, source: object, since: float = float("-inf")) -> None:
         kept = [p for p in self._heap if p.source is not source or p.send_at < since]

@@ -13,6 +13,7 @@ import pytest
 from showctl.cli.run import JsonLines
 from showctl.core.clock import FakeClock
 from showctl.runstate import RunState
+from tests.core.room import LEAD
 from tests.osc.rig import rig_with
 
 pytestmark = pytest.mark.timeout(30)
@@ -105,9 +106,10 @@ async def test_a_paused_show_is_cued_and_waits_for_go(tmp_path: Path) -> None:
     async with rig_with(tmp_path, FakeClock(wall=WALL + 30), on_restart="resume") as rig:
         state = RunState(rig.controller)
         state.start()
-        assert "cued at 2.250 s, waiting for GO" in (state.recover() or "")
+        paused_at = 2.25 + LEAD  # a pause acts a lead after the command (docs/engine.md)
+        assert f"cued at {paused_at:.3f} s, waiting for GO" in (state.recover() or "")
         assert rig.controller.state == "loaded"
-        assert rig.controller.status()["time"] == pytest.approx(2.25, abs=0.001)
+        assert rig.controller.status()["time"] == pytest.approx(paused_at, abs=0.001)
 
 
 @pytest.mark.parametrize("policy", ["safe", "resume"])
