@@ -134,7 +134,10 @@ class Dispatcher:
             if not self._heap:
                 return
             due_at = self._heap[0].send_at
-            await self.clock.arrive_at(due_at, early=EARLY)
+            if self._needs_precision(due_at):
+                await self.clock.arrive_at(due_at, early=EARLY)
+            else:  # only callbacks (events, state) are due: a loop timer is precise enough
+                await self.clock.sleep_until(due_at)
             now = self.clock.monotonic()
             due: list[Packet] = []
             while self._heap and self._heap[0].send_at <= now:
@@ -160,6 +163,13 @@ class Dispatcher:
                         packet.callback()
                     except Exception:
                         log.exception("dispatch callback failed")
+
+    def _needs_precision(self, due_at: float) -> bool:
+        """A datagram leaves at `due_at`, or soon after (within the spin's reach): with
+        sending ahead, a cue's bundles leave a lead before its callbacks run, and those
+        need no spin of their own."""
+        horizon = due_at + 2 * EARLY
+        return any(p.data is not None and p.send_at <= horizon for p in self._heap)
 
     async def close(self) -> None:
         self._sources.clear()
