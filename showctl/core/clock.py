@@ -87,9 +87,17 @@ class SystemClock:
     loop waits as before, the CPU is free for everything else meanwhile.
     """
 
+    precise_sleep = False
+    _spins: SpinStats | None = None
+
     def __init__(self, *, precise_sleep: bool = False) -> None:
         self.precise_sleep = precise_sleep
-        self.spins = SpinStats()
+
+    @property
+    def spins(self) -> SpinStats:
+        if self._spins is None:
+            self._spins = SpinStats()
+        return self._spins
 
     boot = _boot_id()
 
