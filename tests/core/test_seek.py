@@ -44,10 +44,10 @@ async def test_seek_while_running_plays_each_screen_from_its_offset(room):
     status = c.status()
     assert status["time"] == 35.0 and status["current_cue"]["id"] == "3"
     assert status["next_cue"]["id"] == "4"
-    await clock.advance(2.0)
+    await clock.advance(2.0 + LEAD)  # the seek, and the timeline with it, acts a lead on
     assert c.status()["devices"][0]["output"] == {
         "state": "playing", "media": "two_1.mp4", "position": 107.0}
-    await clock.advance(3.0 + LEAD)  # the seek, and the timeline with it, acts a lead on
+    await clock.advance(3.0)
     assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == sought + LEAD + 5.0
 
 
