@@ -180,7 +180,7 @@ class Engine:
         self._t0 = effect - t_e
         self._mark_current(at)
         if hold_at is None:
-            self._run_from(effect, t_e, plan.index_after(t_e))
+            self._run_from(effect, t_e, plan.index_after(t_e), restarts=False)
             self._set_state(TransportState.RUNNING)
         else:
             self._frozen, self.next_index = hold_at, plan.index_after(hold_at)
@@ -299,10 +299,13 @@ class Engine:
 
     # -- inside ---------------------------------------------------------------------
     def _run_from(self, start_at: float, t: float, index: int,
-                  extra: list[Action] | None = None) -> None:
+                  extra: list[Action] | None = None, *, restarts: bool = True) -> None:
+        """The timeline at show time `t` from monotonic `start_at` on. `restarts`: the
+        playhead reads `t` until then (a seek, a resume); a rejoin's show is already
+        running (players kept playing), its playhead moves on from now."""
         assert self.plan is not None
         self._t0, self.next_index = start_at - t, index
-        self._frozen, self._moves_at = t, start_at
+        self._frozen, self._moves_at = t, start_at if restarts else 0.0
         self._timeline = Timeline(self.plan, self.out.router, self.clock, t0=self._t0, start=t,
                                   index=index, on_cue=self._on_cue, on_end=self._on_end,
                                   players=self.out.players, master=self.out.master,

@@ -45,8 +45,9 @@ async def test_resume_continues_where_the_show_would_be(tmp_path: Path) -> None:
         assert rig.controller.status()["time"] == pytest.approx(expected, abs=0.002)
         assert rig.controller.status()["current_cue"]["id"] == "2"
         # pano_5 started at t=1: told where it must be, not reloaded (tests/service/test_rejoin.py)
+        # (for the instant it acts: a lead on, docs/engine.md)
         assert await rig.screens["screen5"].wait_for("/showctl/player/clock") == (
-            1.5, "pano_5.mp4", 0.5)
+            pytest.approx(1.5 + LEAD), "pano_5.mp4", pytest.approx(0.5 + LEAD))
         await rig.clock.advance(0.6)
         assert rig.controller.status()["current_cue"]["id"] == "3"
         await rig.clock.advance(1.5)
