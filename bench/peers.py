@@ -12,9 +12,11 @@ Loads: A quiet (whatever the shared machine does), B one busy-looping process pe
 Runs are interleaved (round, load, sender). Nine receivers in another process stamp each
 datagram with the kernel's receive time (SO_TIMESTAMPNS).
 
-Errors: showctl's against its plan (t0 known exactly); Pd has no shared t0, so for both
-`grid` fits the best t0 (median) and measures deviation from the 250 ms grid. Skew: the
-spread of one cue's nine arrivals. CPU: the sender process's user+system seconds.
+Errors: showctl's against its plan (t0 known exactly; for `timetag`, against the planned
+send time, a lead before the instant, and the timetag itself against the plan); Pd has
+no shared t0, so for both `grid` fits the best t0 (median) and measures deviation from
+the 250 ms grid. Skew: the spread of one cue's nine arrivals. CPU: the sender process's
+user+system seconds.
 
 Run: sudo .venv/bin/python bench/peers.py [--rounds N]   (root: SCHED_FIFO; ~4 min)
 """
@@ -116,7 +118,7 @@ def showctl_sender(ports: list[int], mode: str, conn: Any) -> None:
         cpu = time.process_time() - cpu0
         await controller.close()
         return {"t0": t0_wall, "cpu": cpu, "spin": clock.spins.as_json(),
-                "policy": report.policy}
+                "policy": report.policy, "lead": controller.engine.out.router.max_lead}
 
     conn.send(asyncio.run(play()))
 
@@ -187,7 +189,7 @@ def play_pd(ports: list[int], folder: Path) -> dict[str, Any]:
     finally:
         proc.terminate()
         proc.wait(10)
-    return {"t0": t0, "cpu": cpu, "spin": None,
+    return {"t0": t0, "cpu": cpu, "spin": None, "lead": 0.0,
             "policy": {0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR"}.get(policy, policy)}
 
 
@@ -219,8 +221,10 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
 
 
-def analyse(got: list[tuple[int, int, float, float | None]], t0: float | None) -> dict:
-    """Errors (ms) against the plan from `t0`, or against the best-fitting grid."""
+def analyse(got: list[tuple[int, int, float, float | None]], t0: float | None,
+            lead: float = 0.0) -> dict:
+    """Errors (ms) against the plan from `t0` (sent `lead` early: the error is the
+    dispatch's, against the planned send time), or against the best-fitting grid."""
     stamps = [(cue, stamp) for _, cue, stamp, _ in got]
     fitted = sorted(stamp - cue * GAP for cue, stamp in stamps)[len(stamps) // 2]
     grid = [abs(stamp - (fitted + cue * GAP)) * 1e3 for cue, stamp in stamps]
@@ -231,7 +235,7 @@ def analyse(got: list[tuple[int, int, float, float | None]], t0: float | None) -
         "n": len(got), "grid": grid,
         "skew": [(max(s) - min(s)) * 1e3 for s in per_cue.values() if len(s) == SCREENS]}
     if t0 is not None:
-        out["error"] = [abs(stamp - (t0 + cue * GAP)) * 1e3 for cue, stamp in stamps]
+        out["error"] = [abs(stamp - (t0 - lead + cue * GAP)) * 1e3 for cue, stamp in stamps]
         tags = [(cue, stamp, tag) for _, cue, stamp, tag in got if tag is not None]
         out["tag_error"] = [abs(tag - (t0 + cue * GAP)) * 1e3 for cue, _, tag in tags]
         out["early"] = [(tag - stamp) * 1e3 for _, stamp, tag in tags]
@@ -292,7 +296,7 @@ def main() -> None:
                     if hogs:
                         hogs.__exit__()
                 got = collect()
-                run = analyse(got, None if sender == "pd" else info["t0"])
+                run = analyse(got, None if sender == "pd" else info["t0"], info.get("lead", 0.0))
                 results.setdefault((sender, load), []).append(run)
                 extra.setdefault((sender, load), []).append(info)
     parent.send("stop")

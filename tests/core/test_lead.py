@@ -33,8 +33,7 @@ class Refusing(Profile):
     bundles = Bundles.REFUSED
 
     def translate(self, action) -> list[Message]:
-        cue, fade = action.args
-        return [("/console/cue", (str(cue), float(fade)))]
+        return [("/console/cue", (str(action.cue), float(action.fade)))]
 
 
 @pytest.fixture
