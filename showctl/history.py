@@ -1,5 +1,6 @@
-"""The run history: every show run (who started it, how it ended) and every scheduled
-start that did not happen (skipped, with the reason, or missed), in SQLite.
+"""The run history: every show run (who started it, how it ended), every scheduled
+start that did not happen (skipped, with the reason, or missed) and every self-check
+(ready or not, with its findings), in SQLite.
 
 Bus listeners are called inside the engine's task, so the listener only queues the
 event; a writer task commits the queue in a thread (each commit waits for the disk: never
@@ -30,20 +31,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from showctl.core.clock import Clock
-from showctl.core.events import RUN, STATE, Event, EventBus
+from showctl.core.events import CHECK, RUN, STATE, Event, EventBus
 
 log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
-    kind TEXT NOT NULL,            -- run | skip | miss
+    kind TEXT NOT NULL,            -- run | skip | miss | check (a self-check, show '')
     show TEXT NOT NULL,
     by TEXT,
     start REAL NOT NULL,           -- wall seconds: the run's start, or when it was skipped
     end REAL,
-    outcome TEXT,                  -- completed | stopped | panic | interrupted (runs)
-    reason TEXT,                   -- why a start was skipped or missed
+    outcome TEXT,                  -- completed|stopped|panic|interrupted; ready|not ready
+    reason TEXT,                   -- why a start was skipped or missed; a check's findings
     scheduled REAL,                -- the scheduled instant, for scheduled starts
     ended_by TEXT                  -- who or what ended a run: web:alice, end of show, ...
 );
@@ -116,7 +117,8 @@ class History:
         self._flush()
         with self._lock:
             rows = db.execute(
-                "SELECT * FROM runs WHERE by = 'schedule' AND coalesce(scheduled, start) >= ? "
+                "SELECT * FROM runs WHERE by = 'schedule' AND kind != 'check' "
+                "AND coalesce(scheduled, start) >= ? "
                 "ORDER BY coalesce(scheduled, start), id", (since,),
             ).fetchall()
         return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
@@ -151,8 +153,9 @@ class History:
                         INTERRUPTED)
 
     def _on_event(self, event: Event) -> None:
-        if event.kind == RUN or (event.kind == STATE and event.data.get("state") == "running"
-                                 and event.data.get("previous") in ("prerolling", "loaded")):
+        moving = event.kind == STATE and event.data.get("state") == "running" \
+            and event.data.get("previous") in ("prerolling", "loaded")
+        if event.kind in (RUN, CHECK) or moving:
             self._queue.append((self._clock.time(), event))
             self._wake.set()
 
@@ -179,7 +182,14 @@ class History:
         kind = data.get("event")
         show = str(data.get("show") or "")
         scheduled = _epoch(data.get("scheduled"))
-        if event.kind == STATE:  # the preroll is over, the timeline moves: the run starts
+        if event.kind == CHECK:  # the self-check's result, its findings one per line
+            findings = "\n".join(f"{f.get('device') or 'room'}: {f.get('message')}"
+                                  for f in data.get("findings") or ())
+            db.execute("INSERT INTO runs (kind, show, by, start, outcome, reason) "
+                       "VALUES ('check', '', ?, ?, ?, ?)",
+                       (data.get("by"), wall, "ready" if data.get("ready") else "not ready",
+                        findings or None))
+        elif event.kind == STATE:  # the preroll is over, the timeline moves: the run starts
             db.execute(f"UPDATE runs SET start = ? WHERE id = ({_OPEN_RUN})", (wall, show))
         elif event.kind == _SCHEDULED:
             db.execute(f"UPDATE runs SET scheduled = ? WHERE id = ({_OPEN_RUN} AND by = ?)",

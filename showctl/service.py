@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from showctl import realtime
 from showctl.alerts import AlertService
 from showctl.core import events
 from showctl.core.clock import SystemClock
@@ -30,6 +31,7 @@ from showctl.files.offloop import FileReader
 from showctl.history import History
 from showctl.model import Venue
 from showctl.osc import OscServer
+from showctl.realtime import Realtime
 from showctl.runstate import RunState
 from showctl.scheduling.power import PowerRunner
 from showctl.scheduling.runner import ScheduleRunner
@@ -57,9 +59,14 @@ class Face(Protocol):
 
 class Service:
     def __init__(self, config: Config, *, simulate: bool = False,
-                 simulate_kinds: tuple[str, ...] = SIMULATED) -> None:
+                 simulate_kinds: tuple[str, ...] = SIMULATED,
+                 realtime: Realtime | None = None) -> None:
         self.reader = FileReader()
-        self.controller = Controller(config, SystemClock(), reader=self.reader)
+        precise = realtime is not None and realtime.active
+        self.controller = Controller(config, SystemClock(precise_sleep=precise),
+                                     reader=self.reader)
+        if realtime is not None:
+            self.controller.realtime = realtime.as_json()
         venue, clock = config.venue, self.controller.clock
         self.sim = Simulator(venue, venue.osc.listen, report=_sim_line,
                              kinds=simulate_kinds) if simulate else None
@@ -248,6 +255,18 @@ def describe(event: events.Event) -> str:
     return f"{event.kind} {d}"
 
 
+def start_realtime(venue: Venue) -> Realtime:
+    """The venue's `realtime:` for this (the loop's) thread, said in the log; `on` that
+    cannot be had is a start-up error of one line."""
+    try:
+        report = realtime.apply(venue.realtime)
+    except realtime.RealtimeRefused as exc:
+        raise UserError(str(exc)) from None
+    quiet = report.active or venue.realtime == "off"
+    log.log(logging.INFO if quiet else logging.WARNING, "%s", report.line())
+    return report
+
+
 def _sim_line(device: str, line: str) -> None:
     chatter = "/showctl/reply" in line or "/showctl/player/clock" in line
     logging.getLogger("showctl.sim").log(logging.DEBUG if chatter else logging.INFO,
@@ -259,7 +278,8 @@ async def run(config_path: str | Path, *, simulate: bool = False,
     """Runs until SIGTERM or SIGINT; returns the exit code (0 after a clean stop)."""
     config = lastgood.load_with_last_good(config_path)  # InvalidFiles: the CLI prints, exit 1
     use_zone(config.venue.timezone)
-    service = Service(config, simulate=simulate, simulate_kinds=simulate_kinds)
+    service = Service(config, simulate=simulate, simulate_kinds=simulate_kinds,
+                      realtime=start_realtime(config.venue))
     notifier = Notifier()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -24,6 +24,30 @@ slewing moves it at most 0.5 ms a second)."""
 STEP_POLL = 1.0
 """How often SystemClock compares the two clocks to notice a step."""
 
+RT_SPIN = 0.0002
+"""Under real-time scheduling a blocking sleep wakes within ~50 us: the spin after it
+only needs to cover that (bench/peers.py measures both)."""
+
+
+class SpinStats:
+    """How long `arrive_at` held a CPU busy-waiting: what a real-time dispatcher takes
+    from the rest of the machine at each burst."""
+
+    __slots__ = ("count", "longest", "total")
+
+    def __init__(self) -> None:
+        self.count, self.total, self.longest = 0, 0.0, 0.0
+
+    def add(self, seconds: float) -> None:
+        self.count += 1
+        self.total += seconds
+        self.longest = max(self.longest, seconds)
+
+    def as_json(self) -> dict[str, float | int]:
+        mean = self.total / self.count if self.count else 0.0
+        return {"count": self.count, "mean_ms": round(mean * 1e3, 3),
+                "max_ms": round(self.longest * 1e3, 3)}
+
 
 class Clock(Protocol):
     boot: str
@@ -56,7 +80,24 @@ def _boot_id() -> str:
 
 
 class SystemClock:
-    """The real clock; `arrive_at` sleeps on the loop until ~2 ms before, then spins."""
+    """The real clock; `arrive_at` sleeps on the loop until ~2 ms before, then spins.
+
+    With `precise_sleep` (the thread runs under SCHED_FIFO, see showctl/realtime.py) it
+    blocks in a plain sleep instead of spinning to within RT_SPIN of the instant: the
+    loop waits as before, the CPU is free for everything else meanwhile.
+    """
+
+    precise_sleep = False
+    _spins: SpinStats | None = None
+
+    def __init__(self, *, precise_sleep: bool = False) -> None:
+        self.precise_sleep = precise_sleep
+
+    @property
+    def spins(self) -> SpinStats:
+        if self._spins is None:
+            self._spins = SpinStats()
+        return self._spins
 
     boot = _boot_id()
 
@@ -72,8 +113,12 @@ class SystemClock:
 
     async def arrive_at(self, deadline: float, *, early: float = SPIN) -> None:
         await self.sleep_until(deadline - early)
-        while _time.monotonic() < deadline:
-            pass
+        if self.precise_sleep and (left := deadline - _time.monotonic() - RT_SPIN) > 0:
+            _time.sleep(left)
+        start = now = _time.monotonic()
+        while now < deadline:
+            now = _time.monotonic()
+        self.spins.add(now - start)
 
     async def stepped(self) -> float:
         offset = _time.time() - _time.monotonic()

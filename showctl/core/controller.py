@@ -93,6 +93,10 @@ class Controller:
         self._restart: dict[str, Any] | None = None
         self._uses: dict[str, tuple[Show, Venue, list[str]]] = {}  # the devices each show uses
         self._watch: asyncio.Task[None] | None = None
+        self.realtime: dict[str, Any] = {"mode": "off", "policy": "SCHED_OTHER", "priority": 0,
+                                         "memory_locked": False, "note": "not applied"}
+        """The dispatcher's scheduling, as the process that runs it set it up
+        (showctl/realtime.py); status() adds how long the dispatcher spun."""
         self.engine.on_idle = self._apply_pending_venue
         self._behind_at = float("-inf")  # monotonic instant an input last fell behind
         self._unresolved: dict[str, str] = {}  # device -> why its host has no address
@@ -597,6 +601,7 @@ class Controller:
             "alerts": list(self._alerts),
             "power": self.power.as_json(),
             "check": self._check.as_json() if self._check else None,
+            "realtime": {**self.realtime, **_spins(self.clock)},
             "started_at": self._started_at,
             "restart": self._restart,
             "files": self.files_status(),
@@ -683,6 +688,11 @@ def seek_target(plan: Plan, text: str) -> float:
                           f"{format_time(t)}? Send \"cue:{text}\" or \"time:{text}\" "
                           "(or the time as a number)")
     return cue_at if cue_at is not None else t  # type: ignore[return-value]
+
+
+def _spins(clock: Clock) -> dict[str, Any]:
+    spins = getattr(clock, "spins", None)
+    return {"spin": spins.as_json()} if spins is not None else {}
 
 
 def _cue_json(planned: Any) -> dict[str, Any] | None:

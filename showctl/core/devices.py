@@ -121,9 +121,16 @@ class DeviceBook:
         due = [self.heard.get(d, now) + timeout - now for d, on in self.online.items() if on]
         return max(0.0, min(due)) if due else None
 
-    def playing_screens(self) -> list[str]:
-        """Players (screens and audio devices) told to play: what pause pauses."""
-        return [d.id for d in self.venue.players if self.outputs[d.id].state == "playing"]
+    def playing_screens(self, after: Sequence[Action] = ()) -> list[str]:
+        """Players (screens and audio devices) told to play: what pause pauses; with
+        `after`, once those actions (already on their way) act too."""
+        state = {d.id: self.outputs[d.id].state for d in self.venue.players}
+        for action in after:
+            if action.device in state:
+                probe = Output(state=state[action.device])
+                probe.apply(action, 0.0)
+                state[action.device] = probe.state
+        return [d for d, s in state.items() if s == "playing"]
 
     def paused_screens(self) -> list[str]:
         return [d.id for d in self.venue.players if self.outputs[d.id].state == "paused"]

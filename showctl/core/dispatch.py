@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(order=True, slots=True)
 class Packet:
-    """A datagram (or, with `data=None`, only a callback) due at monotonic `send_at`;
-    `data` may be a function that encodes the datagrams as they leave (a level that may
-    still move)."""
+    """A datagram (or, with `data=None`, only a callback) due at monotonic `send_at`,
+    taking effect at `deadline` (later by its device's lead); `data` may be a function
+    that encodes the datagrams as they leave (a level that may still move)."""
 
     send_at: float
     seq: int
@@ -34,6 +34,7 @@ class Packet:
     address: Address | None = field(compare=False, default=None)
     data: bytes | Callable[[], list[bytes]] | None = field(compare=False, default=None)
     callback: Callable[[], None] | None = field(compare=False, default=None)
+    deadline: float = field(compare=False, default=0.0)
 
 
 class Source(Protocol):
@@ -68,10 +69,10 @@ class Dispatcher:
         address: Address | None = None,
         data: bytes | Callable[[], list[bytes]] | None = None,
         callback: Callable[[], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
-        heapq.heappush(
-            self._heap, Packet(send_at, next(self._seq), source, address, data, callback)
-        )
+        heapq.heappush(self._heap, Packet(send_at, next(self._seq), source, address, data,
+                                          callback, send_at if deadline is None else deadline))
 
     def add(self, source: Source) -> None:
         if source not in self._sources:
@@ -83,6 +84,19 @@ class Dispatcher:
         if source in self._sources:
             self._sources.remove(source)
         self.drop(source)
+
+    def retire(self, source: object) -> None:
+        """The source builds nothing more; what it has handed over still goes out."""
+        if source in self._sources:
+            self._sources.remove(source)
+
+    def cut(self, source: object, after: float) -> None:
+        """The source's packets taking effect after monotonic `after` are gone."""
+        kept = [p for p in self._heap if p.source is not source or p.deadline <= after]
+        if len(kept) != len(self._heap):
+            self._heap = kept
+            heapq.heapify(self._heap)
+        self.kick()
 
     def drop(self, source: object, since: float = float("-inf")) -> None:
         kept = [p for p in self._heap if p.source is not source or p.send_at < since]
@@ -120,7 +134,10 @@ class Dispatcher:
             if not self._heap:
                 return
             due_at = self._heap[0].send_at
-            await self.clock.arrive_at(due_at, early=EARLY)
+            if self._needs_precision(due_at):
+                await self.clock.arrive_at(due_at, early=EARLY)
+            else:  # only callbacks (events, state) are due: a loop timer is precise enough
+                await self.clock.sleep_until(due_at)
             now = self.clock.monotonic()
             due: list[Packet] = []
             while self._heap and self._heap[0].send_at <= now:
@@ -146,6 +163,13 @@ class Dispatcher:
                         packet.callback()
                     except Exception:
                         log.exception("dispatch callback failed")
+
+    def _needs_precision(self, due_at: float) -> bool:
+        """A datagram leaves at `due_at`, or soon after (within the spin's reach): with
+        sending ahead, a cue's bundles leave a lead before its callbacks run, and those
+        need no spin of their own."""
+        horizon = due_at + 2 * EARLY
+        return any(p.data is not None and p.send_at <= horizon for p in self._heap)
 
     async def close(self) -> None:
         self._sources.clear()

@@ -42,6 +42,8 @@ class Engine:
         self.started_by: str | None = None
         self._timeline: Timeline | None = None
         self._hold_clock: HoldClock | None = None
+        self._tail: Timeline | None = None  # a paused timeline's last lead of cues
+        self._moves_at = 0.0  # monotonic instant the timeline last (re)started moving
         self._t0 = 0.0  # monotonic instant of show time 0 while the timeline moves
         self._t_start = 0.0  # monotonic instant the run starts (end of preroll)
         self._frozen = 0.0  # show time while the timeline stands still
@@ -74,8 +76,13 @@ class Engine:
 
     # -- reading --------------------------------------------------------------------
     def show_time(self) -> float:
+        """While a restarted timeline waits for its effect instant (a lead), the playhead
+        shows where it restarts: a seek to 1:30 reads 1:30, never 1:29.98."""
         if self.state in (TransportState.RUNNING, TransportState.PREROLLING):
-            return self.clock.monotonic() - self._t0
+            now = self.clock.monotonic()
+            if self.state == TransportState.RUNNING and now < self._moves_at:
+                return self._frozen
+            return now - self._t0
         return self._frozen
 
     @property
@@ -173,7 +180,7 @@ class Engine:
         self._t0 = effect - t_e
         self._mark_current(at)
         if hold_at is None:
-            self._run_from(effect, t_e, plan.index_after(t_e))
+            self._run_from(effect, t_e, plan.index_after(t_e), restarts=False)
             self._set_state(TransportState.RUNNING)
         else:
             self._frozen, self.next_index = hold_at, plan.index_after(hold_at)
@@ -181,13 +188,42 @@ class Engine:
             self._set_state(TransportState.HOLDING)
 
     def pause(self) -> None:
+        """Every device pauses at now + the largest lead; the cues due before then still
+        go out to every device (some already have them: bundles sent cannot be
+        recalled), so the room stands still in one consistent look (docs/engine.md)."""
         if self.state not in (TransportState.RUNNING, TransportState.HOLDING):
             raise CommandError(f"cannot pause while {self.state}")
         self._resume_to = self.state
-        self._halt()
-        self._resume = self.devices.playing_screens()
+        if (self.state == TransportState.RUNNING and self._timeline is not None
+                and self.plan is not None):
+            t, tail = self._tail_until(self.out.effect() - self._t0)
+            self._timeline.cut(t)
+            self.dispatcher.cut(self._timeline, self._t0 + t)
+            self.dispatcher.retire(self._timeline)
+            self._tail, self._timeline = self._timeline, None
+            self._frozen, self.next_index = t, self.next_index + len(tail)
+            if tail and tail[-1].cue.hold:
+                self._resume_to = TransportState.HOLDING
+            playing = self.devices.playing_screens(after=[a for c in tail for a in c.actions])
+        else:
+            self._halt()
+            playing = self.devices.playing_screens()
+        self._resume = playing
         self.out.send_now([Pause(d) for d in self._resume])
         self._set_state(TransportState.PAUSED)
+
+    def _tail_until(self, t: float) -> tuple[float, list[PlannedCue]]:
+        """The cues still to come up to show time `t`, and where the playhead stops:
+        `t`, or at a hold cue among them."""
+        assert self.plan is not None
+        tail: list[PlannedCue] = []
+        for planned in self.plan.cues[self.next_index:]:
+            if planned.at > t:
+                break
+            tail.append(planned)
+            if planned.cue.hold:
+                return planned.at, tail
+        return t, tail
 
     def resume(self) -> None:
         if self.state != TransportState.PAUSED:
@@ -242,6 +278,7 @@ class Engine:
             self.dispatcher.push(self._timeline, self._t_start,
                                  callback=lambda: self._set_state(TransportState.RUNNING))
         else:
+            self._halt()  # a paused show's last cues still on their way are void
             self.out.send_now(cue_up(look))
             self._frozen = t
             self.next_index = self.plan.index_after(t)
@@ -262,21 +299,26 @@ class Engine:
 
     # -- inside ---------------------------------------------------------------------
     def _run_from(self, start_at: float, t: float, index: int,
-                  extra: list[Action] | None = None) -> None:
+                  extra: list[Action] | None = None, *, restarts: bool = True) -> None:
+        """The timeline at show time `t` from monotonic `start_at` on. `restarts`: the
+        playhead reads `t` until then (a seek, a resume); a rejoin's show is already
+        running (players kept playing), its playhead moves on from now."""
         assert self.plan is not None
         self._t0, self.next_index = start_at - t, index
+        self._frozen, self._moves_at = t, start_at if restarts else 0.0
         self._timeline = Timeline(self.plan, self.out.router, self.clock, t0=self._t0, start=t,
                                   index=index, on_cue=self._on_cue, on_end=self._on_end,
                                   players=self.out.players, master=self.out.master,
-                                  catch_up=extra or ())
+                                  on_levels=self.out.start_levels, catch_up=extra or ())
         self.dispatcher.add(self._timeline)
 
     def _halt(self) -> None:
         """The timeline stops where it is; nothing of it is sent any more."""
         self._frozen = self.show_time()
-        if self._timeline is not None:
-            self.dispatcher.remove(self._timeline)
-            self._timeline = None
+        for timeline in (self._timeline, self._tail):
+            if timeline is not None:
+                self.dispatcher.remove(timeline)
+        self._timeline = self._tail = None
         if self._hold_clock is not None:
             self.dispatcher.remove(self._hold_clock)
             self._hold_clock = None
@@ -299,12 +341,12 @@ class Engine:
             self._cue_done(planned, wall)
 
     def _cue_done(self, planned: PlannedCue, wall: float) -> None:
-        self.current, self.next_index = planned, planned.index + 1
+        self.current = planned
+        self.next_index = max(self.next_index, planned.index + 1)
         effect = self._t0 + planned.at  # the instant its bundles are timetagged for
-        self.devices.apply(planned.actions, effect)
-        self.out.start_levels(planned.actions, effect)
+        self.devices.apply(planned.actions, effect)  # (its DMX fades started a lead ago)
         self._publish_cue(planned, wall)
-        if planned.cue.hold:
+        if planned.cue.hold and self.state != TransportState.PAUSED:  # pause() knew of it
             self._halt()
             self._frozen = planned.at
             self._hold(planned.at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from showctl.core.clock import Clock
 from showctl.core.dispatch import Dispatcher
@@ -15,6 +15,7 @@ from showctl.outputs.dmx import Mixer
 from showctl.outputs.router import Router
 
 CueCallback = Callable[[PlannedCue, float], None]
+LevelsCallback = Callable[[Sequence[Action], float], None]
 
 
 class Timeline:
@@ -38,11 +39,13 @@ class Timeline:
         on_end: Callable[[], None],
         players: PlayerClock,
         master: Master,
+        on_levels: LevelsCallback | None = None,
         catch_up: Iterable[Action] = (),
     ) -> None:
         self.plan, self.router, self.clock, self.t0 = plan, router, clock, t0
         self.index = index
-        self.on_cue, self.on_end = on_cue, on_end
+        self.on_cue, self.on_end, self.on_levels = on_cue, on_end, on_levels
+        self._cut_at: float | None = None  # show time after which nothing is built
         self.players, self.master = players, master
         self._catch_up = list(catch_up)
         self._catch_up_at = start
@@ -54,6 +57,11 @@ class Timeline:
     def _limit(self) -> float:
         return self._halt_at if self._halt_at is not None else self.plan.length
 
+    def cut(self, t: float) -> None:
+        """Nothing after show time `t` is built any more (a pause taking effect then:
+        cues up to it still go out, each device at its own lead)."""
+        self._cut_at = t
+
     def _next(self) -> tuple[float, str] | None:
         items: list[tuple[float, str]] = []
         if self._catch_up:
@@ -64,6 +72,8 @@ class Timeline:
             items.append((float(self._tick), "tick"))
         if self._halt_at is None and self.index >= len(self.plan.cues) and not self._end_built:
             items.append((self.plan.length, "end"))
+        if self._cut_at is not None:
+            items = [i for i in items if i[0] <= self._cut_at]
         return min(items, key=lambda i: (i[0], _ORDER[i[1]])) if items else None
 
     def peek(self) -> float | None:
@@ -80,6 +90,7 @@ class Timeline:
         if kind == "catch-up":
             actions, self._catch_up = tuple(self._catch_up), []
             self._send(dispatcher, actions, deadline, wall)
+            self._levels(dispatcher, actions, deadline)
             entry = (deadline, actions)
             self._pending.append(entry)
             dispatcher.push(self, deadline, callback=lambda: self._in_effect(entry))
@@ -87,6 +98,7 @@ class Timeline:
             planned = self.plan.cues[self.index]
             self.index += 1
             self._send(dispatcher, planned.actions, deadline, wall)
+            self._levels(dispatcher, planned.actions, deadline)
             entry = (deadline, planned.actions)
             self._pending.append(entry)
             dispatcher.push(self, deadline,
@@ -114,6 +126,16 @@ class Timeline:
               wall: float) -> None:
         send(dispatcher, self, self.router, self.master, actions, deadline, wall)
 
+    def _levels(self, dispatcher: Dispatcher, actions: Iterable[Action],
+                deadline: float) -> None:
+        """DMX fades start a lead before their instant, so that their first frame can
+        leave as early as every other packet of the cue."""
+        levels = [a for a in actions if a.kind == "levels"]
+        if levels and self.on_levels is not None:
+            on_levels = self.on_levels
+            dispatcher.push(self, deadline - self.router.max_lead, deadline=deadline,
+                            callback=lambda: on_levels(levels, deadline))
+
 
 def send(dispatcher: Dispatcher, source: object, router: Router, master: Master,
          actions: Iterable[Action], deadline: float, wall: float) -> None:
@@ -124,11 +146,12 @@ def send(dispatcher: Dispatcher, source: object, router: Router, master: Master,
     mixed = {a.device for a in actions if isinstance(a, Volume)}
     for device, address, data in router.packets(
             (a for a in actions if a.device not in mixed), wall):
-        dispatcher.push(source, deadline - router.lead[device], address, data)
+        dispatcher.push(source, deadline - router.lead[device], address, data,
+                        deadline=deadline)
     for device in mixed:
         mine = [a for a in actions if a.device == device]
         dispatcher.push(source, deadline - router.lead[device], router.addresses[device],
-                        _encoder(router, master, mine, wall))
+                        _encoder(router, master, mine, wall), deadline=deadline)
 
 
 def _encoder(router: Router, master: Master, actions: list[Action],
@@ -185,6 +208,6 @@ class DmxStream:
         clock = dispatcher.clock
         wall = clock.time() + (t - clock.monotonic())
         for _, address, data in self.router.packets([frame], wall):
-            dispatcher.push(self, t - self.router.lead[self.device], address, data)
+            dispatcher.push(self, t - self.router.lead[self.device], address, data, deadline=t)
         self._built_until = t
         self.mixer.advance(t)

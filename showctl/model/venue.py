@@ -203,6 +203,9 @@ class Venue(Frozen):
     volume: Decibels = Field(
         default=0.0, description="the room's master volume at start-up, dB (0 as mixed, "
         "-80 silent, at most +12); an operator's later setting is kept across restarts")
+    realtime: Literal["auto", "on", "off"] = Field(
+        default="auto", description="real-time scheduling for the cue dispatcher "
+        "(docs/realtime.md): auto when the system allows it, on or refuse to start, off")
     source: Path | None = Field(default=None, exclude=True, description="set by the loader")
 
     @field_validator("timezone")

@@ -262,14 +262,8 @@ class OscServer:
         try:
             data = route.run(Call(controller, self.clients, client, message.args,
                                   f"osc:{client.label}", param))
-        except CommandError as exc:
-            self.complain("refused", f"{client.label}: {address}: {exc}")
-            self.reply(client, address, "error", str(exc))
-            return
-        except Exception:
-            log.exception("OSC %s from %s failed", address, client.label)
-            self.reject(client, "internal", "internal error (see the controller's log)",
-                        address)
+        except Exception as exc:
+            self._failed(client, address, exc)
             return
         if inspect.isawaitable(data):  # the room's commands converse with devices first
             task = asyncio.get_running_loop().create_task(
@@ -287,16 +281,20 @@ class OscServer:
         """A reply once a long command (power, check) is done; it never raises."""
         try:
             data = await work
-        except CommandError as exc:
-            self.reply(client, address, "error", str(exc))
-            return
-        except Exception:
-            log.exception("OSC %s from %s failed", address, client.label)
-            self.reject(client, "internal", "internal error (see the controller's log)",
-                        address)
+        except Exception as exc:
+            self._failed(client, address, exc)
             return
         self.controller.count("osc.ok")
         self.reply(client, address, "ok", data)
+
+    def _failed(self, client: Client, address: str, exc: Exception) -> None:
+        """A refusal is said as the core said it; anything else is logged, said plainly."""
+        if isinstance(exc, CommandError):
+            self.complain("refused", f"{client.label}: {address}: {exc}")
+            self.reply(client, address, "error", str(exc))
+            return
+        log.error("OSC %s from %s failed", address, client.label, exc_info=exc)
+        self.reject(client, "internal", "internal error (see the controller's log)", address)
 
     # -- answers --------------------------------------------------------------------
     def reply(self, client: Client, address: str | None, status: str, data: Any) -> None:

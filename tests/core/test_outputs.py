@@ -5,7 +5,6 @@ import itertools
 import pytest
 
 from showctl.outputs.dmx import FRAME
-from showctl.outputs.profiles.ola import OlaProfile
 from tests.core.room import LEAD, MONO0, WALL0, open_room
 
 LEVELS_SHOW = {
@@ -34,14 +33,12 @@ async def room(tmp_path):
 
 
 def frames(room):
-    """(show time of the frame's timetag, frame); each left the ola profile's lead early."""
+    """(show time, frame): ola frames are plain messages sent at their instant."""
     out = []
     for got in room.rx["dimmers"].got:
         (address, (blob,)), = got.messages
-        assert address == "/dmx/universe/3" and len(blob) == 512
-        t = round(got.timetag - WALL0, 6)
-        assert got.at == pytest.approx(MONO0 + t - OlaProfile.default_lead)
-        out.append((t, blob))
+        assert address == "/dmx/universe/3" and len(blob) == 512 and got.timetag is None
+        out.append((round(got.at - MONO0, 6), blob))
     return out
 
 

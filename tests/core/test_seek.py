@@ -42,13 +42,13 @@ async def test_seek_while_running_plays_each_screen_from_its_offset(room):
         assert last(room, f"screen{n}").messages == [("/showctl/player/seek", (33.0,))]
     assert last(room, "lights").messages == [("/showctl/lights/cue", ("look-a", 0.0))]
     status = c.status()
-    assert status["time"] == pytest.approx(35.0 - LEAD) and status["current_cue"]["id"] == "3"
+    assert status["time"] == 35.0 and status["current_cue"]["id"] == "3"
     assert status["next_cue"]["id"] == "4"
-    await clock.advance(2.0)
+    await clock.advance(2.0 + LEAD)  # the seek, and the timeline with it, acts a lead on
     assert c.status()["devices"][0]["output"] == {
         "state": "playing", "media": "two_1.mp4", "position": 107.0}
     await clock.advance(3.0)
-    assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == sought + 5.0
+    assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == sought + LEAD + 5.0
 
 
 async def test_seek_to_a_cue_id_and_paused_or_black_screens(room):
@@ -69,7 +69,7 @@ async def test_seek_before_any_clip_cues_the_first_media(room):
     c.seek(1.0, by="test")
     await clock.advance(0)
     assert last(room, "screen7").messages == [("/showctl/player/load", ("all_7.mp4", 0.0))]
-    await clock.advance(1.0)
+    await clock.advance(1.0 + LEAD)
     assert room.kinds("cue")[-1]["cue"] == "2"
 
 
@@ -88,8 +88,8 @@ async def test_seek_while_paused_cues_up_and_resume_plays_from_there(room):
     await clock.advance(0)
     assert all(rx.addresses() == [("/showctl/player/resume", ())]
                for d, rx in room.rx.items() if d.startswith("screen"))
-    await clock.advance(8.0)
-    assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == resumed + 8.0
+    await clock.advance(8.0 + LEAD)
+    assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == resumed + LEAD + 8.0
 
 
 async def test_go_from_a_seek_in_loaded_state_starts_mid_show(room):
@@ -145,7 +145,7 @@ async def test_seek_while_holding_cues_up_and_go_plays_from_there(tmp_path):
         c.go(by="test")
         await clock.advance(0)
         assert last(room, "screen2").messages == [("/showctl/player/resume", ())]
-        await clock.advance(5.0)
-        assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == went + 5.0
+        await clock.advance(5.0 + LEAD)
+        assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == went + LEAD + 5.0
     finally:
         await room.close()

@@ -34,8 +34,11 @@ T0 = MONO0 + 1.0  # go(at=T0): show time 0
 
 @pytest.fixture
 async def room(tmp_path):
+    # at the instant (no lead): these are about sound; tests/core/test_lead.py has leads
+    no_lead = {d: {"latency": 0} for d in [f"screen{n}" for n in range(1, 10)] + ["lights",
+                                                                                   "sound"]}
     room = await open_room(tmp_path, shows=[SCORE, HOLD], extra_devices=AUDIO,
-                           venue_extra={"volume": -6})
+                           venue_extra={"volume": -6}, patch=no_lead)
     yield room
     await room.close()
 

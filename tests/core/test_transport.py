@@ -57,7 +57,7 @@ async def test_a_hold_cue_stops_the_timeline_until_go(room):
     go_at = clock.monotonic()
     c.go(by="test")
     assert c.state == "running"
-    await clock.advance(2.0)
+    await clock.advance(2.0 + LEAD)
     # the timeline goes on once every device can resume together: a lead after GO
     assert room.kinds("cue")[0]["cue"] == "3" and room.events[-1][0] == go_at + LEAD + 2.0
     got = room.rx["screen2"].without_clock()
@@ -75,7 +75,8 @@ async def test_pause_freezes_show_time_and_players_resume_recomputes_deadlines(r
     for screen in SCREENS:
         assert room.rx[screen].addresses() == [("/showctl/player/pause", ())]
     await clock.advance(60.0)
-    assert c.status()["time"] == 5.0 and not room.kinds("cue")
+    # the players pause a lead after the command, all together: the show time stops there
+    assert c.status()["time"] == pytest.approx(5.0 + LEAD) and not room.kinds("cue")
     assert c.status()["devices"][0]["output"]["state"] == "paused"
     resumed = clock.monotonic()
     c.resume(by="test")
@@ -118,7 +119,7 @@ async def test_go_from_a_hold_cue_arrives_at_that_hold(room):
     assert c.state == "holding" and c.status()["time"] == 10.0
     assert [e["cue"] for e in room.kinds("cue")] == ["2"]
     c.go(by="test")
-    await clock.advance(2.0)
+    await clock.advance(2.0 + LEAD)
     assert c.state == "running" and [e["cue"] for e in room.kinds("cue")] == ["2", "3"]
 
 
@@ -256,9 +257,9 @@ async def test_pause_during_a_hold_returns_to_the_hold(room):
     assert room.kinds("cue")[-1]["cue"] == "2", "still held"
     went = clock.monotonic()
     c.go(by="test")
-    await clock.advance(2.0)
+    await clock.advance(2.0 + LEAD)
     assert room.rx["screen4"].without_clock()[-1].messages == [("/showctl/player/resume", ())]
-    assert room.kinds("cue")[-1]["cue"] == "3" and room.events[-1][0] == went + 2.0
+    assert room.kinds("cue")[-1]["cue"] == "3" and room.events[-1][0] == went + LEAD + 2.0
 
 
 @pytest.mark.parametrize("state", ["prerolling", "running", "holding", "paused"])

@@ -91,7 +91,7 @@ async def test_prometheus_scrapes_and_fires_device_offline(tmp_path: Path) -> No
     venue = yaml.safe_load((rig.root / "config" / "venue.yaml").read_text())
     venue["devices"].append(ghost)  # a device that never answers
     (rig.root / "config" / "venue.yaml").write_text(yaml.safe_dump(venue))
-    assert rig.controller.reload() == []
+    assert await rig.controller.reload() == []
     rules = yaml.safe_load(RULES.read_text())
     for rule in rules["groups"][0]["rules"]:
         rule["for"] = "0s"  # the shipped rules wait a minute; the test cannot

@@ -91,10 +91,11 @@ class Plain(Profile):
 
 
 def test_built_in_profiles_declare_what_their_products_do_with_bundles():
-    for name in ("showctl", "ola"):
-        profile = PROFILES[name]
-        assert profile.bundles is Bundles.HONOURED and profile.transport is Transport.UDP
-        assert profile.max_packet == 1472
+    assert PROFILES["showctl"].bundles is Bundles.HONOURED
+    assert PROFILES["showctl"].default_lead == 0.02
+    assert PROFILES["ola"].bundles is Bundles.IGNORED  # see tests/outputs/test_olad.py
+    for profile in PROFILES.values():
+        assert isinstance(profile.bundles, Bundles) and isinstance(profile.transport, Transport)
     assert Profile.max_packet == 1472 and Profile.transport is Transport.UDP
 
 

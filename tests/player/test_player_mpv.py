@@ -128,7 +128,8 @@ async def test_a_killed_mpv_restarts_and_rejoins_from_the_next_clock(room):
 
 
 async def test_missing_media_and_clock_offset_are_reported(room):
-    room.clock("screen2", "", 0.0)  # a clock with nothing to play: offset only
+    # a clock with nothing to play: offset only; sent its lead early, as the controller does
+    room.clock("screen2", "", 0.0, at=time.time() + room.player.devices["screen2"].lead)
     status = await room.status("screen2")
     assert status.missing == ("absent_2.mp4",)  # clip.mp4 is there; cue 2 names absent_2
     assert (await room.status("screen1")).missing == ()

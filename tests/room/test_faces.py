@@ -153,3 +153,22 @@ async def _run(*argv: str, check: bool = True) -> subprocess.CompletedProcess[st
     if check:
         assert done.returncode == 0, done.stderr
     return done
+
+
+async def test_a_check_is_in_the_history(tmp_path: Path) -> None:
+    from showctl.history import History
+    ctl = await _controller(tmp_path)
+    history = History(tmp_path / "var" / "history.sqlite3", ctl.bus, ctl.clock)
+    await history.start()
+    try:
+        ctl.heartbeat("screen1")
+        await ctl.check(by="web:operator")
+        rows = history.recent(10)
+        assert [(r["kind"], r["by"], r["outcome"]) for r in rows] == [
+            ("check", "web:operator", "not ready")]
+        assert rows[0]["reason"].splitlines() == ["screen2: not answering",
+                                                  "lights: not answering"]
+        assert history.decided(0) == []  # the schedule's restore never sees checks
+    finally:
+        await history.stop()
+        await ctl.close()

@@ -13,6 +13,7 @@ import pytest
 from showctl.cli.run import JsonLines
 from showctl.core.clock import FakeClock
 from showctl.runstate import RunState
+from tests.core.room import LEAD
 from tests.osc.rig import rig_with
 
 pytestmark = pytest.mark.timeout(30)
@@ -44,8 +45,9 @@ async def test_resume_continues_where_the_show_would_be(tmp_path: Path) -> None:
         assert rig.controller.status()["time"] == pytest.approx(expected, abs=0.002)
         assert rig.controller.status()["current_cue"]["id"] == "2"
         # pano_5 started at t=1: told where it must be, not reloaded (tests/service/test_rejoin.py)
+        # (for the instant it acts: a lead on, docs/engine.md)
         assert await rig.screens["screen5"].wait_for("/showctl/player/clock") == (
-            1.5, "pano_5.mp4", 0.5)
+            pytest.approx(1.5 + LEAD), "pano_5.mp4", pytest.approx(0.5 + LEAD))
         await rig.clock.advance(0.6)
         assert rig.controller.status()["current_cue"]["id"] == "3"
         await rig.clock.advance(1.5)
@@ -105,9 +107,10 @@ async def test_a_paused_show_is_cued_and_waits_for_go(tmp_path: Path) -> None:
     async with rig_with(tmp_path, FakeClock(wall=WALL + 30), on_restart="resume") as rig:
         state = RunState(rig.controller)
         state.start()
-        assert "cued at 2.250 s, waiting for GO" in (state.recover() or "")
+        paused_at = 2.25 + LEAD  # a pause acts a lead after the command (docs/engine.md)
+        assert f"cued at {paused_at:.3f} s, waiting for GO" in (state.recover() or "")
         assert rig.controller.state == "loaded"
-        assert rig.controller.status()["time"] == pytest.approx(2.25, abs=0.001)
+        assert rig.controller.status()["time"] == pytest.approx(paused_at, abs=0.001)
 
 
 @pytest.mark.parametrize("policy", ["safe", "resume"])

@@ -50,6 +50,23 @@ def test_unit_verifies_without_a_word(tmp_path: Path) -> None:
     assert any("NoNewPrivilege" in line for line in complaints(tmp_path, broken))
 
 
+def test_unit_grants_real_time_dispatch_and_stays_hardened(tmp_path: Path) -> None:
+    unit = keys(UNIT.read_text())
+    for key, value in {"CPUSchedulingPolicy": "fifo", "CPUSchedulingPriority": "20",
+                       "CPUSchedulingResetOnFork": "yes", "LimitMEMLOCK": "infinity",
+                       "RestrictRealtime": "yes"}.items():
+        assert unit.get(key) == [value], key
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("no systemd-analyze")
+    done = subprocess.run(["systemd-analyze", "security", "--offline=yes", str(UNIT)],
+                          capture_output=True, text=True, timeout=60)
+    if "--offline" in done.stderr:
+        pytest.skip("systemd-analyze security has no --offline here")
+    level = [line for line in done.stdout.splitlines() if "Overall exposure level" in line]
+    assert level, done.stdout + done.stderr
+    assert float(level[0].split(":")[1].split()[0]) <= 2.0, level[0]
+
+
 def test_unit_has_what_a_service_needs() -> None:
     unit = keys(UNIT.read_text())
     expected = {"Type": "notify", "Restart": "on-failure", "User": "showctl",

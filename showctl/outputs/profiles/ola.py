@@ -16,8 +16,10 @@ class OlaProfile(Profile):
     name = "ola"
     source = "https://www.openlighting.org/ola/developer-documentation/osc-plugin/"
     kinds = frozenset({"dmx", "osc"})
-    bundles = Bundles.HONOURED  # olad reads OSC with liblo, which dispatches at the timetag
-    default_lead = 0.0
+    # olad (0.10.9) reads OSC with liblo but runs liblo's queue only when a packet
+    # arrives: a bundle timetagged ahead waits for the next packet (measured in
+    # tests/outputs/test_olad.py), so frames go as plain messages at their instant
+    bundles = Bundles.IGNORED
 
     def translate(self, action: Action) -> list[Message]:
         assert isinstance(action, Dmx)  # the only kind it translates

@@ -1,0 +1,341 @@
+"""showctl against Pure Data on the same workload, quiet and with a CPU hog on every core.
+
+40 cues x 9 screens, 250 ms apart (issue 12). Senders, each in a process of its own:
+  plain      showctl, a profile that ignores timetags (plain messages at the instant),
+             ordinary scheduling, the full 3.8 ms spin (what showctl did before issue 12)
+  plain-rt   the same under SCHED_FIFO (showctl/realtime.py): blocking sleep, 0.2 ms spin
+  timetag    showctl's own profile: bundles 20 ms ahead with the exact timetag, under
+             ordinary scheduling on purpose (the lead alone must get them there in time)
+  pd         Pd 0.53 (`pd -nogui -nosound -sleepgrain 1`, SCHED_FIFO as root by default)
+             running a generated patch: [metro 250] -> [oscformat] -> [netsend -u -b]
+Loads: A quiet (whatever the shared machine does), B one busy-looping process per core.
+Runs are interleaved (round, load, sender). Nine receivers in another process stamp each
+datagram with the kernel's receive time (SO_TIMESTAMPNS).
+
+Errors: showctl's against its plan (t0 known exactly; for `timetag`, against the planned
+send time, a lead before the instant, and the timetag itself against the plan); Pd has
+no shared t0, so for both `grid` fits the best t0 (median) and measures deviation from
+the 250 ms grid. Skew: the spread of one cue's nine arrivals. CPU: the sender process's
+user+system seconds.
+
+Run: sudo .venv/bin/python bench/peers.py [--rounds N]   (root: SCHED_FIFO; ~4 min)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import multiprocessing as mp
+import os
+import re
+import selectors
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.stamps import recv_stamped, stamped_socket
+from bench.timing import free_ports, make_show
+
+CUES, SCREENS, GAP = 40, 9, 0.25
+NTP_EPOCH = 2208988800
+CUE_MEDIA = re.compile(rb"/play\x00.*c(\d+)_", re.S)
+SENDERS = ("plain", "plain-rt", "timetag", "pd")
+
+
+# -- receivers ---------------------------------------------------------------------------
+def receive(ports: list[int], conn: Any) -> None:
+    """Child: (screen, cue, kernel stamp, timetag or None) per play datagram, on request."""
+    sel = selectors.DefaultSelector()
+    for n, port in enumerate(ports):
+        sel.register(stamped_socket(port), selectors.EVENT_READ, n)
+    got: list[tuple[int, int, float, float | None]] = []
+    conn.send("ready")
+    while True:
+        time.sleep(0.005)  # poll: a receiver woken per datagram slows the sender's sendto
+        for key, _ in sel.select(0):
+            data, stamp = recv_stamped(key.fileobj)
+            if match := CUE_MEDIA.search(data):
+                tag = None
+                if data.startswith(b"#bundle\0"):
+                    sec, frac = struct.unpack(">II", data[8:16])
+                    tag = sec - NTP_EPOCH + frac / 2**32
+                got.append((key.data, int(match[1]), stamp, tag))
+        if conn.poll():
+            if conn.recv() == "stop":
+                return
+            conn.send(got)
+            got = []
+
+
+# -- showctl -----------------------------------------------------------------------------
+def showctl_sender(ports: list[int], mode: str, conn: Any) -> None:
+    """Child: plays the show once in `mode`; sends back t0's wall time and figures."""
+    from showctl import realtime
+    from showctl.core import events
+    from showctl.core.clock import SystemClock
+    from showctl.core.controller import Controller
+    from showctl.files.loader import Config
+    from showctl.model import Device, Schedule, Venue
+    from showctl.outputs.profiles import PROFILES
+    from showctl.outputs.profiles.base import Bundles
+    from showctl.outputs.profiles.showctl import ShowctlProfile
+
+    class PlainPlayer(ShowctlProfile):
+        name = "bench-plain"
+        bundles = Bundles.IGNORED
+        default_lead = 0.0
+
+    PROFILES[PlainPlayer.name] = PlainPlayer
+    report = realtime.apply("on" if mode == "plain-rt" else "off")
+    profile = "showctl" if mode == "timetag" else PlainPlayer.name
+    venue = Venue(venue="bench", realtime="off", devices=tuple(
+        Device(id=f"screen{n}", kind="screen", index=n, port=p, profile=profile)
+        for n, p in enumerate(ports, 1)))
+    show = make_show(CUES, (GAP, GAP))
+    config = Config(venue, {show.id: show}, {}, Schedule(), Path("schedule.yaml"))
+
+    async def play() -> dict[str, Any]:
+        clock = SystemClock(precise_sleep=report.active)
+        controller = Controller(config, clock)
+        done = asyncio.get_running_loop().create_future()
+        controller.bus.subscribe(lambda e: e.kind == events.RUN and e.data["event"] == "end"
+                                 and not done.done() and done.set_result(None))
+        gc.collect()
+        gc.freeze()  # as showctl run does
+        cpu0 = time.process_time()
+        start = clock.monotonic() + 1.0
+        t0_wall = time.time() + (start - time.monotonic())
+        controller.start(show.id, by="bench", at=start)
+        await asyncio.wait_for(done, show.length + 30)
+        cpu = time.process_time() - cpu0
+        await controller.close()
+        return {"t0": t0_wall, "cpu": cpu, "spin": clock.spins.as_json(),
+                "policy": report.policy, "lead": controller.engine.out.router.max_lead}
+
+    conn.send(asyncio.run(play()))
+
+
+# -- Pd ----------------------------------------------------------------------------------
+def pd_patch(ports: list[int], control: int) -> str:
+    """A patch that, on any datagram at `control`, sends CUES bursts GAP apart: for each
+    screen /showctl/player/play "c<k>_<n>.mp4" 0.0 (as the showctl senders do)."""
+    lines = ["#N canvas 0 0 800 600 12;"]
+    objects: list[str] = []
+
+    def add(text: str) -> int:
+        objects.append(f"#X {text};")
+        return len(objects) - 1
+
+    connects: list[tuple[int, int, int, int]] = []
+    rx = add(f"obj 10 10 netreceive -u -b {control}")
+    trig = add("obj 10 40 t b b")
+    metro = add(f"obj 10 70 metro {GAP * 1000:g}")
+    count = add("obj 10 100 f")
+    plus = add("obj 60 100 + 1")
+    zero = add("msg 100 40 0")
+    moses = add(f"obj 10 130 moses {CUES}")
+    stop = add("msg 200 160 stop")
+    load = add("obj 300 10 loadbang")
+    connects += [(rx, 0, trig, 0), (trig, 0, metro, 0), (trig, 1, zero, 0),
+                 (zero, 0, count, 1), (metro, 0, count, 0), (count, 0, plus, 0),
+                 (plus, 0, count, 1), (count, 0, moses, 0), (moses, 1, stop, 0),
+                 (stop, 0, metro, 0)]
+    for n, port in enumerate(ports, 1):
+        x = 10 + 80 * n
+        name = add(f"obj {x} 200 makefilename c%d_{n}.mp4")
+        app = add(f"obj {x} 230 list append 0")
+        osc = add(f"obj {x} 260 oscformat showctl player play")
+        pre = add(f"obj {x} 290 list prepend send")
+        trim = add(f"obj {x} 320 list trim")
+        net = add(f"obj {x} 350 netsend -u -b")
+        conn = add(f"msg {x} 380 connect 127.0.0.1 {port}")
+        connects += [(moses, 0, name, 0), (name, 0, app, 0), (app, 0, osc, 0),
+                     (osc, 0, pre, 0), (pre, 0, trim, 0), (trim, 0, net, 0),
+                     (load, 0, conn, 0), (conn, 0, net, 0)]
+    lines += objects
+    lines += [f"#X connect {a} {o} {b} {i};" for a, o, b, i in connects]
+    return "\n".join(lines) + "\n"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def play_pd(ports: list[int], folder: Path) -> dict[str, Any]:
+    control = free_ports(1)[0]
+    patch = folder / "peers.pd"
+    patch.write_text(pd_patch(ports, control))
+    proc = subprocess.Popen(["pd", "-nogui", "-nosound", "-nomidi", "-noprefs",
+                             "-sleepgrain", "1", "-open", str(patch)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.5)  # Pd loads the patch and connects its netsends
+        cpu0 = cpu_seconds(proc.pid)
+        with __import__("socket").socket(2, 2) as kick:  # AF_INET, SOCK_DGRAM
+            kick.sendto(b"\x01", ("127.0.0.1", control))
+        t0 = time.time()
+        time.sleep(CUES * GAP + 0.5)
+        cpu = cpu_seconds(proc.pid) - cpu0
+        policy = os.sched_getscheduler(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return {"t0": t0, "cpu": cpu, "spin": None, "lead": 0.0,
+            "policy": {0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR"}.get(policy, policy)}
+
+
+# -- load --------------------------------------------------------------------------------
+def hog() -> None:
+    while True:
+        pass
+
+
+class Hogs:
+    """Load B: one busy-looping process per core, ordinary priority."""
+
+    def __enter__(self) -> Hogs:
+        self.procs = [mp.Process(target=hog, daemon=True) for _ in range(os.cpu_count() or 1)]
+        for p in self.procs:
+            p.start()
+        time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for p in self.procs:
+            p.terminate()
+            p.join(5)
+
+
+# -- figures -----------------------------------------------------------------------------
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
+
+
+def analyse(got: list[tuple[int, int, float, float | None]], t0: float | None,
+            lead: float = 0.0) -> dict:
+    """Errors (ms) against the plan from `t0` (sent `lead` early: the error is the
+    dispatch's, against the planned send time), or against the best-fitting grid."""
+    stamps = [(cue, stamp) for _, cue, stamp, _ in got]
+    fitted = sorted(stamp - cue * GAP for cue, stamp in stamps)[len(stamps) // 2]
+    grid = [abs(stamp - (fitted + cue * GAP)) * 1e3 for cue, stamp in stamps]
+    per_cue: dict[int, list[float]] = {}
+    for _, cue, stamp, _ in got:
+        per_cue.setdefault(cue, []).append(stamp)
+    out: dict[str, Any] = {
+        "n": len(got), "grid": grid,
+        "skew": [(max(s) - min(s)) * 1e3 for s in per_cue.values() if len(s) == SCREENS]}
+    if t0 is not None:
+        out["error"] = [abs(stamp - (t0 - lead + cue * GAP)) * 1e3 for cue, stamp in stamps]
+        tags = [(cue, stamp, tag) for _, cue, stamp, tag in got if tag is not None]
+        out["tag_error"] = [abs(tag - (t0 + cue * GAP)) * 1e3 for cue, _, tag in tags]
+        out["early"] = [(tag - stamp) * 1e3 for _, stamp, tag in tags]
+    return out
+
+
+def merge(runs: list[dict]) -> dict:
+    merged: dict[str, Any] = {}
+    for run in runs:
+        for key, value in run.items():
+            if isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+            elif isinstance(value, int | float):
+                merged[key] = merged.get(key, 0) + value
+    return merged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    senders = [s for s in SENDERS if s != "pd" or shutil.which("pd")]
+    ports = free_ports(SCREENS)
+    parent, child = mp.Pipe()
+    rx = mp.Process(target=receive, args=(ports, child), daemon=True)
+    rx.start()
+    assert parent.poll(10) and parent.recv() == "ready"
+
+    def collect() -> list:
+        parent.send("flush")
+        assert parent.poll(10)
+        return parent.recv()
+
+    folder = Path(tempfile.mkdtemp(prefix="showctl-peers-"))
+    results: dict[tuple[str, str], list[dict]] = {}
+    extra: dict[tuple[str, str], list[dict]] = {}
+    load_before = os.getloadavg()
+    began = time.time()
+    for _ in range(args.rounds):
+        for load in ("A", "B"):
+            for sender in senders:
+                collect()
+                hogs = Hogs() if load == "B" else None
+                try:
+                    if hogs:
+                        hogs.__enter__()
+                    if sender == "pd":
+                        info = play_pd(ports, folder)
+                    else:
+                        back, out = mp.Pipe()
+                        proc = mp.Process(target=showctl_sender, args=(ports, sender, out))
+                        proc.start()
+                        assert back.poll(60), f"{sender} did not finish"
+                        info = back.recv()
+                        proc.join(10)
+                    time.sleep(0.3)  # the last datagrams reach the receiver process
+                finally:
+                    if hogs:
+                        hogs.__exit__()
+                got = collect()
+                run = analyse(got, None if sender == "pd" else info["t0"], info.get("lead", 0.0))
+                results.setdefault((sender, load), []).append(run)
+                extra.setdefault((sender, load), []).append(info)
+    parent.send("stop")
+    rx.join(5)
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"{CUES} cues x {SCREENS} screens, {GAP * 1000:g} ms apart; {args.rounds} rounds "
+          f"interleaved; A quiet, B {os.cpu_count()} CPU hogs; host load average before "
+          f"{load_before[0]:.1f} (1 min), after {os.getloadavg()[0]:.1f}; "
+          f"{time.time() - began:.0f} s")
+    pd_p99 = {load: pct(merge(results[("pd", load)])["grid"], .99)
+              for load in ("A", "B") if ("pd", load) in results}
+    for load in ("A", "B"):
+        print(f"-- load {load}")
+        for sender in senders:
+            m = merge(results[(sender, load)])
+            infos = extra[(sender, load)]
+            cpu = sum(i["cpu"] for i in infos) / len(infos)
+            kind = "grid" if sender == "pd" else "error"
+            line = (f"{sender:<9} {infos[0]['policy']:<11} recv {m['n']:>4}/"
+                    f"{CUES * SCREENS * len(infos)}  {kind} ms p50 {pct(m[kind], .5):6.3f} "
+                    f"p99 {pct(m[kind], .99):6.3f} max {max(m[kind], default=0):7.3f}  "
+                    f"skew p99 {pct(m['skew'], .99):6.3f}  CPU {cpu:5.2f} s/run")
+            if sender != "pd":
+                line += f"  grid p99 {pct(m['grid'], .99):6.3f}"
+                if load in pd_p99:
+                    line += f" (x{pct(m['grid'], .99) / pd_p99[load]:.2f} Pd)"
+                spins = [i["spin"] for i in infos]
+                line += f"  spin max {max(s['max_ms'] for s in spins):.2f} ms " \
+                        f"mean {sum(s['mean_ms'] for s in spins) / len(spins):.2f}"
+            print(line)
+            if m.get("tag_error"):
+                early = m["early"]
+                print(f"{'':<21} timetag - plan max {max(m['tag_error']) * 1e3:.3f} us; "
+                      f"arrived before the instant by min {min(early):.2f} ms, p50 "
+                      f"{pct(early, .5):.2f} ms; late bundles: "
+                      f"{sum(1 for e in early if e <= 0)} of {len(early)}")
+    print("targets under B: plain devices error p99 <= 0.2 ms and skew p99 <= 0.2 ms; "
+          "timetag devices: no bundle arrives after its instant")
+
+
+if __name__ == "__main__":
+    main()
