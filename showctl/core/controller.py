@@ -269,8 +269,12 @@ class Controller:
 
     def report_restart(self, show: str, state: str, done: str) -> None:
         """The service says the controller restarted during a show and what it did about
-        it: kept in status()["restart"] (the dashboard's banner) and logged."""
-        self._restart = {"show": show, "state": state, "done": done, "at": self.clock.time()}
+        it: kept in status()["restart"] (the dashboard's banner) and logged. `show` is
+        the id (integrators); `title` names it for people, the id when it has no title or
+        is no longer in the library."""
+        found = self._config.shows.get(show)
+        self._restart = {"show": show, "title": (found.title or found.id) if found else show,
+                         "state": state, "done": done, "at": self.clock.time()}
         self._log(done, level="warning")
 
     def heartbeat(self, device_id: str, *, source: str | None = None) -> None:

@@ -130,3 +130,20 @@ async def test_after_a_recovery_to_safe_the_next_restart_has_nothing_to_recover(
         state.start()
         assert state.recover() is None  # a show dead for two restarts is not resumed
         assert rig.controller.state == "idle"
+
+
+async def test_the_restart_names_the_show_by_its_title_or_by_its_id(tmp_path: Path) -> None:
+    """status()["restart"]: the id for integrators, a title for people (the dashboard's
+    banner); the id again for a show no longer in the library."""
+    await crash_during_show(tmp_path, "safe")
+    async with rig_with(tmp_path, FakeClock(wall=WALL + 2.0), on_restart="safe") as rig:
+        state = RunState(rig.controller)
+        left = state.read()
+        state.recover()
+        restart = rig.controller.status()["restart"]
+        assert (restart["show"], restart["title"], restart["state"]) == (
+            "small", "Small test show", "running")
+        state.path.write_text(json.dumps({**left, "show": "retired"}))  # its file is gone
+        state.recover()
+        restart = rig.controller.status()["restart"]
+        assert (restart["show"], restart["title"]) == ("retired", "retired")

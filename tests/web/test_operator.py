@@ -163,26 +163,34 @@ async def test_offline_devices_ask_before_go_and_say_since_when_and_why(tmp_path
         await room.close()
 
 
+async def recorded(state_file: RunState, state: str) -> dict:
+    """The run-state file once it says `state` (written on the loop's next turn)."""
+    async with asyncio.timeout(10):
+        while (record := state_file.read()) is None or record["state"] != state:
+            await asyncio.sleep(0.01)
+    return record
+
+
 async def test_after_a_restart_a_banner_says_what_was_interrupted(room, page):
     ctl = room.controller
     state_file = RunState(ctl)
     state_file.start()
     ctl.start("ring", by="web:operator")
-    await asyncio.sleep(0.5)  # prerolled: running, written to run-state.json
-    record = json.loads(state_file.path.read_text())
-    assert record["state"] == "running"
+    record = await recorded(state_file, "running")  # prerolled: running, on disk
     ctl.panic(by="shutdown", interrupted="the controller was shut down")
+    await recorded(state_file, "idle")  # its last write is done
     state_file.stop()
-    await asyncio.sleep(0.1)  # its last write (idle) is done
     state_file.path.write_text(json.dumps(record))  # as the killed process left it
     RunState(ctl).recover()
+    assert {k: ctl.status()["restart"][k] for k in ("show", "title")} == {
+        "show": "ring", "title": "Ring test show"}  # the id for integrators, a title for people
     await log_in(page, room.url, "operator")
     banner = page.locator("#restart")
     await expect(banner).to_be_visible()
     today = dt.datetime.now(PARIS)
     await expect(banner).to_contain_text(re.compile(
-        rf"The controller restarted at {today:%Y-%m-%d} \d\d:\d\d:\d\d CES?T during ring "
-        r"\(running\): screens black, safe look\."))
+        rf"The controller restarted at {today:%Y-%m-%d} \d\d:\d\d:\d\d CES?T during Ring test "
+        r"show \(running\): screens black, safe look\."))
     row = page.locator("#history tbody tr").first
     await expect(row).to_contain_text("interrupted: the controller was shut down")
     await expect(row.locator("td").nth(4)).to_have_text("shutdown")

@@ -261,7 +261,8 @@ function showSchedule(sched) {
   $("forecast").querySelector(".text").textContent = warning ? `⚠ ${warning}` : "";
 }
 
-// After a restart during a show: what was running, what the restart did, when.
+// After a restart during a show: what was running (its title), what the restart did, when.
+// `done` is the log's sentence, which names the show by its id (ids have no colon).
 function showRestart(restart) {
   const key = restart ? `showctl-restart-${restart.at}` : null;
   const dismissed = key && localStorage.getItem(key);
@@ -269,7 +270,7 @@ function showRestart(restart) {
   if (!restart) return;
   $("restart").querySelector(".text").textContent =
     `The controller restarted at ${venueTime(restart.at, status.timezone, { date: true })} ` +
-    `during ${restart.show} (${restart.state}): ${restart.done.replace(/^restarted during [^:]*: /, "")}.`;
+    `during ${restart.title || restart.show} (${restart.state}): ${restart.done.replace(/^restarted [^:]*: /, "")}.`;
   $("restart").querySelector(".dismiss").onclick = () => {
     localStorage.setItem(key, "1");
     $("restart").hidden = true;
