@@ -39,6 +39,9 @@ def from_event(event: events.Event) -> Alert | None:
             return Alert("show_failed", show, f"{show} was ended by PANIC", event.wall)
         if what == "end" and d.get("outcome") == "interrupted":
             return Alert("show_interrupted", show, f"{show} was interrupted", event.wall)
+        if what == "start" and d.get("reason"):  # it went ahead though something is wrong
+            return Alert("start_devices_missing", show,
+                         f"{show} started by {d.get('by')} with {d['reason']}", event.wall)
         if what in ("skip", "miss"):
             at = d.get("scheduled") or ""
             reason = f": {d['reason']}" if d.get("reason") else ""

@@ -139,13 +139,16 @@ class Controller:
         self._log(f"{by}: load {found.id}")
 
     @command
-    def start(self, show: str, *, by: str, at: float | None = None) -> None:
+    def start(self, show: str, *, by: str, at: float | None = None,
+              reason: str | None = None) -> None:
+        """`reason`: why the start goes ahead though something is wrong (the schedule's
+        `if_devices_missing: start`), in the run event: alerts act on it."""
         found = self._show(show)
         if self.engine.state not in (TransportState.IDLE, TransportState.LOADED):
             raise CommandError(f"cannot start while {self.engine.state}: stop the show first")
         self._apply_pending_venue()
         self.engine.load(found)
-        self.engine.go(by, at)
+        self.engine.go(by, at, reason)
         self._log(f"{by}: start {found.id}")
 
     @command

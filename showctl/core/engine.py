@@ -113,7 +113,8 @@ class Engine:
         self.out.send_now(plan.preloads())
         self._set_state(TransportState.LOADED)
 
-    def go(self, by: str, at: float | None = None) -> None:
+    def go(self, by: str, at: float | None = None, reason: str | None = None) -> None:
+        """`reason`: why a start goes ahead though something is wrong (the run event's)."""
         now = self.clock.monotonic()
         effect = self.out.effect()  # when every device can act together
         if self.state == TransportState.HOLDING:
@@ -131,7 +132,7 @@ class Engine:
         self._t_start = max(now, at) if at is not None else max(effect, earliest)
         self.started_by = by
         self.bus.publish(events.RUN, show=self.plan.show.id, by=by, event="start",
-                         outcome=None, reason=None)
+                         outcome=None, reason=reason)
         index = self.plan.index_after(start) if start > 0 else 0
         if index and self.plan.cues[index - 1].cue.hold and self.plan.cues[index - 1].at == start:
             index -= 1  # loaded at a hold cue: GO arrives at that hold, it does not skip it

@@ -85,7 +85,8 @@ class ScheduleData(TypedDict):
 
 class RunData(TypedDict):
     """a run starts or ends, or a scheduled start is skipped or missed (the history); an
-    `end` says who or what ended it in `ended_by` (`web:alice`, `end of show`, `shutdown`...)"""
+    `end` says who or what ended it in `ended_by` (`web:alice`, `end of show`, `shutdown`...);
+    a `start` made with devices offline (`if_devices_missing: start`) says so in `reason`"""
 
     show: str | None
     by: str

@@ -309,16 +309,18 @@ class ScheduleRunner:
         if not should_be_on(self._schedule, self._tz, at):
             return self._finish(at, show, "skip", "the room is asleep then (schedule power "
                                 "plan): move the start or the power times")
-        missing = self.controller.offline_for(show)
+        missing, despite = self.controller.offline_for(show), None
         if missing:
             offline = offline_text(missing, len(self.controller.venue.devices))
             if policy.if_devices_missing == "skip":
                 return self._finish(at, show, "skip", f"{offline} (if_devices_missing: skip)")
             self._say(f"scheduled {show} at {when(at)} starts with {offline}")
+            despite = f"{offline} (if_devices_missing: start)"  # the start_devices_missing alert
         deadline = self._monotonic(at)
         try:  # on time: t=0 exactly at the start; late: as soon as the screens preroll
             on_time = deadline > self.clock.monotonic()
-            self.controller.start(show, by=BY, at=deadline if on_time else None)
+            self.controller.start(show, by=BY, at=deadline if on_time else None,
+                                  reason=despite)
         except CommandError as exc:
             return self._finish(at, show, "skip", str(exc))
         self._status[(at, show)] = "done"

@@ -4,6 +4,7 @@ clock; a server that refuses or hangs never holds the controller."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from showctl.alerts import AlertService
 from showctl.alerts import service as alerts
 from tests.alerts.receivers import Mailbox, Webhook
 from tests.core.room import LEAD, Room, open_room
+from tests.scheduling.room import PARIS, open_schedule
 from tests.support import free_port
 
 
@@ -154,3 +156,46 @@ async def test_a_failed_check_with_a_lamp_error_is_one_message(tmp_path: Path) -
         finally:
             await service.stop()
             await room.close()
+
+
+async def test_a_scheduled_start_with_devices_offline_is_an_alert(tmp_path: Path) -> None:
+    """`if_devices_missing: start`: the show goes ahead and the AV team hears of it, once,
+    with the devices that were missing (not only as a warning in the log); a start with
+    every device there is no news."""
+    async with Webhook() as hook:
+        setup = await open_schedule(
+            tmp_path, {"shows": [{"show": "small", "times": ["10:00", "10:30", "11:00"]}]},
+            datetime(2026, 5, 4, 9, 59, 48), venue_extra={"alerts": [
+                {"url": hook.url, "events": ["start_devices_missing", "start_skipped"]}]})
+        ctl, clock = setup.controller, setup.clock
+        service = AlertService(ctl, clock)
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        ctl.bus.subscribe(lambda e: queue.put_nowait(e.data) if e.kind == "alert" else None)
+
+        async def until(hour: int, minute: int, second: int) -> None:
+            await clock.advance(datetime(2026, 5, 4, hour, minute, second,
+                                         tzinfo=PARIS).timestamp() - clock.time())
+
+        await service.start()
+        try:
+            for device in ctl.venue.devices:  # screen2 never answers; the preload: 09:59:50
+                if device.id != "screen2":
+                    ctl.heartbeat(device.id)
+            await until(10, 0, 10)
+            assert [f[11:16] for f in setup.firsts()] == ["10:00"]  # it went ahead
+            assert (await _next(queue))["kinds"] == ["start_devices_missing"]
+            assert [p["message"] for p in hook.posts] == [
+                "small started by schedule with 1 of 4 devices offline (screen2) "
+                "(if_devices_missing: start)"]
+            await until(10, 29, 48)
+            for device in ctl.venue.devices:  # 10:30: everyone answers
+                ctl.heartbeat(device.id)
+            await until(10, 31, 0)
+            assert [f[11:16] for f in setup.firsts()] == ["10:00", "10:30"]
+            ctl.hold_schedule(by="test")  # 11:00 is skipped: the next message says so
+            await until(11, 0, 10)
+            assert (await _next(queue))["kinds"] == ["start_skipped"]  # 10:30 was no news
+            assert len(hook.posts) == 2
+        finally:
+            await service.stop()
+            await setup.close()

@@ -65,10 +65,11 @@ async def open_schedule(
     shows: list[dict] | None = None,
     history: bool = False,
     poll_every: float = 3600.0,
+    venue_extra: dict | None = None,
 ) -> Setup:
     """Controller + runner at naive Paris time `local`; the runner started."""
     venue_path = write_config(root, screens=3, shows=shows or [SMALL_SHOW, NIGHT, LONG],
-                              schedule=schedule)
+                              schedule=schedule, venue_extra=venue_extra)
     clock = FakeClock(wall=local.replace(tzinfo=PARIS).timestamp())
     controller = Controller(load_config(venue_path), clock)
     events: list[tuple[float, str, dict[str, Any]]] = []
