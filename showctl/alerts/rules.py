@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from typing import get_args
 
 from showctl.core import events
+from showctl.core.check import fault_message
 from showctl.model.venue import AlertEvent
 
 ALERT_KINDS: tuple[str, ...] = get_args(AlertEvent)
-PROBLEMS = frozenset(ALERT_KINDS) - {"device_online"}
-"""Kinds that are trouble; `device_online` is the all-clear after a `device_offline`."""
+PROBLEMS = frozenset(ALERT_KINDS) - {"device_online", "projector_ok"}
+"""Kinds that are trouble; `device_online` is the all-clear after a `device_offline`,
+`projector_ok` after a `projector_error` a projector's own status raised."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +70,26 @@ def from_check(event: events.Event) -> list[Alert]:
               for f in event.data.get("findings") or () if f.get("kind") in ("projector",
                                                                               "lamp")]
     return [alert, *faults]
+
+
+def projector_faults(event: events.Event) -> dict[str, str] | None:
+    """The ERST flags that are not ok in a projector's status a `device` event carries
+    (every PJLink poll whose answer changed), or None when it carries none."""
+    said = event.data.get("said") if event.kind == events.DEVICE else None
+    status = (said or {}).get("projector")
+    if not isinstance(status, dict):
+        return None
+    return {kind: str(level) for kind, level in (status.get("errors") or {}).items()
+            if level != "ok"}
+
+
+def fault_changes(device: str, before: dict[str, str], now: dict[str, str],
+                  wall: float) -> list[Alert]:
+    """A fault raised (or changed level) since the last status is a `projector_error`,
+    one gone a `projector_ok`; a fault that stays says nothing again."""
+    raised = [Alert("projector_error", device, f"{device}: {fault_message(kind, level)}", wall)
+              for kind, level in sorted(now.items()) if before.get(kind) != level]
+    cleared = [Alert("projector_ok", device,
+                     f"{device}: the projector's {kind} {before[kind]} has cleared", wall)
+               for kind in sorted(before.keys() - now.keys())]
+    return raised + cleared

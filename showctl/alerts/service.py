@@ -7,6 +7,9 @@ message), and sent by Apprise on a thread of its own: a mail server that hangs o
 refuses holds that thread, never the loop. A failed send is retried `len(RETRY)` times;
 every outcome is reported to the core (`Controller.record_alert`) so the dashboard,
 status and metrics show what was sent and what failed.
+
+A projector's fault (ERST) is alerted when the liveness poll first sees it and when it
+clears, not at each poll, reconnection or self-check that sees it again.
 """
 
 from __future__ import annotations
@@ -19,8 +22,17 @@ from dataclasses import dataclass, field
 
 import apprise
 
-from showctl.alerts.rules import ALERT_KINDS, PROBLEMS, Alert, from_check, from_event
+from showctl.alerts.rules import (
+    ALERT_KINDS,
+    PROBLEMS,
+    Alert,
+    fault_changes,
+    from_check,
+    from_event,
+    projector_faults,
+)
 from showctl.core import events
+from showctl.core.check import fault_message
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
 from showctl.model.venue import AlertTarget
@@ -69,6 +81,7 @@ class AlertService:
         self.restarted = restarted  # what the restart did to a show left running
         self._targets: list[_Target] = []
         self._offline: set[str] = set()
+        self._faults: dict[str, dict[str, str]] = {}  # per projector, the flags alerted
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="alerts")
         self._unsubscribe: Callable[[], None] | None = None
 
@@ -109,11 +122,26 @@ class AlertService:
     def _on_event(self, event: events.Event) -> None:
         if event.kind == events.CHECK:
             for alert in from_check(event):
-                self.raise_alert(alert)
+                if not self._known_fault(alert):
+                    self.raise_alert(alert)
             return
+        faults = projector_faults(event)
+        if faults is not None:
+            device = str(event.data.get("device"))
+            for alert in fault_changes(device, self._faults.get(device, {}), faults,
+                                       event.wall):
+                self.raise_alert(alert)
+            self._faults[device] = faults
         found = from_event(event)
         if found is not None:
             self.raise_alert(found)
+
+    def _known_fault(self, alert: Alert) -> bool:
+        """A check's projector fault that the polls already alerted (and that has not
+        cleared since): a lamp error present for hours is one alert, not one a check."""
+        known = self._faults.get(alert.subject, {})
+        return alert.kind == "projector_error" and alert.text in {
+            f"{alert.subject}: {fault_message(kind, level)}" for kind, level in known.items()}
 
     async def _deliver(self, target: _Target) -> None:
         """Waits out the grouping window and the spacing, then sends what is pending."""

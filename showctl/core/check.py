@@ -97,6 +97,11 @@ def _why_missing(show: str, rejected: dict[str, list[str]]) -> str:
     return "no show file has that id"
 
 
+def fault_message(kind: str, level: str) -> str:
+    """A projector's ERST flag in words: the check's finding and the poll's alert."""
+    return f"projector reports a {kind} {level}"
+
+
 def _projectors(venue: Venue, answers: list[dict[str, Any]]) -> Iterable[Finding]:
     limit = venue.check.lamp_hours_max
     for answer in answers:
@@ -110,7 +115,7 @@ def _projectors(venue: Venue, answers: list[dict[str, Any]]) -> Iterable[Finding
         elif power != "on":
             yield Finding(device, "projector", f"projector is {power}")
         for kind, level in sorted((answer.get("faults") or {}).items()):
-            yield Finding(device, "projector", f"projector reports a {kind} {level}")
+            yield Finding(device, "projector", fault_message(kind, level))
         hours = answer.get("lamp_hours")
         if limit is not None and hours is not None and hours >= limit:
             yield Finding(device, "lamp", f"lamp at {hours} h (venue limit {limit} h): replace it")

@@ -8,12 +8,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from showctl.alerts import AlertService
 from showctl.alerts import service as alerts
+from showctl.core.clock import FakeClock, SystemClock
+from showctl.core.controller import Controller
+from showctl.files.loader import load_config
+from showctl.sim.projector import ProjectorSim
 from tests.alerts.receivers import Mailbox, Webhook
-from tests.core.room import LEAD, Room, open_room
+from tests.core.room import LEAD, Room, add_devices, open_room
 from tests.scheduling.room import PARIS, open_schedule
-from tests.support import free_port
+from tests.support import free_port, write_config
 
 
 async def _room(tmp_path: Path, *targets: dict[str, Any]) -> Room:
@@ -21,9 +27,13 @@ async def _room(tmp_path: Path, *targets: dict[str, Any]) -> Room:
 
 
 def _deliveries(room: Room) -> asyncio.Queue[dict[str, Any]]:
+    return _deliveries_of(room.controller)
+
+
+def _deliveries_of(controller: Controller) -> asyncio.Queue[dict[str, Any]]:
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    room.controller.bus.subscribe(lambda e: queue.put_nowait(e.data) if e.kind == "alert"
-                                  else None)
+    controller.bus.subscribe(lambda e: queue.put_nowait(e.data) if e.kind == "alert"
+                             else None)
     return queue
 
 
@@ -199,3 +209,67 @@ async def test_a_scheduled_start_with_devices_offline_is_an_alert(tmp_path: Path
         finally:
             await service.stop()
             await setup.close()
+
+
+async def test_a_projector_fault_a_poll_sees_is_one_alert_until_it_clears(
+        tmp_path: Path) -> None:
+    """A PJLink projector on 127.0.0.1 polled for liveness (real time, 0.6 s timeout):
+    a fault is alerted when a poll first sees it, not again while it stays (more polls,
+    another fault beside it, the projector lost and back, a self-check that finds it),
+    and its clearing is news. The alerts' grouping runs on a fake clock of its own."""
+    sim = ProjectorSim(warm_up=0, cool_down=0)
+    await sim.start()
+    async with Webhook() as hook:
+        path = write_config(tmp_path, screens=1, venue_extra={"alerts": [
+            {"url": hook.url, "events": ["projector_error", "projector_ok"]}]})
+        add_devices(path, {"id": "proj1", "kind": "projector", "port": sim.port,
+                           "profile": "pjlink"})
+        raw = yaml.safe_load(path.read_text())
+        raw["osc"]["heartbeat_timeout"] = 0.6  # a poll every 0.2 s
+        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+        ctl = Controller(load_config(path), SystemClock())
+        said: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        ctl.bus.subscribe(lambda e: said.put_nowait(e.data) if e.kind == "device"
+                          and e.data["device"] == "proj1" else None)
+        clock = FakeClock()  # the alerts' grouping and spacing
+        service = AlertService(ctl, clock)
+        got = _deliveries_of(ctl)
+        await service.start()
+
+        async def until(online: bool, **errors: str) -> None:
+            async with asyncio.timeout(10):
+                while True:
+                    data = await said.get()
+                    flags = data.get("said", {}).get("projector", {}).get("errors", {})
+                    if data["online"] is online and all(flags.get(k) == v
+                                                        for k, v in errors.items()):
+                        return
+
+        try:
+            await until(True)
+            sim.fault("lamp", 2)
+            await until(True, lamp="error")
+            sim.fault("temperature", 1)
+            await until(True, lamp="error", temperature="warning")
+            sim.hang()
+            await until(False)
+            sim.hang(False)
+            await until(True, lamp="error", temperature="warning")  # back, faults and all
+            await clock.advance(alerts.GROUP)
+            assert (await _next(got))["kinds"] == ["projector_error"]
+            assert hook.posts[0]["message"].splitlines() == [
+                "proj1: projector reports a lamp error",
+                "proj1: projector reports a temperature warning"]
+            result = await ctl.check(by="test")  # finds both faults again: no news
+            assert "projector reports a lamp error" in [f.message for f in result.findings]
+            sim.fault("lamp", 0)
+            await until(True, lamp="ok", temperature="warning")
+            await clock.advance(alerts.SPACING)
+            assert (await _next(got))["kinds"] == ["projector_error", "projector_ok"]
+            assert hook.posts[1]["message"].splitlines() == [
+                "proj1: projector is off",  # the check's own finding, not a fault flag
+                "proj1: the projector's lamp error has cleared"]
+        finally:
+            await service.stop()
+            await ctl.close()
+            await sim.stop()
