@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -125,3 +127,21 @@ def write_config(
     path = root / "config" / "venue.yaml"
     path.write_text(yaml.safe_dump(venue, sort_keys=False))
     return path
+
+
+async def file_written(path: Path, check: Callable[[str], bool], timeout: float = 15.0) -> str:
+    """`path`'s text once `check(text)` holds. A controller in another process writes its
+    state files from a writer thread, durably (fsync), in its own time after the command
+    that changed them; from outside there is no event to wait on but the file itself."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    text = None
+    while loop.time() < deadline:
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            text = None
+        if text is not None and check(text):
+            return text
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{path} not written as expected within {timeout} s: {text!r}")

@@ -63,6 +63,7 @@ class MpvProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self.ready = asyncio.Event()
+        self._started = asyncio.Condition()
         self._watch: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -110,9 +111,17 @@ class MpvProcess:
             try:
                 await self._spawn()
                 self.restarts += 1
+                async with self._started:
+                    self._started.notify_all()
             except (MpvError, OSError) as exc:
                 log.error("%s: mpv did not restart: %s", self.device_id, exc)
                 await asyncio.sleep(RESTART_DELAYS[-1])
+
+    async def restarted(self, count: int) -> None:
+        """Returns once mpv has been restarted `count` times in all and its IPC answers:
+        `ready` alone is still set in the moment between a death and its restart."""
+        async with self._started:
+            await self._started.wait_for(lambda: self.restarts >= count and self.ready.is_set())
 
     async def stop(self) -> None:
         self._stopping = True

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.osc.clients import TcpClient
-from tests.support import write_config
+from tests.support import file_written, write_config
 from tests.web.conftest import TOKENS, web_section
 
 pytestmark = pytest.mark.timeout(90)
@@ -81,8 +81,9 @@ async def test_a_slowloris_does_not_lock_out_a_fresh_client(tmp_path: Path) -> N
         assert (await osc.ask("/showctl/status"))["status"] == "ok"
         osc.close()
         # the controller's own files still open: the run state says what is loaded
-        state = json.loads((tmp_path / "var" / "run-state.json").read_text())
-        assert state["state"] == "loaded"
+        state = await file_written(tmp_path / "var" / "run-state.json",
+                                   lambda text: json.loads(text)["state"] == "loaded")
+        assert json.loads(state)["show"] == "small"
     finally:
         for w in writers:
             w.close()
@@ -91,5 +92,6 @@ async def test_a_slowloris_does_not_lock_out_a_fresh_client(tmp_path: Path) -> N
         proc.terminate()
         await asyncio.wait_for(proc.wait(), 10)
         log = (await drain).decode() if drain is not None else ""
+        print(log[-3000:])  # the controller's own account, shown when the test fails
     # every refusal is logged, rate-limited per kind: hundreds of them, a few lines
     assert log.count("refused a connection") <= 12, log[-3000:]
