@@ -112,7 +112,7 @@ async def test_eos_over_tcp_is_online_by_its_ping_answer_and_gets_its_cue(tmp_pa
                               "port": eos.port, "profile": "eos", "transport": transport})
     changes = Changes(c.bus)
     try:
-        await changes.next("desk", True, within=3)
+        await changes.next("desk", True, within=10)
         desk = next(d for d in c.status()["devices"] if d["id"] == "desk")
         assert desk["online"] and desk["liveness"] == "answers"
         assert desk["said"] == {"active_cue": "1/5 Opening 0:05 100%"}
@@ -120,7 +120,7 @@ async def test_eos_over_tcp_is_online_by_its_ping_answer_and_gets_its_cue(tmp_pa
             c.heartbeat("desk")  # a heartbeat in its name proves nothing
         c.start("desk", by="test")
         fire = encode_message("/eos/cue/1/5/fire")
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(10):
             while fire not in eos.got:
                 await asyncio.sleep(0.01)
         assert eos.frame(fire) in bytes(eos.frames)  # framed as the console's TCP mode says
@@ -172,7 +172,7 @@ async def test_qlab_over_udp_answers_once_connected_with_its_passcode(tmp_path):
                    shows=[{"id": "quiet", "cues": [{"id": "1", "at": 0}]}])
     changes = Changes(c.bus)
     try:
-        await changes.next("sound", True, within=3)
+        await changes.next("sound", True, within=10)
         assert qlab.reply_port and qlab.got[:2] == [("/udpReplyPort", (qlab.reply_port,)),
                                                     ("/connect", ("sesame",))]
         sound = next(d for d in c.status()["devices"] if d["id"] == "sound")
@@ -194,15 +194,15 @@ async def test_a_projector_is_online_by_its_pjlink_status_and_offline_when_it_ha
                    shows=[show])
     changes = Changes(c.bus)
     try:
-        came = await changes.next("proj1", True, within=3)
+        came = await changes.next("proj1", True, within=10)
         assert came["said"]["projector"]["power"] == "off"
         sim.fault("temperature", 2)
-        async with asyncio.timeout(3):  # the next poll reports the raised flag
+        async with asyncio.timeout(10):  # the next poll reports the raised flag
             while c.status()["devices"][-1]["said"]["projector"]["errors"]["temperature"] \
                     != "error":
                 await asyncio.sleep(0.02)
         c.start("desk", by="test")
-        async with asyncio.timeout(3):  # black on a projector closes its shutter
+        async with asyncio.timeout(10):  # black on a projector closes its shutter
             while "%1AVMT 11" not in sim.commands:
                 await asyncio.sleep(0.02)
         sim.hang()
@@ -239,7 +239,7 @@ async def test_eos_over_udp_answers_to_the_feedback_port(tmp_path):
                               "port": port, "profile": "eos", "feedback_port": feedback})
     changes = Changes(c.bus)
     try:
-        await changes.next("desk", True, within=3)
+        await changes.next("desk", True, within=10)
         transport.close()
         await changes.next("desk", False, within=TIMEOUT + 2)
         assert "/eos/ping" in eos.got
@@ -255,7 +255,7 @@ async def test_a_reloaded_venue_keeps_the_console_s_connection_and_its_online_st
                               "port": eos.port, "profile": "eos", "transport": "tcp"})
     changes = Changes(c.bus)
     try:
-        await changes.next("desk", True, within=3)
+        await changes.next("desk", True, within=10)
         path = c.config.venue.source
         raw = yaml.safe_load(path.read_text())
         raw["devices"][-1]["cue_list"] = 2
@@ -264,7 +264,7 @@ async def test_a_reloaded_venue_keeps_the_console_s_connection_and_its_online_st
         assert c.status()["devices"][-1]["online"]  # the room did not change
         c.start("desk", by="test")
         fire = encode_message("/eos/cue/2/5/fire")  # through the new venue's link
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(10):
             while fire not in eos.got:
                 await asyncio.sleep(0.01)
         events_since = [changes.queue.get_nowait() for _ in range(changes.queue.qsize())]

@@ -78,7 +78,7 @@ class Qlc:
         return [int(fields[i + 1]) for i in range(0, 12, 3)]
 
     async def until(self, wanted: list[int]) -> None:
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(15):
             while (got := await self.channels()) != wanted:
                 await asyncio.sleep(0.05)
         assert got == wanted

@@ -121,7 +121,7 @@ class Watcher:
     def since(self, name: str, start: float) -> list[tuple[float, object]]:
         return [(at, v) for at, v in self.changes.get(name, []) if at >= start]
 
-    async def until(self, check, timeout: float = 5.0) -> None:
+    async def until(self, check, timeout: float = 10.0) -> None:
         """Waits for `check()` to hold, re-checked on each change mpv reports."""
         async with asyncio.timeout(timeout):
             while not check():

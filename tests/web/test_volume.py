@@ -47,7 +47,7 @@ async def test_an_operator_sets_the_master_volume(room):
     assert res.status == 200, body
     assert body["status"]["volume"] == {"db": -9.0, "fade": 2.0, "by": "web:operator-bot",
                                         "at": pytest.approx(ctl.clock.time())}
-    async with asyncio.timeout(3):
+    async with asyncio.timeout(10):
         while ("/showctl/player/volume", (-9.0, 2.0)) not in port.got:
             await asyncio.sleep(0.01)
     headers = await login(client, "admin")
