@@ -329,10 +329,8 @@ class Engine:
         that keep playing (seconds counted on from the last tick)."""
         if self._hold_clock is not None:
             self.dispatcher.remove(self._hold_clock)
-        now = self.clock.monotonic()
-        first = self._t0 + math.floor(t) + 1.0
-        if first <= now:
-            first += math.floor(now - first) + 1.0
+        now = self.clock.monotonic()  # the next whole second of the show's grid from now
+        first = self._t0 + math.floor(now - self._t0) + 1.0  # (`t` is not: after a seek)
         self._hold_clock = HoldClock(self.out.players, self.out.router, self.clock,
                                      self.out.master, show_time=t, first=first)
         self.dispatcher.add(self._hold_clock)

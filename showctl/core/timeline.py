@@ -163,21 +163,35 @@ def _encoder(router: Router, master: Master, actions: list[Action],
 
 class HoldClock:
     """The drift clock while the timeline holds: players keep playing through a hold, so
-    they keep getting `clock` once a second (show time: the hold's), from `first` on."""
+    they keep getting `clock` once a second (show time: the hold's), from `first` on.
+
+    A second nobody plays (every player loaded, or a lights-only show) is decided at the
+    last moment, when its packets would leave: a cue fired in the hold may start a player
+    by then, and a source that built nothing, second after second ahead, froze the loop."""
 
     def __init__(self, players: PlayerClock, router: Router, clock: Clock, master: Master,
                  *, show_time: float, first: float) -> None:
         self.players, self.router, self.clock, self.master = players, router, clock, master
         self.show_time, self._next = show_time, first
+        self._waiting = False
 
     def peek(self) -> float | None:
-        return self._next
+        return None if self._waiting else self._next
 
     def build(self, dispatcher: Dispatcher) -> None:
-        at, self._next = self._next, self._next + 1.0
+        at = self._next
+        actions = self.players.actions(self.show_time, at)
+        decide_at = at - dispatcher.lead
+        if not actions and self.clock.monotonic() < decide_at:
+            self._waiting = True
+            dispatcher.push(self, decide_at, callback=self._wake)
+            return
+        self._next = at + 1.0
         wall = self.clock.time() + (at - self.clock.monotonic())
-        send(dispatcher, self, self.router, self.master,
-             self.players.actions(self.show_time, at), at, wall)
+        send(dispatcher, self, self.router, self.master, actions, at, wall)
+
+    def _wake(self) -> None:
+        self._waiting = False
 
 
 _ORDER = {"catch-up": 0, "cue": 1, "tick": 2, "end": 3}

@@ -149,3 +149,29 @@ async def test_seek_while_holding_cues_up_and_go_plays_from_there(tmp_path):
         assert room.kinds("cue")[-1]["cue"] == "4" and room.events[-1][0] == went + LEAD + 5.0
     finally:
         await room.close()
+
+
+@pytest.mark.timeout(20)  # the old dispatcher span here until the suite's timeout killed it
+async def test_a_hold_with_no_player_playing_waits_and_clocks_a_player_started_in_it(tmp_path):
+    """Held after a seek, every player only loaded: the hold's drift clock has nobody to
+    tell. It must wait for the next second, not build second after second ahead for ever
+    (the loop froze), and a cue fired in the hold gets its players their clock."""
+    from tests.core.shows import HOLD_SHOW
+
+    room = await open_room(tmp_path, shows=[HOLD_SHOW])
+    try:
+        c, clock = room.controller, room.clock
+        c.start("holdy", by="test", at=MONO0)
+        await clock.advance(10.0)
+        c.seek(15.0, by="test")
+        await clock.advance(3.0)
+        assert c.state == "holding" and c.status()["time"] == 15.0
+        room.clear()
+        c.fire("3", by="test")  # plays b_1/b_2 from 5 s: the hold goes on
+        await clock.advance(2.5)
+        clocks = [g for g in room.rx["screen1"].got
+                  if g.messages[0][0] == "/showctl/player/clock"]
+        assert len(clocks) == 2 and c.state == "holding", room.rx["screen1"].got
+        assert room.rx["screen3"].got == []  # not in cue 3: loaded, told nothing
+    finally:
+        await room.close()
