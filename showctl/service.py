@@ -305,5 +305,8 @@ async def run(config_path: str | Path, *, simulate: bool = False,
     await service.stop()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.remove_signal_handler(sig)
+        # stopped cleanly: a second Ctrl-C or a SIGTERM sent meanwhile (scripts/run
+        # passes one on) must not turn the exit 0 into a death by signal
+        signal.signal(sig, signal.SIG_IGN)
     log.info("stopped")
     return 0

@@ -91,4 +91,7 @@ async def _serve(player) -> int:
         await stop.wait()
     finally:
         await player.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # stopped: a late signal changes nothing
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, signal.SIG_IGN)
     return 0

@@ -35,7 +35,10 @@ def _ready() -> bool:
 
 def _worker_setup() -> None:
     """The worker yields the CPU to the controller (its parse can wait; cues cannot), and
-    ends with it, even when the controller is killed by SIGKILL (Linux)."""
+    ends with it, even when the controller is killed by SIGKILL (Linux). A Ctrl-C at the
+    terminal reaches the whole process group: the controller stops, then closes the pool;
+    the worker ignores it (no KeyboardInterrupt traceback on the user's terminal)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(19)
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
