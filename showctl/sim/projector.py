@@ -88,6 +88,8 @@ class ProjectorSim:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError,
                 TimeoutError):
             pass
+        except asyncio.CancelledError:  # stop(): the session ends here. Re-raised, Python
+            pass  # 3.11's stream server logs it as "Exception in callback" for each one
         finally:
             self._conns.discard(task)
             writer.close()

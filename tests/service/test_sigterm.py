@@ -94,9 +94,14 @@ async def test_sigterm_during_a_show_ends_black_and_exits_0(tmp_path: Path) -> N
 
         proc.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
-        assert await asyncio.wait_for(proc.wait(), 5) == 0
+        try:  # its stderr read meanwhile: a full pipe would hold up its last log lines
+            rest = (await asyncio.wait_for(proc.stderr.read(), 15)).decode()
+            code = await asyncio.wait_for(proc.wait(), 5)
+        except TimeoutError:
+            raise AssertionError("not ended 15 s after SIGTERM:\n" + "".join(out.lines)) \
+                from None
         took = time.monotonic() - signalled
-        rest = (await proc.stderr.read()).decode()
+        assert code == 0, rest
         log = "".join(out.lines) + rest
         assert took < 2.0, log
         at_exit = next(line for line in log.splitlines() if "simulated devices at exit" in line)
