@@ -24,6 +24,7 @@ from showctl.core.plan import Plan, compile_plan
 from showctl.core.power import PowerReport, PowerSequence
 from showctl.core.transport import BUSY, TransportState
 from showctl.files.loader import Config, LastGood, keep_previous_shows, load_config
+from showctl.files.offloop import release
 from showctl.model import Show, Venue
 from showctl.model.player_status import PlayerStatus
 from showctl.timecode import TimeFormatError, format_time, parse_time
@@ -93,6 +94,7 @@ class Controller:
         self._restart: dict[str, Any] | None = None
         self._uses: dict[str, tuple[Show, Venue, list[str]]] = {}  # the devices each show uses
         self._watch: asyncio.Task[None] | None = None
+        self._releasing: set[asyncio.Task[None]] = set()  # files replaced, let go of slowly
         self.realtime: dict[str, Any] = {"mode": "off", "policy": "SCHED_OTHER", "priority": 0,
                                          "memory_locked": False, "note": "not applied"}
         """The dispatcher's scheduling, as the process that runs it set it up
@@ -439,7 +441,18 @@ class Controller:
                              if self._config.rejected else ""),
                           level="warning" if lines else "info")
                 self.bus.publish(events.FILES, **self.files_status())
+            self._uses = {show_id: known for show_id, known in self._uses.items()
+                          if self._config.shows.get(show_id) is known[0]}
+            self._retire(old)
+            del old  # the release below holds the replaced files alone now
             return lines
+
+    def _retire(self, old: Config) -> None:
+        """The files a reload replaced are freed a slice at a time (files.offloop.release):
+        a big show freed at once would hold the loop for milliseconds."""
+        task = asyncio.get_running_loop().create_task(release(old), name="release files")
+        self._releasing.add(task)
+        task.add_done_callback(self._releasing.discard)
 
     def files_status(self) -> dict[str, Any]:
         """The files in force: show ids, each rejected file with its errors and what stands
@@ -619,6 +632,9 @@ class Controller:
         if self._watch is not None:
             self._watch.cancel()
             await asyncio.gather(self._watch, return_exceptions=True)
+        for task in list(self._releasing):
+            task.cancel()
+        await asyncio.gather(*self._releasing, return_exceptions=True)
         await self.engine.close()
 
     # -- inside -------------------------------------------------------------------------
