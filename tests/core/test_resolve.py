@@ -80,7 +80,7 @@ async def test_names_resolve_off_the_loop_and_an_unresolved_device_is_offline(
     resolver = controller.engine.resolver
     resolver.on_change.append(lambda: resolved.set() if resolver.address("localhost") else None)
     try:
-        await asyncio.wait_for(resolved.wait(), 5)  # the venue's names are looked up at load
+        await asyncio.wait_for(resolved.wait(), 15)  # the venue's names are looked up at load
         began = time.monotonic()
         controller.start("small", by="test")  # slow.invalid's lookup is still hanging
         await clock.advance(5.0)  # the whole show, cues to every screen that has an address

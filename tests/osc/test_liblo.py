@@ -24,7 +24,7 @@ pytestmark = [
 async def oscsend(port: int, address: str, types: str = "", *values: str) -> None:
     proc = await asyncio.create_subprocess_exec("oscsend", "127.0.0.1", str(port), address,
                                                 *([types, *values] if types else []))
-    assert await asyncio.wait_for(proc.wait(), 5) == 0
+    assert await asyncio.wait_for(proc.wait(), 15) == 0
 
 
 async def test_oscsend_commands_reach_an_oscdump_screen(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ async def drive(rig: Rig) -> None:
     finally:
         if dump.returncode is None:
             dump.terminate()
-        await asyncio.wait_for(dump.wait(), 5)
+        await asyncio.wait_for(dump.wait(), 15)
 
 
 async def test_oscsend_replyport_holds_for_the_next_oscsend(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ class Dump:
     async def close(self) -> None:
         if self.proc.returncode is None:
             self.proc.terminate()
-        await asyncio.wait_for(self.proc.wait(), 5)
+        await asyncio.wait_for(self.proc.wait(), 15)
 
 
 async def test_oscsend_replyport_before_connect_shows_the_not_connected_error(

@@ -136,8 +136,9 @@ async def test_json_logs_and_sigint(tmp_path: Path) -> None:
         ready = json.loads(await out.wait_for("ready:"))
         assert ready["level"] == "info" and ready["message"].startswith("ready: test-room")
         proc.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(proc.wait(), 5) == 0
-        for line in (await proc.stderr.read()).decode().splitlines():
+        rest = (await asyncio.wait_for(proc.stderr.read(), 15)).decode()
+        assert await asyncio.wait_for(proc.wait(), 5) == 0, rest
+        for line in rest.splitlines():
             assert json.loads(line)["level"] in ("info", "warning")
     finally:
         if proc.returncode is None:
