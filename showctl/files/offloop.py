@@ -3,11 +3,14 @@
 A thread is not enough: pydantic validates a 10,000-cue show in one call that holds the
 GIL for 0.15-0.35 s here, and the parser's Python code competes with the dispatcher for
 it. One spawned worker (started with the service, so its imports are paid before any
-reload) runs the pure `load_config`; the result comes back pickled and is unpickled by
-the pool's own thread. A worker that dies (a file too big for memory) is replaced at the
-next reload.
+reload) runs the pure `load_config` and sends the result back as a `_Parcel`: the shows'
+cues in pickles of `CHUNK` cues, the rest in one small pickle. The loop unpickles the
+parcel a slice of its time per turn (`SLICE`). One pickle of the whole result, unpickled
+by the pool's own thread (as before), held the GIL against the dispatcher for 60-110 ms
+and made cues 1-6 ms late. A worker that dies (a file too big for memory) is replaced at
+the next reload.
 
-The files a reload replaced are let go of a little at a time (`release`): the last
+The files a reload replaced are let go of a slice at a time too (`release`): the last
 reference to a 10,000-cue show dropped at once frees its ~10^5 objects in one C call,
 which held the loop 9-17 ms here (bench/reload.py, docs/benchmarks.md).
 """
@@ -20,21 +23,59 @@ import ctypes.util
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from showctl.errors import CommandError
 from showctl.files.loader import Config, LastGood, load_config
+from showctl.model import Cue
 
-SWITCH = 0.0005
-"""The interpreter's thread switch interval (s) while a result is unpickled."""
-RELEASE_SLICE = 0.0002
-"""How long (s) `release` frees objects in one turn of the loop: well inside the
-dispatcher's early wake-up, so a cue due meanwhile still leaves on time."""
+SLICE = 0.0002
+"""How long (s) unpacking or releasing files goes on in one turn of the loop: well
+inside the dispatcher's early wake-up, so a cue due meanwhile still leaves on time."""
+CHUNK = 20
+"""Cues per pickle in a parcel: one unpickles in well under `SLICE` on this machine."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Parcel:
+    """A `Config` on its way from the worker: the config with its shows' cues left out,
+    and each show's cues in small pickles, so the loop unpickles it a slice at a time."""
+
+    bare: bytes
+    cues: dict[str, list[bytes]]
+
+
+def _read(path: Path, last_good: LastGood) -> _Parcel:
+    """`load_config` in the worker, packed for the trip back."""
+    config = load_config(path, last_good)
+    cues = {show_id: [pickle.dumps(show.cues[n:n + CHUNK], pickle.HIGHEST_PROTOCOL)
+                      for n in range(0, len(show.cues), CHUNK)]
+            for show_id, show in config.shows.items()}
+    bare = {show_id: show.model_copy(update={"cues": ()})
+            for show_id, show in config.shows.items()}
+    return _Parcel(pickle.dumps(replace(config, shows=bare), pickle.HIGHEST_PROTOCOL), cues)
+
+
+async def _unpack(parcel: _Parcel) -> Config:
+    """The parcel's config, unpickled on the loop a `SLICE` per turn."""
+    config: Config = pickle.loads(parcel.bare)
+    shows = {}
+    until = time.perf_counter() + SLICE
+    for show_id, bare in config.shows.items():
+        cues: list[Cue] = []
+        for chunk in parcel.cues[show_id]:
+            cues.extend(pickle.loads(chunk))
+            if time.perf_counter() >= until:
+                await asyncio.sleep(0)
+                until = time.perf_counter() + SLICE
+        shows[show_id] = bare.model_copy(update={"cues": tuple(cues)})
+    return replace(config, shows=shows)
 
 
 def _ready() -> bool:
@@ -73,13 +114,12 @@ class FileReader:
         self.start()
         assert self._pool is not None
         loop = asyncio.get_running_loop()
-        collecting, switch = gc.isenabled(), sys.getswitchinterval()
+        collecting = gc.isenabled()
         gc.disable()  # unpickling the result makes ~10^5 objects: a full collection they
-        # set off would hold the GIL (and the cues) for 100+ ms; and while the pool's
-        # thread unpickles, the loop gets the GIL back within 0.5 ms rather than 5 ms
-        sys.setswitchinterval(SWITCH)
+        # set off would hold the loop (and the cues) for 100+ ms
         try:
-            config = await loop.run_in_executor(self._pool, load_config, path, last_good)
+            parcel = await loop.run_in_executor(self._pool, _read, path, last_good)
+            config = await _unpack(parcel)
             gc.freeze()  # the files in force are never scanned: they live until the next
             return config  # reload, and have no cycles for the collector to find
         except BrokenProcessPool:
@@ -87,7 +127,6 @@ class FileReader:
             raise CommandError("the process reading the files ended (out of memory?): "
                                "the files in force stay") from None
         finally:
-            sys.setswitchinterval(switch)
             if collecting:
                 gc.enable()
 
@@ -115,7 +154,7 @@ async def release(config: Config) -> None:
         parts.extend(shows[-1].cues)  # the bulk of a show: its cues, kept alive here
         shows.pop()
     while parts:
-        until = time.perf_counter() + RELEASE_SLICE
+        until = time.perf_counter() + SLICE
         while parts and time.perf_counter() < until:
             parts.pop()
         await asyncio.sleep(0)
