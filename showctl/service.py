@@ -58,8 +58,10 @@ class Face(Protocol):
 
 
 class Service:
-    def __init__(self, config: Config, *, simulate: bool = False,
-                 simulate_kinds: tuple[str, ...] = SIMULATED,
+    """`sim`: the simulated devices, already listening (`start_simulator`): the
+    controller's links to them (TCP devices) open as it is built, and must find them."""
+
+    def __init__(self, config: Config, *, sim: Simulator | None = None,
                  realtime: Realtime | None = None) -> None:
         self.reader = FileReader()
         precise = realtime is not None and realtime.active
@@ -68,18 +70,17 @@ class Service:
         if realtime is not None:
             self.controller.realtime = realtime.as_json()
         venue, clock = config.venue, self.controller.clock
-        self.sim = Simulator(venue, venue.osc.listen, report=_sim_line,
-                             kinds=simulate_kinds) if simulate else None
+        self.sim = sim
         self.history = History(Path(venue.state_dir) / "history.sqlite3",
                                self.controller.bus, clock, venue.timezone)
         self.run_state = RunState(self.controller)
         self.volume = VolumeFile(self.controller)
         self.osc = OscServer(self.controller)
-        self.web = WebServer(self.controller, self.history, demo=simulate)
+        self.web = WebServer(self.controller, self.history, demo=sim is not None)
         self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
         self.alerts = AlertService(self.controller, clock)
         self.power = PowerRunner(self.controller, clock)
-        self._started: list[Face] = []
+        self._started: list[Face] = [sim] if sim is not None else []  # stopped last
         self._reload: asyncio.Task[None] | None = None
         self.ready = False  # every face started
         self.controller.bus.subscribe(self._log_event)
@@ -94,14 +95,6 @@ class Service:
         prepare_state_dir(venue)
         start_writer()  # state files: fsync'd in a thread from now on
         self._keep_last_good()
-        if self.sim is not None:
-            try:
-                await self._start(self.sim)
-            except OSError as exc:
-                hint = "another program (showctl simulate?) uses that device port: stop it" \
-                    if "in use" in str(exc) else "the simulated devices listen where the " \
-                    "venue's devices are: give them addresses of this machine"
-                raise UserError(f"{exc}; {hint}, or run without --simulate") from None
         try:
             await self._start(self.history)
         except sqlite3.Error as exc:
@@ -273,13 +266,28 @@ def _sim_line(device: str, line: str) -> None:
                                          "%s %s", device, line)
 
 
+async def start_simulator(venue: Venue, kinds: tuple[str, ...] = SIMULATED) -> Simulator:
+    """The simulated devices listening where the venue says, before the controller that
+    connects to them exists; `UserError` saying what to do when one cannot."""
+    sim = Simulator(venue, venue.osc.listen, report=_sim_line, kinds=kinds)
+    try:
+        await sim.start()
+    except OSError as exc:
+        hint = "another program (showctl simulate?) uses that device port: stop it" \
+            if "in use" in str(exc) else "the simulated devices listen where the " \
+            "venue's devices are: give them addresses of this machine"
+        raise UserError(f"{exc}; {hint}, or run without --simulate") from None
+    return sim
+
+
 async def run(config_path: str | Path, *, simulate: bool = False,
               simulate_kinds: tuple[str, ...] = SIMULATED) -> int:
     """Runs until SIGTERM or SIGINT; returns the exit code (0 after a clean stop)."""
     config = lastgood.load_with_last_good(config_path)  # InvalidFiles: the CLI prints, exit 1
     use_zone(config.venue.timezone)
-    service = Service(config, simulate=simulate, simulate_kinds=simulate_kinds,
-                      realtime=start_realtime(config.venue))
+    report = start_realtime(config.venue)
+    sim = await start_simulator(config.venue, simulate_kinds) if simulate else None
+    service = Service(config, sim=sim, realtime=report)
     notifier = Notifier()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

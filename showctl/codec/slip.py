@@ -18,6 +18,8 @@ def encode(packet: bytes) -> bytes:
 
 
 class SlipDecoder:
+    broken = False  # it resynchronises at the next END whatever it was fed (framing.py)
+
     def __init__(self, max_size: int) -> None:
         self.max_size = max_size
         self._buf = bytearray()

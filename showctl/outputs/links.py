@@ -13,12 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import struct
 from collections.abc import Callable
 from ipaddress import ip_address
 from typing import Protocol
 
-from showctl.codec import slip
+from showctl.codec.framing import FRAMINGS, Framing, decoder, frame
 from showctl.outputs.pjlink import PjlinkError, Projector, ProjectorStatus
 
 log = logging.getLogger(__name__)
@@ -124,9 +123,9 @@ class TcpLink:
     int32 size before each packet). `greeting()` gives the packets sent first on every
     (re)connection (QLab's `/connect` with the passcode)."""
 
-    def __init__(self, host: str, port: int, framing: str, on_packet: OnPacket,
+    def __init__(self, host: str, port: int, framing: Framing, on_packet: OnPacket,
                  greeting: Callable[[], list[bytes]] = list, timeout: float = 3.0) -> None:
-        if framing not in ("slip", "length"):
+        if framing not in FRAMINGS:
             raise ValueError(f"unknown framing {framing!r}")
         self.host, self.port, self.framing = host, port, framing
         self.on_packet, self.greeting, self.timeout = on_packet, greeting, timeout
@@ -140,7 +139,7 @@ class TcpLink:
         return self._writer is not None and not self._writer.is_closing()
 
     def frame(self, data: bytes) -> bytes:
-        return slip.encode(data) if self.framing == "slip" else struct.pack(">I", len(data)) + data
+        return frame(data, self.framing)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(
@@ -175,18 +174,13 @@ class TcpLink:
             await asyncio.sleep(BACKOFF[0])
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
-        if self.framing == "slip":
-            decoder = slip.SlipDecoder(MAX_PACKET)
-            while data := await reader.read(65536):
-                packets, _errors = decoder.feed(data)
-                for packet in packets:
-                    self.on_packet(packet)
-            return
-        while True:
-            size = struct.unpack(">I", await reader.readexactly(4))[0]
-            if size > MAX_PACKET:
+        frames = decoder(self.framing, MAX_PACKET)
+        while data := await reader.read(65536):
+            packets, _errors = frames.feed(data)
+            for packet in packets:
+                self.on_packet(packet)
+            if frames.broken:
                 return  # garbage: drop the connection and start again
-            self.on_packet(await reader.readexactly(size))
 
     def send(self, data: bytes) -> None:
         writer = self._writer

@@ -1,4 +1,8 @@
-"""The simulator: one UDP endpoint per screen and lighting device of the venue.
+"""The simulator: one endpoint per screen, audio and lighting device of the venue, on the
+transport its profile and `transport:` say (UDP, or TCP with the profile's framing: the
+controller connects to it as to the product), as the real device would listen. Every
+device also has a UDP socket of its own (its port, or any on its host for a TCP device)
+from which it reports, as a showctl player does (`/showctl/player/status`, heartbeats).
 
 Bundles are held until their timetag with `loop.call_later` (never a sleep in the
 loop: python-osc's own server blocks there), so devices act together as real players
@@ -16,9 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from showctl.codec.framing import Framing, decoder
 from showctl.codec.osc import PacketError, decode, encode_message, format_message
-from showctl.model import Venue
+from showctl.model import Device, Venue
 from showctl.model.player_status import STATUS_ADDRESS
+from showctl.outputs.profiles import Transport, profile_for
 from showctl.sim.device import SimDevice
 from showctl.sim.projector import ProjectorSim
 
@@ -41,12 +47,45 @@ def _as_sent(value: float) -> float:
     return value
 
 
+MAX_PACKET = 65536
+FRAMING: dict[Transport, Framing] = {Transport.TCP_SLIP: "slip", Transport.TCP_LENGTH: "length"}
+
+
 class _Endpoint(asyncio.DatagramProtocol):
     def __init__(self, sim: Simulator, device: SimDevice) -> None:
         self.sim, self.device = sim, device
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         self.sim.received(self.device, data)
+
+
+class _Stream(asyncio.Protocol):
+    """One connection to a device listening on TCP: its framing's packets, each as a
+    datagram would be; a stream that turns to garbage is hung up on (the sender
+    reconnects)."""
+
+    def __init__(self, sim: Simulator, device: SimDevice, framing: Framing) -> None:
+        self.sim, self.device = sim, device
+        self.frames = decoder(framing, MAX_PACKET)
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.sim._connections.add(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is not None:
+            self.sim._connections.discard(self.transport)
+
+    def data_received(self, data: bytes) -> None:
+        packets, errors = self.frames.feed(data)
+        for reason in errors:
+            self.sim.errors += 1
+            self.sim.report(self.device.id, f"ignored: {reason} frame")
+        for packet in packets:
+            self.sim.received(self.device, packet)
+        if self.frames.broken and self.transport is not None:
+            self.transport.close()
 
 
 class Simulator:
@@ -58,8 +97,10 @@ class Simulator:
         self.report = report or (lambda device, line: log.info("%s %s", device, line))
         wanted = [d for d in venue.devices if d.kind in kinds]
         self.devices = {d.id: SimDevice(d.id, d.kind) for d in wanted}
-        self._addresses = {d.id: (d.host, d.port) for d in wanted}
+        self._listen = {d.id: d for d in wanted}
         self._transports: dict[str, asyncio.DatagramTransport] = {}
+        self._servers: list[asyncio.Server] = []
+        self._connections: set[asyncio.BaseTransport] = set()
         # projectors speak PJLink on TCP: one emulator each, answering the controller's
         # status polls (that is their liveness) and its shutter commands
         self.projectors = {
@@ -72,21 +113,36 @@ class Simulator:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        where = ""
         try:
-            for device_id, address in self._addresses.items():
-                device = self.devices[device_id]
-                transport, _ = await loop.create_datagram_endpoint(
-                    functools.partial(_Endpoint, self, device), local_addr=address)
-                self._transports[device_id] = transport
+            for device in self._listen.values():
+                framing = FRAMING.get(profile_for(device).wire)
+                where = f"{device.host}:{device.port}" + (f" (tcp, {framing})" if framing else "")
+                await self._open(device, framing)
             for projector in self.projectors.values():
-                address = (projector.host, projector.port)
+                where = f"{projector.host}:{projector.port}"
                 await projector.start()
         except OSError as exc:
             await self.stop()
-            raise OSError(f"simulator cannot listen on {address[0]}:{address[1]}: "
+            raise OSError(f"simulator cannot listen on {where}: "
                           f"{exc.strerror or exc}") from None
         if self.controller_addr is not None:
             self._heartbeat = loop.create_task(self._beat(), name="sim-heartbeat")
+
+    async def _open(self, config: Device, framing: Framing | None) -> None:
+        """Listens where `config` says: UDP, or TCP with `framing` (and UDP on any port of
+        its host, to report from)."""
+        loop = asyncio.get_running_loop()
+        device = self.devices[config.id]
+        if framing is not None:
+            server = await loop.create_server(
+                functools.partial(_Stream, self, device, framing), config.host, config.port,
+                reuse_address=True)
+            self._servers.append(server)
+        transport, _ = await loop.create_datagram_endpoint(
+            functools.partial(_Endpoint, self, device),
+            local_addr=(config.host, 0 if framing else config.port))
+        self._transports[config.id] = transport
 
     async def stop(self) -> None:
         if self._heartbeat is not None:
@@ -95,6 +151,13 @@ class Simulator:
         for transport in self._transports.values():
             transport.close()
         self._transports.clear()
+        for server in self._servers:
+            server.close()
+        for connection in list(self._connections):
+            connection.close()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
         for projector in self.projectors.values():
             await projector.stop()
 
