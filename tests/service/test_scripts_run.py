@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -163,11 +164,12 @@ async def run_script(tmp_path: Path, *, real: bool, stop: str) -> None:
     home.mkdir()
     env = {k: v for k, v in os.environ.items()
            if k not in ("SHOWCTL_SIMULATE", "NOTIFY_SOCKET", "WATCHDOG_USEC")}
-    env.update(HOME=str(home), XDG_CACHE_HOME=str(tmp_path / "cache"),
-               XDG_RUNTIME_DIR=str(tmp_path / "run"))
+    # the players' mpv sockets: a short path (a Unix socket's is at most 107 bytes,
+    # whatever the machine's temporary folder is called)
+    run_dir = tempfile.mkdtemp(prefix="showctl-run-")
+    env.update(HOME=str(home), XDG_CACHE_HOME=str(tmp_path / "cache"), XDG_RUNTIME_DIR=run_dir)
     if not real:
         env["SHOWCTL_SIMULATE"] = "1"
-    (tmp_path / "run").mkdir(mode=0o700)
     proc = await asyncio.create_subprocess_exec(
         # from the venue's folder, as a user types it (--config relative to the cwd)
         str(ROOT / "scripts" / "run"), "--config", venue_path.name, cwd=venue_path.parent,
@@ -240,6 +242,7 @@ async def run_script(tmp_path: Path, *, real: bool, stop: str) -> None:
         for pid, (_comm, start) in tree.items():  # the mpvs have sessions of their own
             if alive(pid, start):
                 os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(run_dir, ignore_errors=True)
 
 
 @pytest.mark.skipif(shutil.which("mpv") is None or shutil.which("ffmpeg") is None,
