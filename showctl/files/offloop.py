@@ -18,8 +18,6 @@ which held the loop 9-17 ms here (bench/reload.py, docs/benchmarks.md).
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -34,6 +32,7 @@ from pathlib import Path
 from showctl.errors import CommandError
 from showctl.files.loader import Config, LastGood, load_config
 from showctl.model import Cue
+from showctl.orphans import die_with_parent
 
 SLICE = 0.0002
 """How long (s) unpacking or releasing files goes on in one turn of the loop: well
@@ -89,13 +88,7 @@ def _worker_setup() -> None:
     the worker ignores it (no KeyboardInterrupt traceback on the user's terminal)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(19)
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the controller died before the line above
-        os._exit(0)
+    die_with_parent(signal.SIGKILL)
 
 
 class FileReader:

@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+from showctl.orphans import die_with_parent
 from showctl.player.ipc import MpvError, MpvIpc
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ class MpvProcess:
         self.process = await asyncio.create_subprocess_exec(
             *self.args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True)  # a Ctrl-C at the terminal is the player's to handle
+            start_new_session=True,  # a Ctrl-C at the terminal is the player's to handle
+            preexec_fn=die_with_parent)  # and a killed player takes its mpvs with it
         ipc = self.ipc_factory()
         try:
             await ipc.connect(self.socket_path)

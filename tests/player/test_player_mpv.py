@@ -85,10 +85,13 @@ async def test_black_fades_the_picture_over_its_fade_then_stops(room):
     await watcher.until(lambda: watcher.since("idle-active", black_at)[-1:] == [
         (watcher.changes["idle-active"][-1][0], True)], timeout=5)
     levels = [(t, v) for t, v in watcher.since("brightness", black_at - 0.01)]
-    down = [v for _, v in levels if v != 0]
+    ramp = [(t, v) for t, v in levels if v != 0]
+    down = [v for _, v in ramp]
     assert len(down) >= 15, levels  # a ramp (50 Hz), not a cut
-    assert down == sorted(down, reverse=True) and down[-1] == -100
-    reached = next(t for t, v in levels if v == -100)
+    # mpv may fold the last step (-100) into the reset to 0 after the stop, both within
+    # a few ms: the ramp ends at -100, or at the reset that follows its last step
+    assert down == sorted(down, reverse=True) and down[-1] <= -95, levels
+    reached = next(t for t, v in levels if v == -100 or (v == 0 and t > ramp[-1][0]))
     assert black_at + 0.6 - 0.05 <= reached <= black_at + 0.6 + 0.1
     assert levels[0][0] >= black_at - 0.005  # nothing before its instant
     status = await room.status("screen1")

@@ -1,0 +1,31 @@
+"""Children that end with their parent, even when the parent is killed by SIGKILL or
+the out-of-memory killer: Linux's parent-death signal (prctl PR_SET_PDEATHSIG).
+
+A file worker left behind holds memory; an mpv left behind holds a screen and its IPC
+socket, and the player restarted by systemd would start a second one beside it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+
+PR_SET_PDEATHSIG = 1
+
+try:  # loaded here, in the parent: a child between fork and exec must not load libraries
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6",
+                                            use_errno=True)
+except OSError:
+    _LIBC = None
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """In the child (a `preexec_fn`, a pool's initializer): `sig` comes when the parent
+    dies. Ends the child at once if the parent is gone already. A no-op off Linux."""
+    parent = os.getppid()
+    if _LIBC is None or _LIBC.prctl(PR_SET_PDEATHSIG, sig) != 0:
+        return
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(0)
