@@ -21,11 +21,12 @@ except OSError:
     _LIBC = None
 
 
-def die_with_parent(sig: int = signal.SIGTERM) -> None:
-    """In the child (a `preexec_fn`, a pool's initializer): `sig` comes when the parent
-    dies. Ends the child at once if the parent is gone already. A no-op off Linux."""
-    parent = os.getppid()
-    if _LIBC is None or _LIBC.prctl(PR_SET_PDEATHSIG, sig) != 0:
-        return
-    if os.getppid() != parent:  # the parent died before the line above
+def die_with_parent(parent: int, sig: int = signal.SIGTERM) -> None:
+    """In the child of `parent` (its pid, read in the parent: a spawned worker may run
+    this seconds after it started, on a busy machine, when the parent may be dead and the
+    child reparented already): `sig` comes when the parent dies, and the child ends at
+    once if the parent is gone already. A no-op off Linux."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, sig)
+    if os.getppid() != parent:
         os._exit(0)

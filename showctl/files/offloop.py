@@ -81,14 +81,14 @@ def _ready() -> bool:
     return True
 
 
-def _worker_setup() -> None:
+def _worker_setup(controller: int) -> None:
     """The worker yields the CPU to the controller (its parse can wait; cues cannot), and
     ends with it, even when the controller is killed by SIGKILL (Linux). A Ctrl-C at the
     terminal reaches the whole process group: the controller stops, then closes the pool;
     the worker ignores it (no KeyboardInterrupt traceback on the user's terminal)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(19)
-    die_with_parent(signal.SIGKILL)
+    die_with_parent(controller, signal.SIGKILL)
 
 
 class FileReader:
@@ -100,7 +100,8 @@ class FileReader:
     def start(self) -> None:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_setup)
+                                             initializer=_worker_setup,
+                                             initargs=(os.getpid(),))
             self._pool.submit(_ready)  # the worker imports showctl now, not at the reload
 
     async def __call__(self, path: Path, last_good: LastGood) -> Config:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import os
 import shutil
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -81,8 +83,9 @@ class MpvProcess:
         self.process = await asyncio.create_subprocess_exec(
             *self.args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C at the terminal is the player's to handle
-            preexec_fn=die_with_parent)  # and a killed player takes its mpvs with it
+            # a Ctrl-C at the terminal is the player's to handle; a killed player takes
+            # its mpvs with it
+            start_new_session=True, preexec_fn=functools.partial(die_with_parent, os.getpid()))
         ipc = self.ipc_factory()
         try:
             await ipc.connect(self.socket_path)

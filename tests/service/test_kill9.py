@@ -65,7 +65,9 @@ async def test_kill_9_during_writes_never_breaks_the_history_or_the_state(tmp_pa
             writer = asyncio.ensure_future(busy(osc_port(venue)))
             await asyncio.sleep(0.3 + rnd.random())  # a random instant mid-writes
             proc.send_signal(signal.SIGKILL)
-            await proc.wait()
+            # ends once every holder of its stderr is gone: its file worker too, which a
+            # worker still starting when the controller died once outlived for good
+            await asyncio.wait_for(proc.wait(), 30)
             for task in (writer, drain):
                 task.cancel()
             await asyncio.gather(writer, drain, return_exceptions=True)
