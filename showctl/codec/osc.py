@@ -248,16 +248,45 @@ def encode_message(address: str, *args: Arg) -> bytes:
     return _padded(address.encode()) + _padded("".join(tags).encode()) + b"".join(data)
 
 
-def timetag(wall: float | None) -> bytes:
-    """The 8 bytes of an NTP timetag for a wall instant (Unix seconds); None: now."""
+@dataclass(frozen=True, slots=True, order=True)
+class Timetag:
+    """A wall instant exactly as a bundle carries it: `ntp` counts 2**-32 s (0.23 ns)
+    from 1900. A float of Unix seconds near today steps by 0.24 us, so instants worked
+    out as floats land up to that far from their plan; `plus` adds a (small) duration
+    to this integer, exact to the timetag's own resolution."""
+
+    ntp: int
+
+    @classmethod
+    def of(cls, wall: float) -> Timetag:
+        """The float's exact value (`wall * 2**32` only moves its exponent)."""
+        return cls((NTP_UNIX << 32) + round(wall * NTP_SCALE))
+
+    @classmethod
+    def of_ns(cls, wall_ns: int) -> Timetag:
+        """From integer nanoseconds since 1970 (`time.time_ns()`)."""
+        return cls(((wall_ns + NTP_UNIX * 10**9) * NTP_SCALE + 5 * 10**8) // 10**9)
+
+    def plus(self, seconds: float) -> Timetag:
+        return Timetag(self.ntp + round(seconds * NTP_SCALE))
+
+    @property
+    def wall(self) -> float:
+        """Unix seconds (a float: for events and logs, not for the wire)."""
+        return self.ntp / NTP_SCALE - NTP_UNIX
+
+
+def timetag(wall: float | Timetag | None) -> bytes:
+    """The 8 bytes of an NTP timetag for a wall instant (Unix seconds or exact); None:
+    now."""
     if wall is None:
         return IMMEDIATELY
-    return struct.pack(">Q", round((wall + NTP_UNIX) * NTP_SCALE))
+    return struct.pack(">Q", (wall if isinstance(wall, Timetag) else Timetag.of(wall)).ntp)
 
 
-def encode_bundle(wall: float | None, messages: Iterable[bytes]) -> bytes:
+def encode_bundle(wall: float | Timetag | None, messages: Iterable[bytes]) -> bytes:
     """A bundle of encoded messages (or bundles) taking effect at wall instant `wall`
-    (Unix seconds; None: immediately)."""
+    (Unix seconds or an exact `Timetag`; None: immediately)."""
     body = b"".join(struct.pack(">i", len(m)) + m for m in messages)
     return b"#bundle\0" + timetag(wall) + body
 

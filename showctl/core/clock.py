@@ -3,6 +3,8 @@
 
 `monotonic()` drives deadlines (never chained relative sleeps); `time()` is the wall
 clock, used only to turn deadlines into OSC timetags and schedule times into starts.
+Timetags come from an `Anchor`, one reading of both clocks that a timeline keeps: read
+at each build, the two clocks would put every timetag a few microseconds off its plan.
 Two waits: `sleep_until` for everything, `arrive_at` for the one task that must act at
 an instant (the dispatcher). Only `arrive_at` spins: a housekeeping timer that spun would
 hold the loop for ~2 ms every time it woke, and a cue due meanwhile would leave late.
@@ -14,7 +16,10 @@ import asyncio
 import heapq
 import itertools
 import time as _time
+from dataclasses import dataclass
 from typing import Protocol
+
+from showctl.codec.osc import Timetag
 
 SPIN = 0.002
 """How early SystemClock wakes to spin: `loop.call_at` is 1-2.5 ms late at p99 here."""
@@ -27,6 +32,33 @@ STEP_POLL = 1.0
 RT_SPIN = 0.0002
 """Under real-time scheduling a blocking sleep wakes within ~50 us: the spin after it
 only needs to cover that (bench/peers.py measures both)."""
+
+
+ANCHOR_READS = 3
+"""Readings an anchor is the best of (the tightest monotonic pair around the wall read):
+one preemption between two reads would otherwise put a whole timeline off by it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """The wall instant (exact, as a timetag) of one monotonic instant. Every timetag of a
+    timeline comes from its anchor: `timetag(deadline)` is the anchor's wall plus the
+    monotonic difference, so it lies on the plan to the timetag's resolution, however
+    late the bundle is built (two clock reads per build were up to 8 us apart).
+
+    On Linux both clocks advance alike (NTP's slewing changes both rates): they move
+    apart only by steps, which `moved` tells from reading jitter."""
+
+    monotonic: float
+    wall: Timetag
+
+    def timetag(self, monotonic: float) -> Timetag:
+        return self.wall.plus(monotonic - self.monotonic)
+
+    def moved(self, clock: Clock) -> bool:
+        """True when the wall clock stepped (by STEP or more) since this was taken."""
+        now = clock.monotonic()
+        return abs(clock.time() - self.timetag(now).wall) >= STEP
 
 
 class SpinStats:
@@ -56,6 +88,10 @@ class Clock(Protocol):
     def monotonic(self) -> float: ...
 
     def time(self) -> float: ...
+
+    def anchor(self) -> Anchor:
+        """Both clocks read together, for a timeline's timetags."""
+        ...
 
     async def sleep_until(self, deadline: float) -> None:
         """Return at or after monotonic `deadline` (as loop timers do: 1-2.5 ms late)."""
@@ -107,6 +143,15 @@ class SystemClock:
     def time(self) -> float:
         return _time.time()
 
+    def anchor(self) -> Anchor:
+        best: tuple[float, float, int] | None = None
+        for _ in range(ANCHOR_READS):
+            before, wall, after = _time.monotonic(), _time.time_ns(), _time.monotonic()
+            if best is None or after - before < best[1] - best[0]:
+                best = (before, after, wall)
+        assert best is not None
+        return Anchor((best[0] + best[1]) / 2, Timetag.of_ns(best[2]))
+
     async def sleep_until(self, deadline: float) -> None:
         while (left := deadline - _time.monotonic()) > 0:
             await asyncio.sleep(left)
@@ -152,6 +197,10 @@ class FakeClock:
 
     def time(self) -> float:
         return self._now + self._wall_offset
+
+    def anchor(self) -> Anchor:
+        """Exact: the sum `time()` rounds to a float's 0.24 us, added as a timetag."""
+        return Anchor(self._now, Timetag.of(self._wall_offset).plus(self._now))
 
     async def sleep_until(self, deadline: float) -> None:
         if deadline <= self._now:

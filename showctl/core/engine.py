@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from showctl.core import events
-from showctl.core.clock import Clock
+from showctl.core.clock import Anchor, Clock
 from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
 from showctl.core.errors import CommandError
@@ -45,6 +45,7 @@ class Engine:
         self._tail: Timeline | None = None  # a paused timeline's last lead of cues
         self._moves_at = 0.0  # monotonic instant the timeline last (re)started moving
         self._t0 = 0.0  # monotonic instant of show time 0 while the timeline moves
+        self._anchor: Anchor = clock.anchor()  # the timeline's wall/monotonic reading
         self._t_start = 0.0  # monotonic instant the run starts (end of preroll)
         self._frozen = 0.0  # show time while the timeline stands still
         self._loaded_at = 0.0
@@ -118,10 +119,11 @@ class Engine:
         now = self.clock.monotonic()
         effect = self.out.effect()  # when every device can act together
         if self.state == TransportState.HOLDING:
-            self.out.send_now([Resume(d) for d in self._resume])
+            anchor = self.clock.anchor()
+            self.out.send_now([Resume(d) for d in self._resume], anchor)
             self._resume = []
             self._halt()
-            self._run_from(effect, self._frozen, self.next_index)
+            self._run_from(effect, self._frozen, self.next_index, anchor=anchor)
             self._set_state(TransportState.RUNNING)
             return
         if self.state != TransportState.LOADED:
@@ -161,7 +163,7 @@ class Engine:
             plan = compile_plan(show, self.venue)
         except KeyError as exc:
             raise CommandError(f"show {show.id!r} names unknown device {exc}") from None
-        effect = self.out.effect()
+        effect, anchor = self.out.effect(), self.clock.anchor()
         t_e = t + (effect - self.clock.monotonic())  # show time when it takes effect
         at = t_e if hold_at is None else hold_at
         self.plan, self.current, self.loads = plan, None, self.loads + 1
@@ -176,12 +178,12 @@ class Engine:
         sent: list[Action] = [a for a in look if not isinstance(a, Play)]
         sent += [ShowClock(a.device, round(at, 6), a.media, a.position)
                  if a.device in clocked else a for a in plays]
-        self.out.send_now(sent)
+        self.out.send_now(sent, anchor)
         self.devices.apply([a for a in plays if a.device in clocked], effect)
-        self._t0 = effect - t_e
+        self._t0, self._anchor = effect - t_e, anchor
         self._mark_current(at)
         if hold_at is None:
-            self._run_from(effect, t_e, plan.index_after(t_e), restarts=False)
+            self._run_from(effect, t_e, plan.index_after(t_e), restarts=False, anchor=anchor)
             self._set_state(TransportState.RUNNING)
         else:
             self._frozen, self.next_index = hold_at, plan.index_after(hold_at)
@@ -232,9 +234,10 @@ class Engine:
         if self._resume_to == TransportState.HOLDING:
             self._set_state(TransportState.HOLDING)  # players stay as they are until go
             return
-        self.out.send_now([Resume(d) for d in self._resume])
+        anchor = self.clock.anchor()
+        self.out.send_now([Resume(d) for d in self._resume], anchor)
         self._resume = []
-        self._run_from(self.out.effect(), self._frozen, self.next_index)
+        self._run_from(self.out.effect(), self._frozen, self.next_index, anchor=anchor)
         self._set_state(TransportState.RUNNING)
 
     def stop(self, fade: float, by: str | None = None) -> None:
@@ -270,8 +273,9 @@ class Engine:
         look = catch_up(self.plan, t, list(self.streams))
         if self.state == TransportState.RUNNING:
             self._halt()
-            self.out.send_now(prefer_seek(look, self.devices))
-            self._run_from(self.out.effect(), t, self.plan.index_after(t))
+            anchor = self.clock.anchor()
+            self.out.send_now(prefer_seek(look, self.devices), anchor)
+            self._run_from(self.out.effect(), t, self.plan.index_after(t), anchor=anchor)
         elif self.state == TransportState.PREROLLING:
             self._halt()
             self.out.send_now(cue_up(look))
@@ -300,16 +304,20 @@ class Engine:
 
     # -- inside ---------------------------------------------------------------------
     def _run_from(self, start_at: float, t: float, index: int,
-                  extra: list[Action] | None = None, *, restarts: bool = True) -> None:
+                  extra: list[Action] | None = None, *, restarts: bool = True,
+                  anchor: Anchor | None = None) -> None:
         """The timeline at show time `t` from monotonic `start_at` on. `restarts`: the
         playhead reads `t` until then (a seek, a resume); a rejoin's show is already
-        running (players kept playing), its playhead moves on from now."""
+        running (players kept playing), its playhead moves on from now. `anchor`: the
+        reading of both clocks its timetags come from (the restarting command's)."""
         assert self.plan is not None
         self._t0, self.next_index = start_at - t, index
         self._frozen, self._moves_at = t, start_at if restarts else 0.0
+        self._anchor = anchor or self.clock.anchor()
         self._timeline = Timeline(self.plan, self.out.router, self.clock, t0=self._t0, start=t,
-                                  index=index, on_cue=self._on_cue, on_end=self._on_end,
-                                  players=self.out.players, master=self.out.master,
+                                  anchor=self._anchor, index=index, on_cue=self._on_cue,
+                                  on_end=self._on_end, players=self.out.players,
+                                  master=self.out.master,
                                   on_levels=self.out.start_levels, catch_up=extra or ())
         self.dispatcher.add(self._timeline)
 
@@ -332,7 +340,8 @@ class Engine:
         now = self.clock.monotonic()  # the next whole second of the show's grid from now
         first = self._t0 + math.floor(now - self._t0) + 1.0  # (`t` is not: after a seek)
         self._hold_clock = HoldClock(self.out.players, self.out.router, self.clock,
-                                     self.out.master, show_time=t, first=first)
+                                     self.out.master, show_time=t, first=first,
+                                     anchor=self._anchor)
         self.dispatcher.add(self._hold_clock)
 
     def _on_cue(self, planned: PlannedCue, wall: float) -> None:

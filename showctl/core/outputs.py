@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from showctl.core.clock import Clock
+from showctl.core.clock import Anchor, Clock
 from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
 from showctl.core.liveness import Answered, DeviceLinks
@@ -70,13 +70,15 @@ class Outputs:
                 stream.mixer = previous.streams[device].mixer
         self._held = object()  # immediate commands held back for slower devices
 
-    def send_now(self, actions: Sequence[Action]) -> float:
+    def send_now(self, actions: Sequence[Action], anchor: Anchor | None = None) -> float:
         """Bundles taking effect together as soon as the slowest device can: devices
         without latency get theirs at once, others are held back by the dispatcher.
-        Returns the wall instant they take effect (their timetag)."""
+        Timetagged from `anchor` (the timeline this command restarts, so both share one
+        grid) or a fresh one. Returns the wall instant they take effect (their timetag)."""
+        anchor = anchor or self.clock.anchor()
         now = self.clock.monotonic()
         effect = now + self.router.max_lead
-        wall = self.clock.time() + self.router.max_lead
+        wall = anchor.timetag(effect)
         for device, address, data in self.router.packets(
                 self.master.resolve(a for a in actions if not isinstance(a, Levels)), wall):
             send_at = effect - self.router.lead[device]
@@ -86,8 +88,8 @@ class Outputs:
                 self.dispatcher.push(self._held, send_at, address, data)
                 self.dispatcher.kick()
         self.devices.apply(actions, effect)
-        self.start_levels(actions, effect)
-        return wall
+        self.start_levels(actions, effect, anchor)
+        return wall.wall
 
     def effect(self) -> float:
         """The monotonic instant an immediate command sent now takes effect: now plus the
@@ -98,10 +100,10 @@ class Outputs:
         """Immediate commands not sent yet are void (a panic overrides them)."""
         self.dispatcher.remove(self._held)
 
-    def start_levels(self, actions: Sequence[Action], at: float) -> None:
+    def start_levels(self, actions: Sequence[Action], at: float, anchor: Anchor) -> None:
         for action in actions:
             if isinstance(action, Levels) and action.device in self.streams:
-                self.streams[action.device].start(action.levels, action.fade, at)
+                self.streams[action.device].start(action.levels, action.fade, at, anchor)
 
     def safe_actions(self, fade: float) -> list[Action]:
         """Screens black, sound stopped (faded), lights to the venue's safe look (DMX: its

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 
-from showctl.core.clock import Clock
+from showctl.codec.osc import Timetag
+from showctl.core.clock import Anchor, Clock
 from showctl.core.dispatch import Dispatcher
 from showctl.core.mix import Master
 from showctl.core.plan import Plan, PlannedCue
@@ -15,7 +16,13 @@ from showctl.outputs.dmx import Mixer
 from showctl.outputs.router import Router
 
 CueCallback = Callable[[PlannedCue, float], None]
-LevelsCallback = Callable[[Sequence[Action], float], None]
+LevelsCallback = Callable[[Sequence[Action], float, Anchor], None]
+
+
+def follow(anchor: Anchor, clock: Clock) -> Anchor:
+    """The anchor, or a new one when the wall clock stepped since (NTP): timetags follow a
+    step, never the microseconds between two clock reads."""
+    return clock.anchor() if anchor.moved(clock) else anchor
 
 
 class Timeline:
@@ -24,6 +31,7 @@ class Timeline:
     building a hold cue.
 
     `catch_up` actions (a start mid-show) take effect at `t0 + start`, before any cue.
+    Every timetag is `anchor`'s (taken when the timeline starts): exactly on the plan.
     """
 
     def __init__(
@@ -34,6 +42,7 @@ class Timeline:
         *,
         t0: float,
         start: float,
+        anchor: Anchor,
         index: int,
         on_cue: CueCallback,
         on_end: Callable[[], None],
@@ -43,6 +52,7 @@ class Timeline:
         catch_up: Iterable[Action] = (),
     ) -> None:
         self.plan, self.router, self.clock, self.t0 = plan, router, clock, t0
+        self.anchor = anchor
         self.index = index
         self.on_cue, self.on_end, self.on_levels = on_cue, on_end, on_levels
         self._cut_at: float | None = None  # show time after which nothing is built
@@ -86,7 +96,8 @@ class Timeline:
             return
         at, kind = item
         deadline = self.t0 + at
-        wall = self.clock.time() + (deadline - self.clock.monotonic())
+        self.anchor = follow(self.anchor, self.clock)
+        wall = self.anchor.timetag(deadline)
         if kind == "catch-up":
             actions, self._catch_up = tuple(self._catch_up), []
             self._send(dispatcher, actions, deadline, wall)
@@ -102,7 +113,7 @@ class Timeline:
             entry = (deadline, planned.actions)
             self._pending.append(entry)
             dispatcher.push(self, deadline,
-                            callback=lambda: self._in_effect(entry, planned, wall))
+                            callback=lambda: self._in_effect(entry, planned, wall.wall))
             if planned.cue.hold:
                 self._halt_at = planned.at
         elif kind == "tick":
@@ -123,7 +134,7 @@ class Timeline:
             self.on_cue(planned, wall)
 
     def _send(self, dispatcher: Dispatcher, actions: Iterable[Action], deadline: float,
-              wall: float) -> None:
+              wall: Timetag) -> None:
         send(dispatcher, self, self.router, self.master, actions, deadline, wall)
 
     def _levels(self, dispatcher: Dispatcher, actions: Iterable[Action],
@@ -132,13 +143,13 @@ class Timeline:
         leave as early as every other packet of the cue."""
         levels = [a for a in actions if a.kind == "levels"]
         if levels and self.on_levels is not None:
-            on_levels = self.on_levels
+            on_levels, anchor = self.on_levels, self.anchor
             dispatcher.push(self, deadline - self.router.max_lead, deadline=deadline,
-                            callback=lambda: on_levels(levels, deadline))
+                            callback=lambda: on_levels(levels, deadline, anchor))
 
 
 def send(dispatcher: Dispatcher, source: object, router: Router, master: Master,
-         actions: Iterable[Action], deadline: float, wall: float) -> None:
+         actions: Iterable[Action], deadline: float, wall: Timetag) -> None:
     """Each device's packets for `actions` at wall instant `wall`, leaving its lead before
     `deadline`. A device's packets carrying a `volume` are encoded as they leave, so they
     hold the master volume of that moment even if the operator moved it since."""
@@ -155,7 +166,7 @@ def send(dispatcher: Dispatcher, source: object, router: Router, master: Master,
 
 
 def _encoder(router: Router, master: Master, actions: list[Action],
-             wall: float) -> Callable[[], list[bytes]]:
+             wall: Timetag) -> Callable[[], list[bytes]]:
     def encode() -> list[bytes]:
         return [data for _, _, data in router.packets(master.resolve(actions), wall)]
     return encode
@@ -163,16 +174,17 @@ def _encoder(router: Router, master: Master, actions: list[Action],
 
 class HoldClock:
     """The drift clock while the timeline holds: players keep playing through a hold, so
-    they keep getting `clock` once a second (show time: the hold's), from `first` on.
+    they keep getting `clock` once a second (show time: the hold's), from `first` on,
+    timetagged from the held timeline's `anchor`.
 
     A second nobody plays (every player loaded, or a lights-only show) is decided at the
     last moment, when its packets would leave: a cue fired in the hold may start a player
     by then, and a source that built nothing, second after second ahead, froze the loop."""
 
     def __init__(self, players: PlayerClock, router: Router, clock: Clock, master: Master,
-                 *, show_time: float, first: float) -> None:
+                 *, show_time: float, first: float, anchor: Anchor) -> None:
         self.players, self.router, self.clock, self.master = players, router, clock, master
-        self.show_time, self._next = show_time, first
+        self.show_time, self._next, self.anchor = show_time, first, anchor
         self._waiting = False
 
     def peek(self) -> float | None:
@@ -187,8 +199,8 @@ class HoldClock:
             dispatcher.push(self, decide_at, callback=self._wake)
             return
         self._next = at + 1.0
-        wall = self.clock.time() + (at - self.clock.monotonic())
-        send(dispatcher, self, self.router, self.master, actions, at, wall)
+        self.anchor = follow(self.anchor, self.clock)
+        send(dispatcher, self, self.router, self.master, actions, at, self.anchor.timetag(at))
 
     def _wake(self) -> None:
         self._waiting = False
@@ -198,15 +210,19 @@ _ORDER = {"catch-up": 0, "cue": 1, "tick": 2, "end": 3}
 
 
 class DmxStream:
-    """One DMX device's frames while any of its fades moves (40 Hz, exact end frames)."""
+    """One DMX device's frames while any of its fades moves (40 Hz, exact end frames),
+    timetagged from the anchor of the latest fade's start (its timeline's)."""
 
     def __init__(self, device: str, router: Router, dispatcher: Dispatcher) -> None:
         self.device, self.router, self.dispatcher = device, router, dispatcher
         self.mixer = Mixer()
+        self.anchor: Anchor | None = None
         self._built_until = float("-inf")
 
-    def start(self, levels: Iterable[tuple[int, int]], fade: float, at: float) -> None:
+    def start(self, levels: Iterable[tuple[int, int]], fade: float, at: float,
+              anchor: Anchor) -> None:
         self.mixer.start(levels, fade, at)
+        self.anchor = anchor
         if self._built_until >= at:  # a frame built ahead no longer holds
             self.dispatcher.drop(self, since=at)
         self.dispatcher.add(self)
@@ -220,8 +236,8 @@ class DmxStream:
             return
         frame = Dmx(self.device, self.mixer.frame(t))
         clock = dispatcher.clock
-        wall = clock.time() + (t - clock.monotonic())
-        for _, address, data in self.router.packets([frame], wall):
+        self.anchor = clock.anchor() if self.anchor is None else follow(self.anchor, clock)
+        for _, address, data in self.router.packets([frame], self.anchor.timetag(t)):
             dispatcher.push(self, t - self.router.lead[self.device], address, data, deadline=t)
         self._built_until = t
         self.mixer.advance(t)

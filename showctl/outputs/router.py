@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from showctl.codec.osc import encode_bundle
+from showctl.codec.osc import Timetag, encode_bundle
 from showctl.model import Venue
 from showctl.outputs.actions import Action
 from showctl.outputs.profiles import Profile, profile_for
@@ -48,7 +48,7 @@ class Router:
         return self.profiles[action.device].messages(action)
 
     def packets(
-        self, actions: Iterable[Action], wall: float | None
+        self, actions: Iterable[Action], wall: float | Timetag | None
     ) -> list[tuple[str, Address, bytes]]:
         """What each device gets for `actions` taking effect at wall instant `wall`,
         device order kept: one bundle timetagged `wall` holding all its messages (split

@@ -185,3 +185,23 @@ def test_bundle_timetags_are_python_oscs_and_read_back() -> None:
 def test_what_osc_cannot_carry_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="OSC cannot carry"):
         encode_message("/a", {"x": 1})  # type: ignore[arg-type]
+
+
+def test_a_timetag_is_exact_where_a_float_of_unix_seconds_is_not() -> None:
+    """A float near today steps by 0.24 us: instants added up as floats land off their
+    plan; `Timetag` keeps the 2**-32 s of the wire (timetags from an anchor, core/clock)."""
+    from fractions import Fraction
+
+    from showctl.codec.osc import NTP_SCALE, NTP_UNIX, Timetag
+
+    def exact(wall: Fraction) -> int:
+        return round((wall + NTP_UNIX) * NTP_SCALE)
+
+    start = Timetag.of_ns(1_800_000_000_123_456_789)
+    assert start.ntp == exact(Fraction(1_800_000_000_123_456_789, 10**9))
+    assert start.plus(0.1).ntp - exact(Fraction(1_800_000_000_223_456_789, 10**9)) in (0, 1)
+    assert Timetag.of(1_800_000_000.5).ntp == exact(Fraction(3_600_000_001, 2))
+    as_float = int.from_bytes(encode_bundle(start.wall + 0.1, [])[8:16], "big")
+    assert abs(as_float - start.plus(0.1).ntp) > 100  # what a float sum loses
+    assert int.from_bytes(encode_bundle(start.plus(0.1), [])[8:16], "big") == \
+        start.plus(0.1).ntp

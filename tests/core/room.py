@@ -27,11 +27,13 @@ LEAD = ShowctlProfile.default_lead
 
 @dataclass
 class Got:
-    """One datagram: fake monotonic arrival, bundle timetag (None: plain message)."""
+    """One datagram: fake monotonic arrival, bundle timetag (None: plain message), and
+    that timetag exactly as sent (NTP units of 2**-32 s)."""
 
     at: float
     timetag: float | None
     messages: list[tuple[str, tuple[Any, ...]]]
+    ntp: int | None = None
 
 
 def decode(data: bytes) -> tuple[float | None, list[tuple[str, tuple[Any, ...]]]]:
@@ -49,7 +51,8 @@ class Receiver(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         timetag, messages = decode(data)
-        self.got.append(Got(self.clock.monotonic(), timetag, messages))
+        ntp = int.from_bytes(data[8:16], "big") if timetag is not None else None
+        self.got.append(Got(self.clock.monotonic(), timetag, messages, ntp))
 
     def addresses(self, prefix: str = "/") -> list[tuple[str, tuple[Any, ...]]]:
         return [m for g in self.got for m in g.messages if m[0].startswith(prefix)]

@@ -3,8 +3,11 @@ exact timetag; a product that refuses bundles gets plain messages at the instant
 immediate commands act on every device at now + the largest lead; a pause inside a
 lead still leaves the room in one look (docs/engine.md). All on the FakeClock."""
 
+from fractions import Fraction
+
 import pytest
 
+from showctl.codec.osc import NTP_SCALE, NTP_UNIX
 from showctl.outputs.profiles import PROFILES
 from showctl.outputs.profiles.base import Bundles, Message, Profile
 from tests.core.room import LEAD, MONO0, WALL0, open_room
@@ -24,6 +27,15 @@ SHOW = {
 }
 
 
+EXACT = {  # cue times no float holds exactly
+    "id": "exact",
+    "preroll": 0,
+    "cues": [{"id": c, "at": float(at), "name": c, "screens": [2],
+              "play": {"media": f"{c}.mp4"}} for c, at in (("a", "0.1"), ("b", "1.3"),
+                                                           ("c", "2.7"))],
+}
+
+
 class Refusing(Profile):
     """A console that drops bundles (as grandMA3 does)."""
 
@@ -40,7 +52,7 @@ class Refusing(Profile):
 async def room(tmp_path, monkeypatch):
     monkeypatch.setitem(PROFILES, Refusing.name, Refusing)
     room = await open_room(
-        tmp_path, shows=[SHOW],
+        tmp_path, shows=[SHOW, EXACT],
         extra_devices=({"id": "desk", "kind": "lighting", "profile": Refusing.name},),
         patch={"screen1": {"latency": SLOW}},
     )
@@ -50,6 +62,17 @@ async def room(tmp_path, monkeypatch):
 
 def wall(mono: float) -> float:
     return WALL0 - MONO0 + mono
+
+
+def ntp(wall_instant: Fraction) -> int:
+    """The exact timetag of a wall instant (NTP units, 2**-32 s: 0.23 ns)."""
+    return round((wall_instant + NTP_UNIX) * NTP_SCALE)
+
+
+def off_by(received, planned: list[int]) -> int:
+    """The largest difference, in timetag units, of the bundles' timetags from the plan."""
+    assert len(received) == len(planned)
+    return max(abs(g.ntp - tag) for g, tag in zip(received, planned, strict=True))
 
 
 def got(room, device, address):
@@ -135,3 +158,31 @@ async def test_a_pause_before_the_lead_stops_the_cue_everywhere(room):
             f"p_{screen[-1]}.mp4"]
     assert [g.messages for g in room.rx["desk"].got] == [[("/console/cue", ("7", 2.0))]]
     assert [e["cue"] for e in room.kinds("cue")] == ["1"]
+
+
+async def test_every_timetag_is_the_start_s_wall_instant_plus_the_planned_time_exactly(room):
+    """The timeline reads both clocks once, at its start: the wall clock moving against
+    the monotonic one by microseconds afterwards (what two separate reads of them differ
+    by on a busy machine) moves no timetag, and none is a float's 0.24 us step off."""
+    c, clock = room.controller, room.clock
+    c.start("exact", by="test", at=MONO0)  # anchored here: monotonic MONO0 is wall WALL0
+    clock.step_wall(4e-6)  # before the first cue is built
+    await clock.advance(1.0)
+    clock.step_wall(-7e-6)
+    await clock.advance(3.0)
+    plays = got(room, "screen2", "/showctl/player/play")
+    planned = [ntp(Fraction(WALL0) + Fraction(t)) for t in ("0.1", "1.3", "2.7")]
+    assert off_by(plays, planned) <= 1  # one unit of the timetag: 0.23 ns
+
+
+async def test_a_wall_clock_step_moves_the_timetags_built_after_it(room):
+    """A step (NTP setting the clock, STEP or more) is not jitter: bundles built after it
+    carry the new wall time, exactly; one built before it keeps its timetag."""
+    c, clock = room.controller, room.clock
+    c.start("exact", by="test", at=MONO0)
+    await clock.advance(0.05)  # cue a is built (at the start), b and c are not yet
+    clock.step_wall(5.0)
+    await clock.advance(3.0)
+    plays = got(room, "screen2", "/showctl/player/play")
+    planned = [ntp(Fraction(WALL0) + Fraction(t)) for t in ("0.1", "6.3", "7.7")]
+    assert off_by(plays, planned) <= 1
