@@ -6,6 +6,7 @@ Refusals come from the core as CommandError (409), NotFound (404) or BadArgument
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from typing import Any
@@ -201,7 +202,9 @@ async def history(request: web.Request) -> web.Response:
     source = request.app.get(HISTORY)
     if source is None:
         return web.json_response([])
-    return web.json_response(source.recent(limit), dumps=_dumps)
+    # in a thread: reading flushes what is queued first, and waits for the writer's
+    # commit (fsync) under the same lock; on the loop that would hold every cue meanwhile
+    return web.json_response(await asyncio.to_thread(source.recent, limit), dumps=_dumps)
 
 
 def _dumps(value: Any) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 import pytest
 
 from showctl.core.clock import FakeClock
@@ -205,6 +209,36 @@ async def test_history_lists_past_runs(aiohttp_client, controller, tmp_path):
         assert (await client.get("/api/history?limit=0", headers=OP)).status == 400
         assert (await client.get("/api/history?limit=x", headers=OP)).status == 400
     finally:
+        await history.stop()
+
+
+async def test_reading_the_history_never_holds_the_loop(aiohttp_client, controller, tmp_path):
+    """While the history's writer holds the database (a commit waiting on fsync), a page
+    asking for the history waits in a thread: the loop, and the cues on it, go on."""
+    history = History(tmp_path / "history.sqlite", controller.bus, controller.clock)
+    await history.start()
+    held, release = threading.Event(), threading.Event()
+
+    def writer_commits() -> None:
+        with history._lock:
+            held.set()
+            release.wait(5.0)  # let go by itself, if the loop never gets to say so
+
+    writer = threading.Thread(target=writer_commits)
+    writer.start()
+    try:
+        client = await aiohttp_client(make_app(controller, history))
+        assert await asyncio.to_thread(held.wait, 10.0)
+        request = asyncio.ensure_future(client.get("/api/history", headers=OP))
+        began = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):  # it cannot finish while the lock is held
+            await asyncio.wait_for(asyncio.shield(request), 0.5)
+        assert time.monotonic() - began < 4.0, "the loop was held until the writer let go"
+        release.set()
+        assert (await request).status == 200
+    finally:
+        release.set()
+        writer.join(10)
         await history.stop()
 
 
