@@ -6,6 +6,7 @@
   plain-rt   the same under SCHED_FIFO (showctl/realtime.py): blocking sleep, 0.2 ms spin
   timetag    showctl's own profile: bundles 20 ms ahead with the exact timetag, under
              ordinary scheduling on purpose (the lead alone must get them there in time)
+  timetag-rt the same under SCHED_FIFO, as `realtime: auto` runs it as root or in the unit
   pd         Pd 0.53 (`pd -nogui -nosound -sleepgrain 1`, SCHED_FIFO as root by default)
              running a generated patch: [metro 250] -> [oscformat] -> [netsend -u -b]
 Loads: A quiet (whatever the shared machine does), B one busy-looping process per core.
@@ -13,7 +14,8 @@ Runs are interleaved (round, load, sender). Nine receivers in another process st
 datagram with the kernel's receive time (SO_TIMESTAMPNS).
 
 Errors: showctl's against its plan (t0 known exactly; for `timetag`, against the planned
-send time, a lead before the instant, and the timetag itself against the plan); Pd has
+send time, a lead before the instant, and the timetag itself, in exact NTP units, against
+the wall instant the timeline's anchor gives t0 plus the cue's time); Pd has
 no shared t0, so for both `grid` fits the best t0 (median) and measures deviation from
 the 250 ms grid. Skew: the spread of one cue's nine arrivals. CPU: the sender process's
 user+system seconds.
@@ -47,12 +49,13 @@ from bench.timing import free_ports, make_show
 CUES, SCREENS, GAP = 40, 9, 0.25
 NTP_EPOCH = 2208988800
 CUE_MEDIA = re.compile(rb"/play\x00.*c(\d+)_", re.S)
-SENDERS = ("plain", "plain-rt", "timetag", "pd")
+SENDERS = ("plain", "plain-rt", "timetag", "timetag-rt", "pd")
 
 
 # -- receivers ---------------------------------------------------------------------------
 def receive(ports: list[int], conn: Any) -> None:
-    """Child: (screen, cue, kernel stamp, timetag or None) per play datagram, on request."""
+    """Child: (screen, cue, kernel stamp, exact NTP timetag or None) per play datagram, on
+    request."""
     sel = selectors.DefaultSelector()
     for n, port in enumerate(ports):
         sel.register(stamped_socket(port), selectors.EVENT_READ, n)
@@ -65,8 +68,7 @@ def receive(ports: list[int], conn: Any) -> None:
             if match := CUE_MEDIA.search(data):
                 tag = None
                 if data.startswith(b"#bundle\0"):
-                    sec, frac = struct.unpack(">II", data[8:16])
-                    tag = sec - NTP_EPOCH + frac / 2**32
+                    (tag,) = struct.unpack(">Q", data[8:16])
                 got.append((key.data, int(match[1]), stamp, tag))
         if conn.poll():
             if conn.recv() == "stop":
@@ -94,8 +96,8 @@ def showctl_sender(ports: list[int], mode: str, conn: Any) -> None:
         default_lead = 0.0
 
     PROFILES[PlainPlayer.name] = PlainPlayer
-    report = realtime.apply("on" if mode == "plain-rt" else "off")
-    profile = "showctl" if mode == "timetag" else PlainPlayer.name
+    report = realtime.apply("on" if mode.endswith("-rt") else "off")
+    profile = "showctl" if mode.startswith("timetag") else PlainPlayer.name
     venue = Venue(venue="bench", realtime="off", devices=tuple(
         Device(id=f"screen{n}", kind="screen", index=n, port=p, profile=profile)
         for n, p in enumerate(ports, 1)))
@@ -114,10 +116,13 @@ def showctl_sender(ports: list[int], mode: str, conn: Any) -> None:
         start = clock.monotonic() + 1.0
         t0_wall = time.time() + (start - time.monotonic())
         controller.start(show.id, by="bench", at=start)
+        anchor = controller.engine.anchor
+        t0_ntp = anchor.timetag(start).ntp  # the timeline's own wall instant of t0
         await asyncio.wait_for(done, show.length + 30)
         cpu = time.process_time() - cpu0
         await controller.close()
-        return {"t0": t0_wall, "cpu": cpu, "spin": clock.spins.as_json(),
+        return {"t0": t0_wall, "t0_ntp": t0_ntp, "cpu": cpu, "spin": clock.spins.as_json(),
+                "anchor_vs_bench_us": (anchor.timetag(start).wall - t0_wall) * 1e6,
                 "policy": report.policy, "lead": controller.engine.out.router.max_lead}
 
     conn.send(asyncio.run(play()))
@@ -221,10 +226,11 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
 
 
-def analyse(got: list[tuple[int, int, float, float | None]], t0: float | None,
-            lead: float = 0.0) -> dict:
+def analyse(got: list[tuple[int, int, float, int | None]], t0: float | None,
+            lead: float = 0.0, t0_ntp: int | None = None) -> dict:
     """Errors (ms) against the plan from `t0` (sent `lead` early: the error is the
-    dispatch's, against the planned send time), or against the best-fitting grid."""
+    dispatch's, against the planned send time), or against the best-fitting grid;
+    timetags (NTP units) against the plan from `t0_ntp`."""
     stamps = [(cue, stamp) for _, cue, stamp, _ in got]
     fitted = sorted(stamp - cue * GAP for cue, stamp in stamps)[len(stamps) // 2]
     grid = [abs(stamp - (fitted + cue * GAP)) * 1e3 for cue, stamp in stamps]
@@ -237,8 +243,10 @@ def analyse(got: list[tuple[int, int, float, float | None]], t0: float | None,
     if t0 is not None:
         out["error"] = [abs(stamp - (t0 - lead + cue * GAP)) * 1e3 for cue, stamp in stamps]
         tags = [(cue, stamp, tag) for _, cue, stamp, tag in got if tag is not None]
-        out["tag_error"] = [abs(tag - (t0 + cue * GAP)) * 1e3 for cue, _, tag in tags]
-        out["early"] = [(tag - stamp) * 1e3 for _, stamp, tag in tags]
+        if t0_ntp is not None:  # in timetag units (2**-32 s)
+            out["tag_error"] = [abs(tag - (t0_ntp + round(cue * GAP * 2**32)))
+                                for cue, _, tag in tags]
+        out["early"] = [(tag / 2**32 - NTP_EPOCH - stamp) * 1e3 for _, stamp, tag in tags]
     return out
 
 
@@ -296,7 +304,8 @@ def main() -> None:
                     if hogs:
                         hogs.__exit__()
                 got = collect()
-                run = analyse(got, None if sender == "pd" else info["t0"], info.get("lead", 0.0))
+                run = analyse(got, None if sender == "pd" else info["t0"], info.get("lead", 0.0),
+                              info.get("t0_ntp"))
                 results.setdefault((sender, load), []).append(run)
                 extra.setdefault((sender, load), []).append(info)
     parent.send("stop")
@@ -315,7 +324,7 @@ def main() -> None:
             infos = extra[(sender, load)]
             cpu = sum(i["cpu"] for i in infos) / len(infos)
             kind = "grid" if sender == "pd" else "error"
-            line = (f"{sender:<9} {infos[0]['policy']:<11} recv {m['n']:>4}/"
+            line = (f"{sender:<10} {infos[0]['policy']:<11} recv {m['n']:>4}/"
                     f"{CUES * SCREENS * len(infos)}  {kind} ms p50 {pct(m[kind], .5):6.3f} "
                     f"p99 {pct(m[kind], .99):6.3f} max {max(m[kind], default=0):7.3f}  "
                     f"skew p99 {pct(m['skew'], .99):6.3f}  CPU {cpu:5.2f} s/run")
@@ -329,7 +338,10 @@ def main() -> None:
             print(line)
             if m.get("tag_error"):
                 early = m["early"]
-                print(f"{'':<21} timetag - plan max {max(m['tag_error']) * 1e3:.3f} us; "
+                bench = max(abs(i["anchor_vs_bench_us"]) for i in infos)
+                print(f"{'':<22} timetag - plan max {max(m['tag_error'])} units of 2**-32 s "
+                      f"({max(m['tag_error']) / 2**32 * 1e9:.2f} ns; the anchor's t0 vs the "
+                      f"bench's own clock reading: {bench:.1f} us); "
                       f"arrived before the instant by min {min(early):.2f} ms, p50 "
                       f"{pct(early, .5):.2f} ms; late bundles: "
                       f"{sum(1 for e in early if e <= 0)} of {len(early)}")

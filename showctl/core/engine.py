@@ -68,6 +68,12 @@ class Engine:
                                     answered=lambda device, said: self.on_answer(device, said))
 
     @property
+    def anchor(self) -> Anchor:
+        """The reading of both clocks the running timeline's timetags come from: each is
+        this wall instant plus its monotonic distance from it (bench/peers.py checks)."""
+        return self._anchor
+
+    @property
     def devices(self) -> DeviceBook:
         return self.out.devices
 
