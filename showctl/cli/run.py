@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import json
 import logging
+import logging.handlers
+import queue
 import sys
+from typing import TextIO
 
 from showctl import service
 from showctl.cli import UserError
@@ -39,8 +43,11 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise UserError(f"--simulate: {', '.join(unknown)} cannot be simulated "
                         f"({', '.join(SIMULATED)})")
-    return asyncio.run(service.run(args.config, simulate=args.simulate is not None,
-                                   simulate_kinds=kinds or SIMULATED))
+    try:
+        return asyncio.run(service.run(args.config, simulate=args.simulate is not None,
+                                       simulate_kinds=kinds or SIMULATED))
+    finally:
+        stop_logging()
 
 
 class JsonLines(logging.Formatter):
@@ -51,18 +58,54 @@ class JsonLines(logging.Formatter):
                 "logger": record.name, "message": record.getMessage()}
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # formatted already, before it crossed to the writer
+            line["exception"] = record.exc_text
         return json.dumps(line)
 
 
-def setup_logging(log_format: str, debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RateLimit())  # a flood of bad clients must not fill the journal
+class LineQueue(logging.handlers.QueueHandler):
+    """Hands each line to the writer thread: a journal that stalls (or a full stderr
+    pipe) must not hold the loop, where every cue leaves from. The message is merged
+    and a traceback turned into text here (the record crosses threads); the formatting
+    of the line stays the writer's."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record = copy.copy(record)
+        record.msg, record.args = record.getMessage(), None
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        return record
+
+
+_listener: logging.handlers.QueueListener | None = None
+
+
+def setup_logging(log_format: str, debug: bool, stream: TextIO | None = None) -> None:
+    """Lines to `stream` (stderr) from a thread of their own (`LineQueue`); call
+    `stop_logging` at exit, which writes what is still queued."""
+    global _listener
+    stop_logging()
+    handler = logging.StreamHandler(stream or sys.stderr)
     if log_format == "json":
         handler.setFormatter(JsonLines())
     else:
         handler.setFormatter(service.ZoneFormatter("%(asctime)s %(levelname)-7s %(message)s"))
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    queued = LineQueue(lines)
+    queued.addFilter(RateLimit())  # a flood of bad clients must not fill the journal
+    _listener = logging.handlers.QueueListener(lines, handler)
+    _listener.start()
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [queued]
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     for noisy in ("aiohttp.access", "apscheduler", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING if not debug else logging.DEBUG)
+
+
+def stop_logging() -> None:
+    """Writes the lines still queued and ends the writer thread."""
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+        _listener = None
