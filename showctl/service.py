@@ -201,10 +201,12 @@ class ZoneFormatter(logging.Formatter):
 
 
 def use_zone(timezone: str) -> None:
-    """Every ZoneFormatter of the root logger stamps lines in `timezone` from now on."""
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler.formatter, ZoneFormatter):
-            handler.formatter.zone = ZoneInfo(timezone)
+    """Every ZoneFormatter of the root logger (or of the handlers its queue writes to,
+    `targets`) stamps lines in `timezone` from now on."""
+    for queued in logging.getLogger().handlers:
+        for handler in (queued, *getattr(queued, "targets", ())):
+            if isinstance(handler.formatter, ZoneFormatter):
+                handler.formatter.zone = ZoneInfo(timezone)
 
 
 def prepare_state_dir(venue: Venue) -> Path:

@@ -69,6 +69,8 @@ class LineQueue(logging.handlers.QueueHandler):
     and a traceback turned into text here (the record crosses threads); the formatting
     of the line stays the writer's."""
 
+    targets: tuple[logging.Handler, ...] = ()
+
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
         record = copy.copy(record)
         record.msg, record.args = record.getMessage(), None
@@ -93,6 +95,7 @@ def setup_logging(log_format: str, debug: bool, stream: TextIO | None = None) ->
         handler.setFormatter(service.ZoneFormatter("%(asctime)s %(levelname)-7s %(message)s"))
     lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     queued = LineQueue(lines)
+    queued.targets = (handler,)  # service.use_zone finds the formatter there
     queued.addFilter(RateLimit())  # a flood of bad clients must not fill the journal
     _listener = logging.handlers.QueueListener(lines, handler)
     _listener.start()
@@ -104,8 +107,13 @@ def setup_logging(log_format: str, debug: bool, stream: TextIO | None = None) ->
 
 
 def stop_logging() -> None:
-    """Writes the lines still queued and ends the writer thread."""
+    """Writes the lines still queued and ends the writer thread; lines logged after
+    (the exit's own) are written at once, as before `setup_logging`."""
     global _listener
     if _listener is not None:
         _listener.stop()
+        root = logging.getLogger()
+        root.handlers[:] = [*_listener.handlers]
+        for handler in root.handlers:
+            handler.addFilter(RateLimit())
         _listener = None
