@@ -20,9 +20,12 @@ def test_logging_returns_at_once_while_nobody_reads_the_log_and_nothing_is_lost(
         setup_logging("text", False, stream)
         done = threading.Event()
 
+        logger = logging.getLogger("tests.log_thread")  # not under `showctl`, which
+        logger.setLevel(logging.INFO)  # `showctl play` turns down to warnings
+
         def chatter() -> None:
             for n in range(LINES):
-                logging.getLogger("showctl.test").info("line %d %s", n, "x" * 190)
+                logger.info("line %d %s", n, "x" * 190)
             done.set()
 
         threading.Thread(target=chatter, daemon=True).start()
