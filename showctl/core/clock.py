@@ -16,6 +16,7 @@ import asyncio
 import heapq
 import itertools
 import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -97,8 +98,10 @@ class Clock(Protocol):
         """Return at or after monotonic `deadline` (as loop timers do: 1-2.5 ms late)."""
         ...
 
-    async def arrive_at(self, deadline: float, *, early: float = SPIN) -> None:
-        """Return at monotonic `deadline` precisely: wake `early` before it, then spin."""
+    async def arrive_at(self, deadline: float, *, early: float = SPIN,
+                        then: Callable[[], None] | None = None) -> None:
+        """Return at monotonic `deadline` precisely: wake `early` before it, then spin;
+        `then` runs the moment the spin ends, before anything else (the burst)."""
         ...
 
     async def stepped(self) -> float:
@@ -156,13 +159,16 @@ class SystemClock:
         while (left := deadline - _time.monotonic()) > 0:
             await asyncio.sleep(left)
 
-    async def arrive_at(self, deadline: float, *, early: float = SPIN) -> None:
+    async def arrive_at(self, deadline: float, *, early: float = SPIN,
+                        then: Callable[[], None] | None = None) -> None:
         await self.sleep_until(deadline - early)
         if self.precise_sleep and (left := deadline - _time.monotonic() - RT_SPIN) > 0:
             _time.sleep(left)
         start = now = _time.monotonic()
         while now < deadline:
             now = _time.monotonic()
+        if then is not None:
+            then()
         self.spins.add(now - start)
 
     async def stepped(self) -> float:
@@ -210,8 +216,11 @@ class FakeClock:
         heapq.heappush(self._sleepers, (deadline, next(self._seq), future))
         await future
 
-    async def arrive_at(self, deadline: float, *, early: float = SPIN) -> None:
+    async def arrive_at(self, deadline: float, *, early: float = SPIN,
+                        then: Callable[[], None] | None = None) -> None:
         await self.sleep_until(deadline)
+        if then is not None:
+            then()
 
     async def advance(self, seconds: float) -> None:
         await self.advance_to(self._now + seconds)

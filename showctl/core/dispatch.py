@@ -134,8 +134,14 @@ class Dispatcher:
             if not self._heap:
                 return
             due_at = self._heap[0].send_at
+            burst: set[int] = set()
             if self._needs_precision(due_at):
-                await self.clock.arrive_at(due_at, early=EARLY)
+                first = sorted((p.seq, id(p), p.address, p.data) for p in self._heap
+                               if p.send_at <= due_at and isinstance(p.data, bytes)
+                               and p.address is not None)
+                burst = {key for _, key, _, _ in first}
+                fire = self.sender.burst([(address, data) for _, _, address, data in first])
+                await self.clock.arrive_at(due_at, early=EARLY, then=fire)
             else:  # only callbacks (events, state) are due: a loop timer is precise enough
                 await self.clock.sleep_until(due_at)
             now = self.clock.monotonic()
@@ -144,6 +150,8 @@ class Dispatcher:
                 due.append(heapq.heappop(self._heap))
             late: list[Packet] = []
             for packet in due:
+                if id(packet) in burst:
+                    continue  # it left at the instant, prepared before the wait
                 if isinstance(packet.data, bytes) and packet.address is not None:
                     self.sender.send(packet.address, packet.data)
                 elif packet.data is not None:

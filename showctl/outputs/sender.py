@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,9 +43,30 @@ class UdpSender:
             link.send(data)
             self.sent += 1
             return
-        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self._sendto(self._socket(_family(address)).sendto, address, data)
+
+    def burst(self, items: Sequence[tuple[Address, bytes]]) -> Callable[[], None]:
+        """`send` for each of `items`, in order, prepared now to run later at an instant:
+        the sockets are looked up ahead, so the burst is the `sendto` calls and little
+        else (links are looked up as it runs: one may open meanwhile)."""
+        prepared = [(self._socket(_family(address)).sendto, address, data)
+                    for address, data in items]
+        links = self.links
+
+        def fire() -> None:
+            for sendto, address, data in prepared:
+                link = links.get(address) if links else None
+                if link is not None:
+                    link.send(data)
+                    self.sent += 1
+                else:
+                    self._sendto(sendto, address, data)
+        return fire
+
+    def _sendto(self, sendto: Callable[[bytes, Address], int], address: Address,
+                data: bytes) -> None:
         try:
-            self._socket(family).sendto(data, address)
+            sendto(data, address)
             self.sent += 1
         except OSError as exc:
             self.errors += 1
@@ -54,3 +76,7 @@ class UdpSender:
         for sock in self._sockets.values():
             sock.close()
         self._sockets.clear()
+
+
+def _family(address: Address) -> int:
+    return socket.AF_INET6 if ":" in address[0] else socket.AF_INET
