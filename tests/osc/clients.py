@@ -65,6 +65,16 @@ class UdpClient(asyncio.DatagramProtocol):
                 assert got == f"/showctl/reply{body['address'] or ''}"
                 return body
 
+    async def ok(self, address: str, *args: Any, timeout: float = WAIT) -> Any:
+        """A command's reply data, its status asserted ok; events that come first (a
+        subscribed client's) are skipped."""
+        self.send(address, *args)
+        while True:
+            got, body = await self.next(timeout)
+            if got == f"/showctl/reply{address}":
+                assert body["status"] == "ok", body
+                return body["data"]
+
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()

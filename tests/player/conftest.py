@@ -98,6 +98,15 @@ class Room:
             self.watchers[device] = watcher
         return self.watchers[device]
 
+    async def kill_mpv(self, device: str) -> Watcher:
+        """Kills the device's mpv as a crash would; a watcher on the restarted one."""
+        await self.watchers.pop(device).ipc.close()
+        mpv = self.player.mpvs[device]
+        mpv.process.kill()
+        async with asyncio.timeout(10):
+            await mpv.restarted(mpv.restarts + 1)
+        return await self.watch(device)
+
     async def close(self) -> None:
         for watcher in self.watchers.values():
             await watcher.ipc.close()

@@ -113,13 +113,7 @@ async def test_a_player_pushed_half_a_second_off_is_brought_back(room):
 async def test_a_killed_mpv_restarts_and_rejoins_from_the_next_clock(room):
     watcher, at = await _playing(room, lead=0.2)
     await asyncio.sleep(0.5)
-    await watcher.ipc.close()
-    room.watchers.clear()
-    mpv = room.player.mpvs["screen1"]
-    mpv.process.kill()
-    async with asyncio.timeout(10):
-        await mpv.restarted(1)
-    watcher = await room.watch("screen1")
+    watcher = await room.kill_mpv("screen1")
     clocked = time.time()
     for _ in range(4):  # the controller's clock, once a second (faster here)
         room.clock("screen1", "clip.mp4", 2.0 + time.time() - at)
@@ -211,12 +205,6 @@ async def test_a_load_survives_an_mpv_restart_before_the_play(room):
     watcher = await room.watch("screen2")
     room.send("screen2", None, ("/showctl/player/load", "clip.mp4", 3.0))
     await watcher.until(loaded(watcher, 3.0))
-    await watcher.ipc.close()
-    room.watchers.clear()
-    mpv = room.player.mpvs["screen2"]
-    mpv.process.kill()
-    async with asyncio.timeout(10):
-        await mpv.restarted(1)
-    watcher = await room.watch("screen2")
+    watcher = await room.kill_mpv("screen2")
     await watcher.until(loaded(watcher, 3.0))  # preloaded again, at its position
     assert room.player.devices["screen2"].state == "loaded"

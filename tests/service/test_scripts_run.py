@@ -74,15 +74,6 @@ class Output:
         return "".join(self.lines)
 
 
-async def ask(client: UdpClient, address: str, *args: Any) -> Any:
-    """A command's reply data (ok asserted); events that come first are skipped."""
-    client.send(address, *args)
-    while True:
-        got, body = await client.next(timeout=WAIT)
-        if got == f"/showctl/reply{address}":
-            assert body["status"] == "ok", body
-            return body["data"]
-
 
 async def status_until(client: UdpClient, done: Any, timeout: float = WAIT) -> dict:
     """`/showctl/status` once `done(status)` holds, asked again after each event the
@@ -91,7 +82,7 @@ async def status_until(client: UdpClient, done: Any, timeout: float = WAIT) -> d
     timer of ours."""
     async with asyncio.timeout(timeout):
         while True:
-            status = await ask(client, "/showctl/status")
+            status = await client.ok("/showctl/status", timeout=WAIT)
             if done(status):
                 return status
             while not (await client.next(timeout=timeout))[0].startswith("/showctl/event/"):
@@ -142,13 +133,13 @@ async def run_script(tmp_path: Path, *, real: bool, stop: str) -> None:
         async with aiohttp.ClientSession() as other, other.get(link) as response:
             assert response.status == 403  # one time only
 
-        assert (await ask(client, "/showctl/subscribe", 1))["subscribed"]
-        assert (await ask(client, "/showctl/subscribe/time", 1))["subscribed"]
+        assert (await client.ok("/showctl/subscribe", 1, timeout=WAIT))["subscribed"]
+        assert (await client.ok("/showctl/subscribe/time", 1, timeout=WAIT))["subscribed"]
         status = await status_until(client, lambda s: all(
             d["online"] for d in s["devices"] if d["id"] in played))
         assert status["venue"] == venue["venue"] and status["state"] == "idle"
 
-        assert await ask(client, "/showctl/start", "short") == "prerolling"
+        assert await client.ok("/showctl/start", "short", timeout=WAIT) == "prerolling"
 
         def playing(status: dict) -> bool:
             return all((d["confirmed"] or {}).get("state") == "playing"

@@ -9,7 +9,6 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -44,14 +43,6 @@ def with_transports(venue_path: Path, transports: dict[str, str],
     return venue_path
 
 
-async def ask(client: UdpClient, address: str, *args: Any) -> Any:
-    client.send(address, *args)
-    while True:
-        got, body = await client.next(timeout=WAIT)
-        if got == f"/showctl/reply{address}":
-            assert body["status"] == "ok", body
-            return body["data"]
-
 
 async def test_showctl_run_simulate_serves_tcp_devices_over_tcp(tmp_path: Path) -> None:
     venue_path = with_transports(write_config(tmp_path, shows=[SHOW]),
@@ -75,9 +66,9 @@ async def test_showctl_run_simulate_serves_tcp_devices_over_tcp(tmp_path: Path) 
     client = await UdpClient.open(int(venue["osc"]["listen"].rsplit(":", 1)[1]))
     try:
         await line_with("ready:")
-        assert (await ask(client, "/showctl/subscribe", 1))["subscribed"]
-        assert (await ask(client, "/showctl/subscribe/time", 1))["subscribed"]
-        assert await ask(client, "/showctl/start", "tcp") == "prerolling"
+        assert (await client.ok("/showctl/subscribe", 1, timeout=WAIT))["subscribed"]
+        assert (await client.ok("/showctl/subscribe/time", 1, timeout=WAIT))["subscribed"]
+        assert await client.ok("/showctl/start", "tcp", timeout=WAIT) == "prerolling"
         # the commands reach the TCP devices, at their timetag, like the UDP ones
         for device in ("screen1", "screen2", "screen3"):
             line = await line_with(f"{device} /showctl/player/play 'ring_")
@@ -87,7 +78,7 @@ async def test_showctl_run_simulate_serves_tcp_devices_over_tcp(tmp_path: Path) 
         # player): asked again on each push of the controller, five times a second
         async with asyncio.timeout(WAIT):
             while True:
-                status = await ask(client, "/showctl/status")
+                status = await client.ok("/showctl/status", timeout=WAIT)
                 devices = {d["id"]: d for d in status["devices"]}
                 if all(devices[d]["online"] for d in devices) and all(
                         (devices[d]["confirmed"] or {}).get("state") == "playing"
