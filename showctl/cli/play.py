@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.files.loader import Config, find_show, load_config
 from showctl.model import Show, Venue
+from showctl.service import start_realtime
 from showctl.timecode import TimeFormatError, format_time, parse_time
 
 REFRESH = 0.2
@@ -117,7 +119,11 @@ async def play(config: Config, show: Show, start: float | str | None, out: TextI
         print(f"showctl: warning: another controller answers at {host}:{port} ({other}): it "
               "drives the same devices; stop it (or hold its schedule) first", file=out,
               flush=True)
-    controller = Controller(config, SystemClock())
+    # the venue's `realtime:` exactly as `showctl run` applies it (docs/realtime.md): the
+    # loop's thread under SCHED_FIFO, memory locked, the precise sleep, said in status()
+    report = start_realtime(config.venue)
+    controller = Controller(config, SystemClock(precise_sleep=report.active))
+    controller.realtime = report.as_json()
     finished: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     progress = Progress(controller, show, out)
 
@@ -153,6 +159,8 @@ async def play(config: Config, show: Show, start: float | str | None, out: TextI
     reading = _readable(sys.stdin)
     if reading:
         loop.add_reader(sys.stdin.fileno(), on_line)
+    gc.collect()  # as `run` does: no full collection of the startup's objects mid-show
+    gc.freeze()
     try:
         controller.load(show.id, by="cli")
         if start is not None:
