@@ -118,7 +118,7 @@ def write_config(
         "devices": devices,
         "groups": {"front": [d["id"] for d in devices[:screens][:1] + devices[:screens][-1:]]},
     }
-    venue.update(venue_extra or {})
+    merge_into(venue, venue_extra or {})
     for show in shows if shows is not None else [SMALL_SHOW]:
         (root / "shows" / f"{show['id']}.yaml").write_text(yaml.safe_dump(show, sort_keys=False))
     (root / "config" / "schedule.yaml").write_text(
@@ -127,6 +127,18 @@ def write_config(
     path = root / "config" / "venue.yaml"
     path.write_text(yaml.safe_dump(venue, sort_keys=False))
     return path
+
+
+def merge_into(base: dict, extra: dict) -> dict:
+    """`extra` laid over `base` key by key, into sections: `osc={"passcode": ...}` keeps
+    the section's free `listen` port instead of falling back to the production default
+    (127.0.0.1:53100, which a running controller may hold). Lists and scalars replace."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge_into(base[key], value)
+        else:
+            base[key] = value
+    return base
 
 
 async def file_written(path: Path, check: Callable[[str], bool], timeout: float = 15.0) -> str:
