@@ -23,6 +23,7 @@ from showctl.model import Device, Venue
 from showctl.outputs.links import Link, PjlinkLink, TcpLink, UdpLink
 from showctl.outputs.pjlink import Projector, ProjectorStatus
 from showctl.outputs.profiles import Profile, Transport
+from showctl.outputs.qlcweb import QlcWebLink
 from showctl.outputs.router import Router
 from showctl.outputs.sender import UdpSender
 
@@ -48,7 +49,7 @@ class DeviceLinks:
     @property
     def answering(self) -> set[str]:
         """Devices whose liveness is their own answer (not heartbeats)."""
-        return {d for d, p in self.router.profiles.items() if p.answers}
+        return {d for d, p in self.router.profiles.items() if p.answering}
 
     def start(self, previous: DeviceLinks | None = None) -> None:
         """Opens every link (keeping `previous`'s where the connection is the same) and
@@ -110,6 +111,8 @@ class DeviceLinks:
         if isinstance(link, PjlinkLink):
             link.on_status = lambda status: self.answered(device.id,
                                                           {"projector": status.as_json()})
+        elif isinstance(link, QlcWebLink):
+            link.on_answer = lambda said: self.answered(device.id, said)
         elif isinstance(link, UdpLink | TcpLink):
             link.on_packet = lambda data: self._packet(device.id, profile, data)
 
@@ -125,13 +128,18 @@ class DeviceLinks:
                 self.answered(device_id, {"projector": status.as_json()})
             return PjlinkLink(Projector(device.host, device.port, device.password,
                                         timeout=max(0.2, min(4.0, timeout / 2))), on_status)
+        if wire is Transport.WEBSOCKET:
+            def on_answer(said: dict[str, Any]) -> None:
+                self.answered(device_id, said)
+            return QlcWebLink(device.host, device.port, on_answer,
+                              timeout=max(0.2, min(3.0, timeout)))
         if wire in (Transport.TCP_SLIP, Transport.TCP_LENGTH):
             def greeting() -> list[bytes]:
                 return [profile.encode(a, args) for a, args in profile.greeting()]
             return TcpLink(device.host, device.port,
                            "slip" if wire is Transport.TCP_SLIP else "length", on_packet,
                            greeting, timeout=max(0.2, min(3.0, timeout)))
-        if profile.answers:
+        if profile.answering:
             bind = (self.venue.osc.listen[0], device.feedback_port or 0)
             return UdpLink(device.host, device.port, on_packet, bind)
         return None
@@ -152,7 +160,7 @@ class DeviceLinks:
         while True:
             for device_id in sorted(self.links.keys() & self.answering):
                 link, profile = self.links[device_id], self.router.profiles[device_id]
-                if isinstance(link, PjlinkLink):
+                if isinstance(link, PjlinkLink | QlcWebLink):
                     link.poll_soon()
                     continue
                 reply_port = link.local_port if isinstance(link, UdpLink) else None

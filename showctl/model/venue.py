@@ -40,8 +40,9 @@ class Device(Frozen):
     universe: Whole = Field(default=0, ge=0, description="DMX universe (ola profile)")
     # What some products need (docs/profiles.md); each profile names the ones it takes
     # (`Profile.options`) and the files' checks refuse the others.
-    transport: Literal["udp", "tcp", "tcp-slip", "tcp-length-prefixed"] | None = Field(
-        default=None, description="udp, or tcp (the product's framing); default: udp")
+    transport: Literal["udp", "tcp", "tcp-slip", "tcp-length-prefixed", "websocket"] | None = \
+        Field(default=None, description="udp, tcp (the product's framing), tcp-slip, "
+              "tcp-length-prefixed or websocket (qlcplus); default: the profile's")
     password: str | None = Field(default=None, description="PJLink password (pjlink)")
     passcode: str | None = Field(default=None, description="workspace passcode (qlab)")
     workspace: str | None = Field(default=None, min_length=1,

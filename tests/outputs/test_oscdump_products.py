@@ -59,7 +59,8 @@ async def test_qlcplus_over_udp_as_oscdump_sees_it(tmp_path):
     port = free_port()
     async with Dump(str(port)) as dump:
         c = controller(tmp_path, {"id": "house", "kind": "lighting", "host": "127.0.0.1",
-                                  "port": port, "profile": "qlcplus"}, "opening")
+                                  "port": port, "profile": "qlcplus", "transport": "udp"},
+                       "opening")
         try:
             await asyncio.sleep(0.2)  # oscdump gives no sign of being ready (UDP: a lost
             c.start("one", by="test")  # first packet would only make the wait fail)

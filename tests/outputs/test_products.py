@@ -58,8 +58,8 @@ CASES = [
     ("magicq", {}, Lights("dev", "7", 0.0), [osc("/pb/1/7", "i", i(1))]),
     ("magicq", {"playback": 4}, Lights("dev", "12", 1.0),
      [osc("/pb/4/12", "i", i(1))]),
-    # QLC+: a button bound to the path, pressed and released
-    ("qlcplus", {}, Lights("dev", "opening", 0.0),
+    # QLC+ over OSC: a button bound to the path, pressed and released
+    ("qlcplus", {"transport": "udp"}, Lights("dev", "opening", 0.0),
      [osc("/showctl/cue/opening", "f", f(1.0)), osc("/showctl/cue/opening", "f", f(0.0))]),
     # QLab 5
     ("qlab", {"kind": "audio"}, Play("dev", "12", 0.0), [osc("/cue/12/start")]),
@@ -162,10 +162,27 @@ def test_checks_refuse_what_a_product_cannot_take():
         Play("dev", "opening.mp4", 0))
     assert "not a disguise cue" in profile_for(device("disguise", kind="screen")).check(
         Play("dev", "1.2.3.4", 0))
-    assert "cannot be an OSC path" in profile_for(device("qlcplus")).check(
+    assert "cannot be an OSC path" in profile_for(device("qlcplus", transport="udp")).check(
         Lights("dev", "house up", 0))
-    assert profile_for(device("qlcplus")).check(Lights("dev", "house-up", 0)) \
-        is None
+    assert profile_for(device("qlcplus", transport="udp")).check(
+        Lights("dev", "house-up", 0)) is None
+    # over its web API a cue names a QLC+ function, spaces and all
+    assert profile_for(device("qlcplus")).check(Lights("dev", "House up", 0)) is None
+    assert "cannot name a QLC+ function" in profile_for(device("qlcplus")).check(
+        Lights("dev", "a|b", 0))
+
+
+def test_qlcplus_recalls_a_function_by_name_over_its_web_api():
+    profile = profile_for(device("qlcplus"))
+    assert profile.wire is Transport.WEBSOCKET and profile.answering
+    assert [profile.encode(a, args) for a, args in
+            profile.messages(Lights("dev", "House up", 2.0))] == [b"recall|House up"]
+    raw = Osc("dev", "QLC+API|setFunctionStatus", (3, 0))
+    assert [profile.encode(a, args) for a, args in profile.messages(raw)] == [
+        b"QLC+API|setFunctionStatus|3|0"]
+    assert profile.note() is None
+    osc_profile = profile_for(device("qlcplus", transport="udp"))
+    assert not osc_profile.answering and "toggles" in (osc_profile.note() or "")
 
 
 def test_eos_bundles_never_exceed_its_512_bytes():
@@ -197,7 +214,7 @@ def test_the_worked_example_in_the_docs(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "desk     eos       plain messages at the instant (bundles refused); " \
         "tcp-slip 10.0.0.41:3032, packets up to 512 bytes" in out
-    for line in ("house    /showctl/cue/house-out 1.0", "/showctl/cue/house-out 0.0",
+    for line in ("house    QLC+ web API: start function 'house-out'",
                  "desk     /eos/cue/2/5/fire",
                  "screen1  /composition/layers/2/clips/3/connect 1",
                  "proj1    PJLink %1AVMT 10", "proj1    PJLink %1AVMT 11",

@@ -4,7 +4,9 @@ what that product does with what it is sent (docs/profiles.md)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from showctl.codec.osc import Arg, encode_message, format_message
@@ -33,6 +35,7 @@ class Transport(StrEnum):
     TCP_SLIP = "tcp-slip"  # OSC 1.1: SLIP-framed packets over TCP
     TCP_LENGTH = "tcp-length-prefixed"  # OSC 1.0: int32 big-endian size, then the packet
     PJLINK = "pjlink"  # not OSC: PJLink command lines on a connection of their own
+    WEBSOCKET = "websocket"  # not OSC: QLC+'s web API (showctl.outputs.qlcweb)
 
 
 UDP_PAYLOAD = 1472
@@ -69,6 +72,9 @@ class Profile:
     answers: ClassVar[bool] = False
     """True when the product answers in its own protocol (`ping`/`reply`): it is online
     because it answered, not because something sent a heartbeat in its name."""
+    ports: ClassVar[Mapping[Transport, int]] = MappingProxyType({})
+    """The port the product listens on from the factory, per transport: a device that
+    gives no `port:` gets the one of its transport (docs/profiles.md)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,12 +117,34 @@ class Profile:
         raise ValueError(f"profile {self.name!r} takes transport "
                          f"{', '.join(sorted(t.value for t in allowed))}, not {chosen!r}")
 
+    @property
+    def answering(self) -> bool:
+        """True when this device answers over what it is configured with (`answers`,
+        unless the product's answer depends on the transport chosen)."""
+        return self.answers
+
+    def default_port(self, transport: str | None = None) -> int | None:
+        """The factory port for `transport` (None: the product's own), if it has one."""
+        chosen = self.transport
+        if transport is not None:
+            try:
+                chosen = type(self)(self.device.model_copy(
+                    update={"transport": transport})).wire
+            except ValueError:
+                return None
+        return self.ports.get(chosen)
+
     def supports(self, kind: str) -> bool:
         return kind in self.kinds
 
     def check(self, action: Action) -> str | None:
         """Why this product cannot take `action` as the show says it (a cue id it cannot
         name...), for the files' checks; None when it can."""
+        return None
+
+    def note(self) -> str | None:
+        """What the venue should know about this device as configured (said once at load,
+        `showctl validate` prints it as a note), None when nothing."""
         return None
 
     def encode(self, address: str, args: tuple[Arg, ...]) -> bytes:
