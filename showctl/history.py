@@ -15,11 +15,16 @@ was started. A scheduled run also carries the `scheduled` instant it belongs
 to (`ScheduleRunner` says so with `scheduled()`), so a restarted controller knows which
 starts were already decided. A run still open when the history opens was cut short by
 the previous process: it is closed as `interrupted`, ending at that opening.
+
+It also keeps the lines of the dashboard's Events list (`events` table, the newest
+`EVENT_LINES`): what happened before a restart is still there after it (`lines`), with
+the restart's own warning, which is published before the dashboard opens.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 import threading
@@ -31,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from showctl.core.clock import Clock
-from showctl.core.events import CHECK, RUN, STATE, Event, EventBus
+from showctl.core.events import ALERT, CHECK, CUE, DEVICE, LOG, PLAYER, RUN, STATE, Event, EventBus
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,11 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_by TEXT                  -- who or what ended a run: web:alice, end of show, ...
 );
 CREATE INDEX IF NOT EXISTS runs_start ON runs (start);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    wall REAL NOT NULL,
+    event TEXT NOT NULL            -- the bus event's JSON, as the dashboard receives it
+);
 """
 _COLUMNS = ("id", "kind", "show", "by", "start", "end", "outcome", "reason", "scheduled",
             "ended_by")
@@ -56,6 +66,18 @@ INTERRUPTED = "interrupted"
 """The outcome of a run the previous process never ended (killed, power cut)."""
 _SCHEDULED = "scheduled"  # queued note: the newest scheduled run belongs to a start
 _OPEN_RUN = ("SELECT max(id) FROM runs WHERE kind = 'run' AND show = ? AND end IS NULL")
+EVENT_LINES = 40
+"""Events kept for the dashboard's list (its own length): the rest is in the journal."""
+_EVENT_LINE = "event-line"  # queued note: one line of the Events list
+
+
+def listed(event: Event) -> bool:
+    """The events the dashboard's Events list shows (static/app.js `onMessage`)."""
+    if event.kind in (LOG, CUE, DEVICE):
+        return True
+    if event.kind == PLAYER:
+        return bool(event.data.get("mismatch"))
+    return event.kind == ALERT and event.data.get("status") != "sent"
 
 
 class History:
@@ -74,6 +96,9 @@ class History:
         self._lock = threading.Lock()  # the writer thread or a reader, one at a time
         self._unsubscribe: Callable[[], None] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self.lines: deque[dict[str, Any]] = deque(maxlen=EVENT_LINES)
+        """The Events list's last lines, oldest first (`Event.as_json()`), kept across
+        restarts: the dashboard shows them before its own."""
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +110,7 @@ class History:
         if "ended_by" not in columns:  # a history written before runs said who ended them
             self._db.execute("ALTER TABLE runs ADD COLUMN ended_by TEXT")
         self._close_interrupted()
+        self._read_lines()
         self._unsubscribe = self._bus.subscribe(self._on_event)
         self._writer = asyncio.create_task(self._write_loop(), name="history-writer")
 
@@ -152,7 +178,23 @@ class History:
                         .strftime("%Y-%m-%d %H:%M:%S %Z"),
                         INTERRUPTED)
 
+    def _read_lines(self) -> None:
+        rows = self._connection().execute(
+            "SELECT event FROM events ORDER BY id DESC LIMIT ?", (EVENT_LINES,)).fetchall()
+        for (text,) in reversed(rows):
+            try:
+                line = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(line, dict):
+                self.lines.append(line)
+
     def _on_event(self, event: Event) -> None:
+        if listed(event):
+            line = event.as_json()
+            self.lines.append(line)
+            self._queue.append((line["wall"], Event(_EVENT_LINE, line)))  # type: ignore[arg-type]
+            self._wake.set()
         moving = event.kind == STATE and event.data.get("state") == "running" \
             and event.data.get("previous") in ("prerolling", "loaded")
         if event.kind in (RUN, CHECK) or moving:
@@ -182,7 +224,12 @@ class History:
         kind = data.get("event")
         show = str(data.get("show") or "")
         scheduled = _epoch(data.get("scheduled"))
-        if event.kind == CHECK:  # the self-check's result, its findings one per line
+        if event.kind == _EVENT_LINE:
+            db.execute("INSERT INTO events (wall, event) VALUES (?, ?)",
+                       (wall, json.dumps(data, separators=(",", ":"), default=str)))
+            db.execute("DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?",
+                       (EVENT_LINES,))
+        elif event.kind == CHECK:  # the self-check's result, its findings one per line
             findings = "\n".join(f"{f.get('device') or 'room'}: {f.get('message')}"
                                   for f in data.get("findings") or ())
             db.execute("INSERT INTO runs (kind, show, by, start, outcome, reason) "

@@ -4,6 +4,12 @@ Every transport change writes `<state_dir>/run-state.json`: the show, the state,
 the wall instant of show time 0 (or the frozen show time). At startup `recover` acts
 as `venue.on_restart` says: `resume` at the position the show would have reached, or
 `safe`: black and the safe look. Both go through the Controller's public methods.
+
+A service stop (SIGTERM/SIGINT) mid-show writes one last record (`shutdown`) with the
+show time and the cue where it stopped, before the show is stopped or handed over, so
+the next start says so in the banner (`Controller.report_restart`) instead of finding an
+idle file: a clean stop is never silent (docs/service.md, "Restart in the middle of a
+show").
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from showctl.core.clock import STEP
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.statefile import write_json
+from showctl.timecode import format_time
 
 log = logging.getLogger(__name__)
 FILE = "run-state.json"
@@ -31,6 +38,7 @@ class RunState:
         self.controller = controller
         self.path = Path(controller.config.venue.state_dir) / FILE
         self._unsubscribe: events.Unsubscribe | None = None
+        self._final = False  # the shutdown record is written: no event may overwrite it
 
     def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,11 +61,35 @@ class RunState:
             wall = self.controller.clock.time()
             asyncio.get_running_loop().call_soon(self._write, dict(event.data), wall)
 
-    def _write(self, data: dict[str, Any], wall: float) -> None:
+    def shutdown(self, *, handover: bool) -> dict[str, Any] | None:
+        """The service is stopping with a show loaded or running: the record says where it
+        stood now (show time, cue) and whether it is `handover` (left running for the next
+        process to resume, `on_restart: resume` and SIGTERM) or stopped safely by this
+        one. Written before the stop, and the last write of this process."""
+        status = self.controller.status()
+        if status["state"] == "idle" or not status["show"]:
+            return None
+        self.stop()
+        wall = self.controller.clock.time()
+        data = {"show": status["show"]["id"], "state": status["state"], "time": status["time"]}
+        record = self._record(data, wall)
+        record["shutdown"] = {"at": wall, "time": status["time"], "handover": handover,
+                              "cue": status["current_cue"]}
+        self._final = True
+        self._put(record)
+        return record
+
+    def _record(self, data: dict[str, Any], wall: float) -> dict[str, Any]:
         clock, t = self.controller.clock, data.get("time") or 0.0
         mono = clock.monotonic() - (clock.time() - wall)  # the monotonic instant of `wall`
-        record = {"show": data.get("show"), "state": data["state"], "time": data.get("time"),
-                  "t0_wall": wall - t, "t0_monotonic": mono - t, "boot": clock.boot}
+        return {"show": data.get("show"), "state": data["state"], "time": data.get("time"),
+                "t0_wall": wall - t, "t0_monotonic": mono - t, "boot": clock.boot}
+
+    def _write(self, data: dict[str, Any], wall: float) -> None:
+        if not self._final:
+            self._put(self._record(data, wall))
+
+    def _put(self, record: dict[str, Any]) -> None:
         try:
             write_json(self.path, record)
         except OSError as exc:
@@ -76,22 +108,68 @@ class RunState:
             return self._recover(record)
         finally:
             status = self.controller.status()
-            self._write({"show": (status["show"] or {}).get("id"), "state": status["state"],
-                         "time": status["time"]}, self.controller.clock.time())
+            self._put(self._record({"show": (status["show"] or {}).get("id"),
+                                    "state": status["state"], "time": status["time"]},
+                                   self.controller.clock.time()))
 
     def _recover(self, record: dict[str, Any]) -> str:
         show, state, ctl = str(record["show"]), record["state"], self.controller
         policy = ctl.config.venue.on_restart
+        shutdown = record.get("shutdown") if isinstance(record.get("shutdown"), dict) else None
+        where = self._where(show, state, record, shutdown)
         try:
-            if policy == "resume" and state in MOVING + STANDING:
-                return self._resume(show, state, record)
-            ctl.panic(by="restart")
-            done = f"restarted during {show} ({state}): screens black, safe look"
+            if shutdown is not None and not shutdown.get("handover"):
+                # the previous process stopped the show itself (black, safe look) on its way
+                # out: nothing to undo, the operator is told where it was and how to go on
+                done = (f"restarted after a service stop during {show} ({state}): the "
+                        "show was stopped (screens black, safe look)")
+                advice = self._advice_to_go_on(show, where)
+            elif policy == "resume" and state in MOVING + STANDING:
+                done = self._resume(show, state, record)
+                advice = ("holding: press GO to go on" if ctl.state == "holding" else
+                          "press GO to go on" if ctl.state == "loaded" else
+                          "nothing to do: the show goes on" if ctl.busy else
+                          "load a show when ready")
+            else:
+                ctl.panic(by="restart")
+                done = f"restarted during {show} ({state}): screens black, safe look"
+                advice = self._advice_to_go_on(show, where)
         except CommandError as exc:
             ctl.panic(by="restart")
             done = f"restarted during {show} ({state}): could not resume ({exc}); safe state"
-        ctl.report_restart(show, state, done)
+            advice = self._advice_to_go_on(show, where)
+        ctl.report_restart(show, state, done, stopped_at=where, advice=advice)
         return done
+
+    def _where(self, show: str, state: str, record: dict[str, Any],
+               shutdown: dict[str, Any] | None) -> dict[str, Any]:
+        """Where the show stood when the previous process ended: exact after a service
+        stop (its last record says), estimated by the clock after a kill (the instant it
+        died is unknown: the position it would have reached by now, "about")."""
+        found = self.controller.config.shows.get(show)
+        exact = shutdown is not None or state not in MOVING
+        if shutdown is not None:
+            t = float(shutdown.get("time") or 0.0)
+        elif state in MOVING:
+            t = self._elapsed(record)
+        else:
+            t = float(record.get("time") or 0.0)
+        if found is not None:
+            t = min(t, found.length)
+        t = max(t, 0.0)
+        cue = next((c for c in reversed(found.cues) if c.at <= t), None) if found else None
+        cue_json = {"id": cue.id, "name": cue.name} if cue is not None else None
+        text = ("" if exact else "about ") + format_time(t)
+        if cue is not None:
+            text += f", cue {cue.id}" + (f" {cue.name!r}" if cue.name else "")
+        return {"time": round(t, 3), "exact": exact, "cue": cue_json, "text": text}
+
+    def _advice_to_go_on(self, show: str, where: dict[str, Any]) -> str:
+        if show not in self.controller.config.shows:
+            return f"the show {show!r} is no longer in the library: load another show"
+        cue = where["cue"]
+        to = f"cue {cue['id']}" if cue else format_time(where["time"])
+        return f"to go on: Load it, Seek to {to}, then GO"
 
     def _elapsed(self, record: dict[str, Any]) -> float:
         """Show time now of a show left running: by the monotonic clock when this is the

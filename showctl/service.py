@@ -115,14 +115,26 @@ class Service:
             await face.start()
             self._started.append(face)
 
-    async def stop(self) -> None:
-        """The show ends safely before anything closes; then every face, newest first."""
+    async def stop(self, *, restart: bool = False) -> None:
+        """The show ends safely before anything closes; then every face, newest first.
+
+        `restart` (SIGTERM, as `systemctl restart` sends) with `on_restart: resume`: the
+        show is handed over instead, left playing for the next process to resume (its
+        run-state record says where it stood). Either way that record is written first,
+        so the next start tells the operator what happened (docs/service.md)."""
         ctl = self.controller
         for plan in (self.schedule, self.power):  # nothing scheduled may slip in from here on
             if plan in self._started:
                 self._started.remove(plan)
                 await plan.stop()
-        if ctl.state != "idle":
+        handover = restart and ctl.config.venue.on_restart == "resume" and ctl.busy \
+            and ctl.state != "stopping" and self.ready
+        if ctl.state != "idle" and self.ready:
+            self.run_state.shutdown(handover=handover)
+        if handover:
+            log.warning("shutting down during %s: handing the show over to the next start "
+                        "(on_restart: resume): the room is left as it is", ctl.state)
+        elif ctl.state != "idle":
             log.warning("shutting down during %s: stopping it (black, safe look)", ctl.state)
             ctl.panic(by="shutdown", interrupted="the controller was shut down")
         if self.sim is not None and self.ready:
@@ -293,8 +305,14 @@ async def run(config_path: str | Path, *, simulate: bool = False,
     notifier = Notifier()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    got: list[int] = []  # which signal: SIGTERM may hand the show over, Ctrl-C never does
+
+    def stop_on(sig: int) -> None:
+        got.append(sig)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stop_on, sig)
     loop.add_signal_handler(signal.SIGHUP, service.reload)
     try:
         await service.start()
@@ -312,7 +330,7 @@ async def run(config_path: str | Path, *, simulate: bool = False,
     await stop.wait()
     log.info("stopping")
     await notifier.stopping()
-    await service.stop()
+    await service.stop(restart=got[0] == signal.SIGTERM)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.remove_signal_handler(sig)
         # stopped cleanly: a second Ctrl-C or a SIGTERM sent meanwhile (scripts/run

@@ -272,15 +272,20 @@ class Controller:
                                             [d.id for d in venue.devices if d.id in used])
         return self.engine.devices.offline_of(known[2])
 
-    def report_restart(self, show: str, state: str, done: str) -> None:
+    def report_restart(self, show: str, state: str, done: str, *,
+                       stopped_at: dict[str, Any] | None = None,
+                       advice: str | None = None) -> None:
         """The service says the controller restarted during a show and what it did about
         it: kept in status()["restart"] (the dashboard's banner) and logged. `show` is
         the id (integrators); `title` names it for people, the id when it has no title or
-        is no longer in the library."""
+        is no longer in the library. `stopped_at`: where the show stood (`time`, `cue`,
+        `text`); `advice`: what the operator can do now."""
         found = self._config.shows.get(show)
         self._restart = {"show": show, "title": (found.title or found.id) if found else show,
-                         "state": state, "done": done, "at": self.clock.time()}
-        self._log(done, level="warning")
+                         "state": state, "done": done, "at": self.clock.time(),
+                         "stopped_at": stopped_at, "advice": advice}
+        where = f" (where it stood: {stopped_at['text']})" if stopped_at else ""
+        self._log(done + where + (f"; {advice}" if advice else ""), level="warning")
 
     def heartbeat(self, device_id: str, *, source: str | None = None) -> None:
         """A device says it is alive. From the network (`source`: the packet's IP), it

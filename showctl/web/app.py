@@ -50,7 +50,7 @@ def make_app(
     app[ACCOUNTS] = accounts or Accounts(lambda: controller.config.venue.web)
     app[SESSIONS] = Sessions(Path(venue.state_dir) / SESSION_FILE)
     app[pages.LIMITER] = LoginLimiter()
-    app[pages.HUB] = Hub(controller)
+    app[pages.HUB] = Hub(controller, history)
     app[metrics.METRICS] = metrics.RoomMetrics(controller)
     app.add_routes(api.routes)
     app.add_routes(metrics.routes)

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from showctl.core.controller import Controller
 from showctl.core.events import Event
+from showctl.history import History
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,9 @@ class Client:
 class Hub:
     """Fans the controller's events out to every connected dashboard."""
 
-    def __init__(self, controller: Controller) -> None:
+    def __init__(self, controller: Controller, history: History | None = None) -> None:
         self._controller = controller
+        self._history = history
         self._clients: dict[Client, asyncio.Task[None]] = {}
         self._inbox: deque[Event] = deque(maxlen=4096)
         self._recent: deque[str] = deque(maxlen=RECENT)
@@ -95,6 +97,9 @@ class Hub:
         self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
+        if self._history is not None:  # the lines before a restart (and its warning)
+            for line in self._history.lines:
+                self._recent.append(dumps({"type": "event", **line}))
         self._unsubscribe = self._controller.bus.subscribe(self._on_event)
         self._task = asyncio.get_running_loop().create_task(self._fan_out())
 

@@ -190,11 +190,12 @@ async def test_after_a_restart_a_banner_says_what_was_interrupted(room, page):
     today = dt.datetime.now(PARIS)
     await expect(banner).to_contain_text(re.compile(
         rf"The controller restarted at {today:%Y-%m-%d} \d\d:\d\d:\d\d CES?T during Ring test "
-        r"show \(running\): screens black, safe look\."))
+        r"show \(running, at about 0:\d\d\.\d{3}, cue \d '[^']+'\): screens black, safe look\. "
+        r"To go on: Load it, Seek to cue \d, then GO\."))
     row = page.locator("#history tbody tr").first
     await expect(row).to_contain_text("interrupted: the controller was shut down")
     await expect(row.locator("td").nth(4)).to_have_text("shutdown")
-    await banner.locator(".dismiss").click()
+    await banner.get_by_role("button", name="Dismiss").click()
     await expect(banner).to_be_hidden()
     await page.reload()
     await expect(page.locator("#venue")).to_have_text("test-room")

@@ -21,6 +21,7 @@ const ALLOWED = {
   hold: (s) => !s.schedule?.held,
   release: (s) => !!s.schedule?.held,
   panic: () => true,
+  "cue-up": (s) => s.state === "idle" && canCueUp(s.restart),
   "volume-set": (s) => !!s.volume,
   mute: (s) => !!s.volume,
   check: () => !busy.check,
@@ -34,6 +35,13 @@ const COMMANDS = {
   // an empty fade field: the venue's safe-look fade
   stop: () => post("/api/transport/stop", $("fade").value === "" ? {} : { fade: Number($("fade").value) }),
   panic: () => post("/api/transport/panic"),
+  // after a restart that stopped the show: loaded again, at the cue where it stood
+  "cue-up": async () => {
+    const r = status.restart;
+    await post("/api/load", { show: r.show });
+    const cue = r.stopped_at.cue;
+    await post("/api/seek", { to: cue ? `cue:${cue.id}` : `time:${r.stopped_at.time}` });
+  },
   load: () => post("/api/load", { show: $("show-picker").value }),
   // a cue picked (and its time left as it was): that cue; otherwise the time written
   "seek-cue": () => post("/api/seek", { to: pickedCue() && !seekEdited ? `cue:${pickedCue().id}`
@@ -261,16 +269,22 @@ function showSchedule(sched) {
   $("forecast").querySelector(".text").textContent = warning ? `⚠ ${warning}` : "";
 }
 
-// After a restart during a show: what was running (its title), what the restart did, when.
-// `done` is the log's sentence, which names the show by its id (ids have no colon).
+// After a restart during a show: what was running (its title), where it stood (time and
+// cue), what the restart did, when, and what the operator can do now (with the button
+// for it). `done` is the log's sentence, which names the show by its id (ids have no colon).
+const canCueUp = (r) => !!r?.stopped_at && !!r.advice?.startsWith("to go on");
 function showRestart(restart) {
   const key = restart ? `showctl-restart-${restart.at}` : null;
   const dismissed = key && localStorage.getItem(key);
   $("restart").hidden = !restart || !!dismissed;
   if (!restart) return;
+  const at = restart.stopped_at ? `, at ${restart.stopped_at.text}` : "";
+  const advice = restart.advice ? ` ${restart.advice[0].toUpperCase()}${restart.advice.slice(1)}.` : "";
   $("restart").querySelector(".text").textContent =
     `The controller restarted at ${venueTime(restart.at, status.timezone, { date: true })} ` +
-    `during ${restart.title || restart.show} (${restart.state}): ${restart.done.replace(/^restarted [^:]*: /, "")}.`;
+    `during ${restart.title || restart.show} (${restart.state}${at}): ` +
+    `${restart.done.replace(/^restarted [^:]*: /, "")}.${advice}`;
+  $("restart").querySelector("[data-cmd=cue-up]").hidden = !canCueUp(restart) || status.state !== "idle";
   $("restart").querySelector(".dismiss").onclick = () => {
     localStorage.setItem(key, "1");
     $("restart").hidden = true;
