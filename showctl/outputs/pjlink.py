@@ -133,6 +133,27 @@ class Projector:
             raise PjlinkError(f"{self.label}: no answer within {self.timeout:g} s") from None
         except OSError as exc:
             raise PjlinkError(f"{self.label}: {exc.strerror or exc}") from None
+        except asyncio.LimitOverrunError:
+            raise PjlinkError(f"{self.label}: unreadable answer (a line longer than "
+                              f"{LINE_LIMIT // 1024} KiB)") from None
+        except (ValueError, IndexError, EOFError) as exc:
+            # what aiopjlink lets through from a reply of any other shape: bytes that are
+            # not UTF-8, a line too short to hold a header. The projector's fault: said in
+            # a line, never an internal error of the sequence, the check or the poll
+            raise PjlinkError(f"{self.label}: unreadable answer "
+                              f"({_shown(str(exc))})") from None
+
+
+LINE_LIMIT = 64 * 1024
+"""asyncio's stream limit, which aiopjlink's readuntil keeps: a longer line is refused."""
+SHOWN = 40
+
+
+def _shown(raw: str) -> str:
+    """A projector's answer as a message may quote it: escaped (repr: no control
+    character reaches a log or a terminal) and at most SHOWN characters of it."""
+    cut = raw[:SHOWN]
+    return repr(cut) + (f" (+{len(raw) - SHOWN} characters)" if len(raw) > SHOWN else "")
 
 
 class _Link:
@@ -148,13 +169,13 @@ class _Link:
     async def transmit_ok(self, body: str, param: str) -> None:
         answer = await self.transmit(body, param)
         if answer.upper() != "OK":
-            raise PJLinkException(f"{body} {param} answered {answer!r}, not OK")
+            raise PJLinkException(f"{body} {param} answered {_shown(answer)}, not OK")
 
 
 async def _power(link: _Link) -> Power:
     raw = await link.transmit("POWR", "?")
     if raw not in _POWER:
-        raise PJLinkException(f"unknown power state {raw!r}")
+        raise PJLinkException(f"unknown power state {_shown(raw)}")
     return _POWER[raw]
 
 
@@ -162,7 +183,7 @@ async def _status(link: _Link) -> ProjectorStatus:
     power = await _power(link)
     raw = await link.transmit("ERST", "?")
     if len(raw) != 6 or any(c not in _LEVEL for c in raw):
-        raise PJLinkException(f"unreadable error status {raw!r}")
+        raise PJLinkException(f"unreadable error status {_shown(raw)}")
     errors = {kind: _LEVEL[c] for kind, c in zip(ERROR_KINDS, raw, strict=True)}
     lamps: tuple[tuple[int, bool], ...] = ()
     try:
