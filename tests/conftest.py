@@ -40,3 +40,28 @@ def nothing_escapes_the_loop() -> Iterator[None]:
         detail = first.exc_info[1] if first.exc_info else ""
         pytest.fail(f"{len(said.records)} error(s) escaped into the event loop; the first: "
                     f"{first.getMessage()} {detail!r}", pytrace=False)
+
+
+# The fast tier (`scripts/test --fast`): the unit and fake-clock tests, under a minute on
+# the two-core machine; the full suite adds the real peers (mpv, chromium, qlcplus, olad,
+# prometheus, services in processes of their own). A module joins the tier by its folder;
+# the modules below start real processes or peers, so they stay in the full suite only.
+FAST_FOLDERS = ("alerts", "codec", "core", "files", "foundation", "scheduling")
+NOT_FAST = {
+    "tests/core/test_cli.py",  # `showctl play` in a process on a terminal
+    "tests/core/test_realtime.py",  # oscdump and nine screens on the real clock
+    "tests/scheduling/test_cli.py",
+    "tests/scheduling/test_realtime.py",
+    "tests/foundation/test_cli_prompts.py",  # `showctl passwd` on a pseudo-terminal
+    "tests/foundation/test_orphans.py",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks the fast tier: `-m fast` runs it alone."""
+    root = config.rootpath
+    for item in items:
+        relative = item.path.relative_to(root).as_posix()
+        parts = relative.split("/")
+        if len(parts) > 2 and parts[1] in FAST_FOLDERS and relative not in NOT_FAST:
+            item.add_marker(pytest.mark.fast)
