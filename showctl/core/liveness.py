@@ -20,7 +20,7 @@ from typing import Any
 from showctl.codec.osc import PacketError, decode
 from showctl.core.clock import Clock
 from showctl.model import Device, Venue
-from showctl.outputs.links import Link, PjlinkLink, TcpLink, UdpLink
+from showctl.outputs.links import Link, PjlinkLink, TcpLink, UdpLink, bind_address
 from showctl.outputs.pjlink import Projector, ProjectorStatus
 from showctl.outputs.profiles import Profile, Transport
 from showctl.outputs.qlcweb import QlcWebLink
@@ -140,8 +140,11 @@ class DeviceLinks:
                            "slip" if wire is Transport.TCP_SLIP else "length", on_packet,
                            greeting, timeout=max(0.2, min(3.0, timeout)))
         if profile.answering:
-            bind = (self.venue.osc.listen[0], device.feedback_port or 0)
-            return UdpLink(device.host, device.port, on_packet, bind)
+            # where the device's route leaves, not blindly osc.listen's host: the
+            # default 127.0.0.1 cannot send to a console on the LAN (EINVAL)
+            host = bind_address(self.venue.osc.listen[0], self.router.addresses[device_id])
+            return UdpLink(device.host, device.port, on_packet,
+                           (host, device.feedback_port or 0), name=device_id)
         return None
 
     def _packet(self, device_id: str, profile: Profile, data: bytes) -> None:

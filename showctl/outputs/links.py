@@ -46,6 +46,42 @@ class Link(Protocol):
         ...
 
 
+WILDCARDS = ("", "0.0.0.0", "::")
+
+
+def route_source(to: tuple[str, int]) -> str | None:
+    """The address the kernel sends from to reach `to` (a numeric address), found by
+    connecting a UDP socket (nothing is sent); None when there is no route."""
+    family = socket.AF_INET6 if ":" in to[0] else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect(to)
+            return str(probe.getsockname()[0])
+    except OSError:
+        return None
+
+
+def bind_address(listen: str, to: tuple[str, int] | None) -> str:
+    """Where a device's own UDP socket binds: the venue's `osc.listen` host when it is a
+    wildcard or the address the device's route leaves from (its replies then come where
+    the venue said), else the route's own source address (the kernel's choice: the
+    default `127.0.0.1` cannot send to a LAN device, Linux says EINVAL). With no route,
+    or a name not resolved yet, the listen host, or the wildcard of its family when
+    that is loopback (the link says why it cannot send, once)."""
+    if listen in WILDCARDS:
+        return listen
+    source = route_source(to) if to is not None else None
+    if source is not None:
+        return source
+    try:
+        loopback = ip_address(listen).is_loopback
+    except ValueError:
+        return listen
+    if loopback and to is not None and not ip_address(to[0]).is_loopback:
+        return "::" if ":" in listen else "0.0.0.0"
+    return listen
+
+
 def _same_host(expected: str, actual: str) -> bool:
     """Replies count only from the device's own address (a host name: any address)."""
     try:
@@ -60,9 +96,12 @@ class UdpLink:
     its `feedback_port`) come back here."""
 
     def __init__(self, host: str, port: int, on_packet: OnPacket,
-                 bind: tuple[str, int] = ("127.0.0.1", 0)) -> None:
+                 bind: tuple[str, int] = ("127.0.0.1", 0), name: str = "") -> None:
         self.host, self.port, self.on_packet, self.bind = host, port, on_packet, bind
+        self.name = name or f"{host}:{port}"
         self.sent = self.dropped = 0
+        self.failing: str | None = None
+        """Why the last send failed (said once, until a send works again)."""
         self._sock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -109,7 +148,15 @@ class UdpLink:
             self.sent += 1
         except OSError as exc:
             self.dropped += 1
-            log.warning("send to %s:%s failed: %s", self.host, self.port, exc)
+            reason = exc.strerror or str(exc)
+            if reason != self.failing:
+                self.failing = reason
+                log.warning("%s: cannot send to %s:%s from %s: %s (said once)", self.name,
+                            self.host, self.port, self.bind[0] or "*", reason)
+            return
+        if self.failing is not None:
+            self.failing = None
+            log.info("%s: sends to %s:%s again", self.name, self.host, self.port)
 
     def close(self) -> None:
         if self._sock is not None and self._loop is not None:

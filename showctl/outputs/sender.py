@@ -27,6 +27,8 @@ class UdpSender:
         self.links: dict[Address, Link] = {}
         self.sent = 0
         self.errors = 0
+        self.failing: dict[Address, str] = {}
+        """Addresses whose last send failed, and why: said once, until one works again."""
 
     def _socket(self, family: int) -> socket.socket:
         sock = self._sockets.get(family)
@@ -70,7 +72,14 @@ class UdpSender:
             self.sent += 1
         except OSError as exc:
             self.errors += 1
-            log.warning("send to %s:%s failed: %s", address[0], address[1], exc)
+            reason = exc.strerror or str(exc)
+            if self.failing.get(address) != reason:
+                self.failing[address] = reason
+                log.warning("send to %s:%s failed: %s (said once, until it works again)",
+                            address[0], address[1], reason)
+            return
+        if self.failing and self.failing.pop(address, None) is not None:
+            log.info("send to %s:%s works again", address[0], address[1])
 
     def close(self) -> None:
         for sock in self._sockets.values():
