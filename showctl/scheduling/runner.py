@@ -165,14 +165,16 @@ class ScheduleRunner:
         except CommandError:
             missing = []
         ctl = self.controller
-        if ctl.state in ("running", "prerolling", "stopping"):  # how long it still runs
+        loaded = ctl.show
+        if ctl.state != "idle":  # how long it still runs, or would run after a GO
             situation = ctl.status()
+            if loaded is not None and situation.get("show"):
+                situation["show"] = {**situation["show"], "preroll": loaded.preroll}
         else:
-            loaded = ctl.show
             situation = {"state": ctl.state, "schedule": {"held": ctl.schedule_held},
-                         "show": {"id": loaded.id, "title": loaded.title} if loaded else None}
+                         "show": None}
         return forecast(situation, show, f"{at:%H:%M} {self._title(show)}", until,
-                        self._schedule.policy, missing, len(ctl.venue.devices))
+                        self._schedule.policy, missing, len(ctl.venue.devices), at=at)
 
     def _recheck(self) -> None:
         """After a change of state or devices: a new forecast is published at once."""

@@ -176,8 +176,9 @@ async def test_a_show_left_at_a_hold_is_announced_and_the_start_skipped(tmp_path
     await setup.clock.advance(10 * 60 + 5)
     status = setup.controller.status()["schedule"]
     await setup.close()
-    assert "10:00 Small test show will be skipped: Guided tour is holding (press GO or Stop " \
-           "before then, or Hold schedule) (2026-05-04 10:00 CEST)" in warnings(setup)
+    assert "10:00 Small test show will be skipped: Guided tour is holding (0:01 left): press GO " \
+           "by 09:59:59 and it ends before 10:00, or Stop it, or Hold schedule to skip 10:00 " \
+           "Small test show on purpose (2026-05-04 10:00 CEST)" in warnings(setup)
     assert skipped(setup) == [("10:00", "holdy still running")]
     assert status["today"][0]["status"] == "skipped"
 

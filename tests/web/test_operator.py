@@ -253,17 +253,24 @@ async def test_the_next_start_warns_ahead_and_a_held_schedule_says_it_will_not_r
         await page.select_option("#show-picker", "guided")
         await page.click("[data-cmd=load]")
         forecast = page.locator("#forecast")
+        forecast_text = forecast.locator(".text").first
         expected = (f"{start:%H:%M} Ring test show will replace the loaded Guided tour (GO now "
                     "to play it first, or Hold schedule to keep it)")
-        await expect(forecast).to_have_text(f"⚠ {expected}")
+        await expect(forecast_text).to_have_text(f"⚠ {expected}")
         assert (await box(page, "#forecast"))["y"] < 400  # where the operator is looking
         await expect(page.locator("#log")).to_contain_text(expected)
-        await page.click("[data-cmd=hold]")
+        hold = forecast.locator("[data-cmd=hold]")  # the button it names, right there
+        await expect(hold).to_be_visible()
+        seen = await box(page, "#forecast [data-cmd=hold]")
+        assert seen["y"] + seen["height"] < page.viewport_size["height"]  # no scrolling
+        await hold.click()
         await expect(forecast).to_contain_text("will not run: the schedule is held")
+        await expect(hold).to_be_hidden()
         await expect(strip).to_have_text(f"Next: {start:%H:%M} Ring test show: HELD, will not run")
         await expect(page.locator("#today li").first).to_have_text(
             f"{start:%H:%M}  Ring test show  held: will not run")
-        await page.click("[data-cmd=release]")
+        await forecast.locator("[data-cmd=release]").click()
+        await expect(forecast).to_contain_text("GO now to play it first")
         await page.fill("#fade", "0")
         await page.click("[data-cmd=stop]")
         await page.click("[data-cmd=stop]")  # unloaded: nothing stands in the way

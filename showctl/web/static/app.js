@@ -267,6 +267,9 @@ function showSchedule(sched) {
   $("next-warning").textContent = warning || "";
   $("forecast").hidden = !warning;
   $("forecast").querySelector(".text").textContent = warning ? `⚠ ${warning}` : "";
+  // the button the warning names, right there (the schedule's own is a screen away)
+  $("forecast").querySelector("[data-cmd=hold]").hidden = !warning?.includes("Hold schedule");
+  $("forecast").querySelector("[data-cmd=release]").hidden = !warning?.includes("Release");
 }
 
 // After a restart during a show: what was running (its title), where it stood (time and
