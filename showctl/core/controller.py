@@ -621,6 +621,7 @@ class Controller:
             "devices": engine.devices.as_json(now, engine.out.master.db),
             "volume": engine.out.master.as_json(),
             "lighting": {"lights": lights, "levels": levels},
+            "timecode": {"outputs": engine.out.timecode.status()},
             "schedule": {"held": self._schedule_held, **self._schedule_info},
             "counters": dict(self._counters),
             "alerts": list(self._alerts),

@@ -118,6 +118,8 @@ class Engine:
         self.loads += 1
         self._frozen, self._loaded_at = 0.0, self.clock.monotonic()
         self.out.send_now(plan.preloads())
+        self.out.timecode.load(show)
+        self.out.timecode.freeze(0.0)
         self._set_state(TransportState.LOADED)
 
     def go(self, by: str, at: float | None = None, reason: str | None = None) -> None:
@@ -173,6 +175,7 @@ class Engine:
         t_e = t + (effect - self.clock.monotonic())  # show time when it takes effect
         at = t_e if hold_at is None else hold_at
         self.plan, self.current, self.loads = plan, None, self.loads + 1
+        self.out.timecode.load(show)
         self.started_by = by
         self.bus.publish(events.RUN, show=plan.show.id, by=by, event="start",
                          outcome=None, reason=None)
@@ -208,6 +211,7 @@ class Engine:
             t, tail = self._tail_until(self.out.effect() - self._t0)
             self._timeline.cut(t)
             self.dispatcher.cut(self._timeline, self._t0 + t)
+            self.out.timecode.freeze(t, at=self._t0 + t)
             self.dispatcher.retire(self._timeline)
             self._tail, self._timeline = self._timeline, None
             self._frozen, self.next_index = t, self.next_index + len(tail)
@@ -292,6 +296,7 @@ class Engine:
             self._halt()  # a paused show's last cues still on their way are void
             self.out.send_now(cue_up(look))
             self._frozen = t
+            self.out.timecode.freeze(t)
             self.next_index = self.plan.index_after(t)
             self._resume = [a.device for a in look if isinstance(a, Play)]
             if self.state == TransportState.HOLDING:
@@ -326,10 +331,12 @@ class Engine:
                                   master=self.out.master,
                                   on_levels=self.out.start_levels, catch_up=extra or ())
         self.dispatcher.add(self._timeline)
+        self.out.timecode.run(start_at, t)
 
     def _halt(self) -> None:
         """The timeline stops where it is; nothing of it is sent any more."""
         self._frozen = self.show_time()
+        self.out.timecode.freeze(self._frozen)
         for timeline in (self._timeline, self._tail):
             if timeline is not None:
                 self.dispatcher.remove(timeline)
@@ -343,6 +350,7 @@ class Engine:
         that keep playing (seconds counted on from the last tick)."""
         if self._hold_clock is not None:
             self.dispatcher.remove(self._hold_clock)
+        self.out.timecode.freeze(t)
         now = self.clock.monotonic()  # the next whole second of the show's grid from now
         first = self._t0 + math.floor(now - self._t0) + 1.0  # (`t` is not: after a seek)
         self._hold_clock = HoldClock(self.out.players, self.out.router, self.clock,
@@ -379,6 +387,7 @@ class Engine:
                 self.plan.show.id if self.plan else None, self.state
             time = round(self.show_time(), 3)
             self.plan, self.current, self.next_index, self._frozen = None, None, 0, 0.0
+            self.out.timecode.stop()
             self.started_by, self._resume, self.state = None, [], TransportState.IDLE
             self.on_idle()
             if previous != TransportState.IDLE:

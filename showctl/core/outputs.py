@@ -13,6 +13,7 @@ from showctl.core.dispatch import Dispatcher
 from showctl.core.liveness import Answered, DeviceLinks
 from showctl.core.mix import Master
 from showctl.core.playerclock import PlayerClock
+from showctl.core.tcout import TimecodeOut
 from showctl.core.timeline import DmxStream
 from showctl.model import Venue
 from showctl.outputs.actions import Action, Black, Levels, Lights, Stop
@@ -36,7 +37,9 @@ class Outputs:
         self.streams = {d: DmxStream(d, self.router, dispatcher)
                         for d in self.router.dmx_devices()}
         self._held = object()  # immediate commands held back for slower devices
+        self.timecode = TimecodeOut(venue, dispatcher, clock)
         if previous is not None:
+            previous.timecode.stop()
             self._carry(previous)
         # the previous venue's links: kept where a device connects as before, else closed
         # before ours open (a feedback port is bound again)

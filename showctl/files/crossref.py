@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 from showctl.files.errors import FileError
 from showctl.files.schedule_checks import check_schedule
+from showctl.files.timecode_checks import check_show_timecode, check_timecode
 from showctl.files.yamlsrc import Document
 from showctl.model import Cue, Device, Show, Venue
 from showctl.outputs.actions import Action, Lights, Play
@@ -30,7 +31,8 @@ def did_you_mean(name: object, known: Iterable[str]) -> str:
 
 def check_show(show: Show, doc: Document, venue: Venue | None) -> list[FileError]:
     cues = list(enumerate(show.cues))
-    return check_cues(cues, doc, venue) + check_duration(show.duration, cues, doc)
+    return (check_cues(cues, doc, venue) + check_duration(show.duration, cues, doc)
+            + check_show_timecode(show, doc, venue))
 
 
 def check_duration(
@@ -276,6 +278,7 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
             if problem:
                 errors.append(doc.error(("safe_look", "lights"), f"{device.id} "
                                         f"({profile.name}) gets the safe look: {problem}"))
+    errors += check_timecode(venue, doc)
     ids = [d.id for d in venue.devices]
     for name, members in venue.groups.items():
         if name == "all" or name in ids:

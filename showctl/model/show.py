@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from showctl.model.timecode import ShowTimecode
 from showctl.model.types import (
     SILENT_DB,
     Decibels,
@@ -161,6 +162,7 @@ class Show(Frozen):
         default=None, description="end of the show; default: last cue plus its longest fade"
     )
     cues: tuple[Cue, ...] = Field(min_length=1)
+    timecode: ShowTimecode = ShowTimecode()
 
     @property
     def length(self) -> float:

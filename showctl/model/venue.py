@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from showctl.model.timecode import Timecode
 from showctl.model.types import (
     Decibels,
     DmxChannel,
@@ -37,7 +38,12 @@ class Device(Frozen):
     latency: Seconds | None = None
     index: Whole | None = Field(default=None, ge=1, description="screen number, 1-based")
     angle: float | None = Field(default=None, ge=0, lt=360, description="degrees, clockwise")
-    universe: Whole = Field(default=0, ge=0, description="DMX universe (ola profile)")
+    universe: Whole = Field(default=0, ge=0, le=63999,
+                            description="DMX universe (ola, artnet, sacn profiles)")
+    priority: Whole | None = Field(default=None, ge=0, le=200,
+                                   description="sACN priority (sacn; 100)")
+    rate: float | None = Field(default=None, ge=1, le=44,
+                               description="DMX frames a second (sacn, artnet; 40)")
     # What some products need (docs/profiles.md); each profile names the ones it takes
     # (`Profile.options`) and the files' checks refuse the others.
     transport: Literal["udp", "tcp", "tcp-slip", "tcp-length-prefixed", "websocket"] | None = \
@@ -64,7 +70,7 @@ class Device(Frozen):
 
     OPTIONS: ClassVar[tuple[str, ...]] = (
         "transport", "password", "passcode", "workspace", "cue_list", "sequence", "playback",
-        "layer", "prefix", "input", "feedback_port")
+        "layer", "prefix", "input", "feedback_port", "priority", "rate")
     """The product options: each profile takes some (`Profile.options`), refuses others."""
 
     @model_validator(mode="after")
@@ -207,6 +213,7 @@ class Venue(Frozen):
     realtime: Literal["auto", "on", "off"] = Field(
         default="auto", description="real-time scheduling for the cue dispatcher "
         "(docs/realtime.md): auto when the system allows it, on or refuse to start, off")
+    timecode: Timecode = Timecode()
     source: Path | None = Field(default=None, exclude=True, description="set by the loader")
 
     @field_validator("timezone")
