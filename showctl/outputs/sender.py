@@ -35,6 +35,8 @@ class UdpSender:
         if sock is None:
             sock = socket.socket(family, socket.SOCK_DGRAM)
             sock.setblocking(False)
+            if family == socket.AF_INET:  # Art-Net timecode to a subnet's broadcast
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
             self._sockets[family] = sock
         return sock
 
