@@ -33,7 +33,27 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("--mpv-arg", action="append", default=[], metavar="ARG",
                         help="passed to every mpv, e.g. --mpv-arg=--fs --mpv-arg=--screen=1 "
                         "(write it with '=')")
+    parser.add_argument("--controller", default=None, metavar="HOST[:PORT]",
+                        help="the controller's address or host name, where statuses go "
+                        "(default: the venue's osc.listen, which on a screen PC is only "
+                        "right when it is the controller's LAN address); PORT defaults to "
+                        "osc.listen's")
     parser.set_defaults(handler=run)
+
+
+def controller_address(value: str | None, listen: tuple[str, int]) -> tuple[str, int] | None:
+    """`--controller HOST[:PORT]` (IPv6 in brackets: [fd00::10]:53100), or None."""
+    if value is None:
+        return None
+    host, port = value, str(listen[1])
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":") or port
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UserError(f"--controller {value}: give HOST or HOST:PORT")
+    return host, int(port)
 
 
 def default_ipc_dir() -> Path:
@@ -67,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         player = Player(config, args.device, media=media.resolve(),
                         ipc_dir=private_dir(args.ipc_dir or default_ipc_dir()),
-                        mpv_args=args.mpv_arg)
+                        mpv_args=args.mpv_arg,
+                        controller=controller_address(args.controller, config.venue.osc.listen))
     except PlayerError as exc:
         raise UserError(str(exc)) from None
     return asyncio.run(_serve(player))
@@ -85,8 +106,8 @@ async def _serve(player) -> int:
     except PlayerError as exc:
         raise UserError(str(exc)) from None
     print(f"playing {', '.join(player.devices)} of {player.venue.venue}; media from "
-          f"{player.media}; status to {player.venue.osc.listen[0]}:"
-          f"{player.venue.osc.listen[1]}", file=sys.stderr, flush=True)
+          f"{player.media}; status to {player.controller[0]}:{player.controller[1]}",
+          file=sys.stderr, flush=True)
     try:
         await stop.wait()
     finally:

@@ -2,14 +2,17 @@
 
 It reads the venue through the model and the files' loader only (never the controller's
 core): where each device listens (host:port, UDP or TCP with SLIP framing as the device
-says), where the controller listens (`osc.listen`, for status), and the shows (for the
-media each device needs, reported when missing).
+says), where the controller listens (`osc.listen`, for status; on a screen PC of a venue
+`--controller` names the controller's address or host name instead, since the venue's
+`127.0.0.1` or `0.0.0.0` there means the PC itself), and the shows (for the media each
+device needs, reported when missing).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 import time
@@ -29,6 +32,10 @@ log = logging.getLogger(__name__)
 
 PLAYABLE = ("screen", "audio")
 MAX_PACKET = 65536
+RESOLVE_EVERY = 10
+"""Status rounds (seconds) between two look-ups of a controller given by name: a name
+re-pointed (a spare controller) is followed; one that stops resolving keeps the last
+address that did."""
 
 
 class PlayerError(Exception):
@@ -62,9 +69,15 @@ class _Tcp(asyncio.Protocol):
 
 class Player:
     def __init__(self, config: Config, device_ids: Sequence[str], *, media: Path,
-                 ipc_dir: Path, mpv_args: Sequence[str] = ()) -> None:
+                 ipc_dir: Path, mpv_args: Sequence[str] = (),
+                 controller: tuple[str, int] | None = None) -> None:
         venue = config.venue
         self.venue = venue
+        self.controller = controller or venue.osc.listen
+        """Where statuses go: (address or host name, port)."""
+        self._status_to: tuple[str, int] | None = None if _is_name(self.controller[0]) \
+            else self.controller
+        self._unresolved: str | None = None
         self.media, self.ipc_dir = media, ipc_dir
         self.devices: dict[str, DevicePlayer] = {}
         self.mpvs: dict[str, MpvProcess] = {}
@@ -89,7 +102,7 @@ class Player:
                 raise PlayerError(str(exc)) from None
         self._servers: list[asyncio.BaseTransport | asyncio.AbstractServer] = []
         self._status_sock = socket.socket(
-            socket.AF_INET6 if ":" in venue.osc.listen[0] else socket.AF_INET, socket.SOCK_DGRAM)
+            socket.AF_INET6 if ":" in self.controller[0] else socket.AF_INET, socket.SOCK_DGRAM)
         self._status_sock.setblocking(False)
         self._status_task: asyncio.Task[None] | None = None
         self.status_errors = 0
@@ -137,20 +150,49 @@ class Player:
         """Every device's status once a second, on a fixed grid (no drift)."""
         loop = asyncio.get_running_loop()
         due = loop.time()
+        rounds = 0
         while True:
+            if _is_name(self.controller[0]) and rounds % RESOLVE_EVERY == 0:
+                await self._resolve()
+            rounds += 1
             for player in self.devices.values():
                 self._send_status(player.status())
             due += STATUS_INTERVAL
             await asyncio.sleep(max(0.0, due - loop.time()))
 
+    async def _resolve(self) -> None:
+        """The controller's name looked up (off the loop, bounded); the last good address
+        kept when it does not resolve, said once until it does again."""
+        name, port = self.controller
+        family = socket.AF_INET6 if ":" in name else socket.AF_INET
+        try:
+            found = await asyncio.wait_for(asyncio.get_running_loop().getaddrinfo(
+                name, port, family=family, type=socket.SOCK_DGRAM), 2.0)
+            address = (str(found[0][4][0]), port)
+        except (OSError, TimeoutError, IndexError) as exc:
+            reason = getattr(exc, "strerror", None) or type(exc).__name__
+            if self._unresolved != reason:
+                self._unresolved = reason
+                log.warning("controller %s does not resolve (%s): statuses go to %s", name,
+                            reason, f"{self._status_to[0]}, its last address"
+                            if self._status_to else "nowhere until it does")
+            return
+        if address != self._status_to or self._unresolved:
+            log.info("controller %s is %s", name, address[0])
+        self._status_to, self._unresolved = address, None
+
     def _send_status(self, status: PlayerStatus) -> None:
+        to = self._status_to
+        if to is None:  # a controller name that never resolved yet
+            self.status_errors += 1
+            return
         data = encode_message(STATUS_ADDRESS, status.device, status.to_json())
         try:
-            self._status_sock.sendto(data, self.venue.osc.listen)
+            self._status_sock.sendto(data, to)
         except OSError as exc:  # the controller is down or the buffer full: next second
             self.status_errors += 1
             if self.status_errors in (1, 10, 100) or self.status_errors % 1000 == 0:
-                log.warning("status to %s:%s failed (%d times): %s", *self.venue.osc.listen,
+                log.warning("status to %s:%s failed (%d times): %s", *to,
                             self.status_errors, exc)
 
     async def stop(self) -> None:
@@ -165,3 +207,11 @@ class Player:
             with contextlib.suppress(Exception):
                 await mpv.stop()
         self._status_sock.close()
+
+
+def _is_name(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return False
