@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 Answered = Callable[[str, dict[str, Any]], None]
 """(device id, what it said worth showing): the device answered in its own protocol."""
 MIN_INTERVAL = 0.2
-_CONNECTION = ("host", "port", "profile", "transport", "feedback_port", "password",
+_CONNECTION = ("host", "port", "profile", "transport", "framing", "feedback_port", "password",
                "passcode", "workspace")
 """What a device's link depends on: another value and the link is opened anew."""
 

@@ -300,8 +300,10 @@ def _check_options(device: Device, loc: tuple, doc: Document) -> list[FileError]
     for key in Device.OPTIONS:
         if getattr(device, key) is not None and key not in profile.options:
             takers = sorted(n for n, p in PROFILES.items() if key in p.options)
+            why = f": {profile.transports_why}" if key in ("transport", "framing") \
+                and profile.transports_why else ""
             errors.append(doc.error((*loc, key), f"{key}: profile {profile.name!r} does not "
-                                    f"take it (only {', '.join(takers) or 'none'})"))
+                                    f"take it (only {', '.join(takers) or 'none'}){why}"))
     if device.transport is not None and "transport" in profile.options:
         try:
             profile.wire  # noqa: B018 - raises for a transport the product does not speak

@@ -17,6 +17,7 @@ from showctl.files.shape import validate
 from showctl.files.yamlsrc import MAX_BYTES, Document, Loc, YamlProblem, parse
 from showctl.model import Cue, Device, Schedule, ScheduleEntry, Show, SpecialDay, Venue
 from showctl.model.types import parse_day
+from showctl.outputs.profiles import PROFILES
 from showctl.timecode import parse_clock, parse_time
 
 T = TypeVar("T")
@@ -109,6 +110,7 @@ def load_venue(path: Path) -> Loaded[Venue]:
     out.doc, out.errors = read(path)
     if out.doc is None:
         return out
+    _factory_ports(out.doc.data)
     venue, shape_errors = validate(Venue, out.doc)
     out.errors += shape_errors
     if venue is None:
@@ -127,6 +129,31 @@ def load_venue(path: Path) -> Loaded[Venue]:
         }
     )
     return out
+
+
+def _factory_ports(data: object) -> None:
+    """A device that gives no `port:` gets its product's factory port for its transport
+    (`Profile.ports`: Eos 3032, QLab 53000...); one whose product has none stays without,
+    and the shape check says it is missing."""
+    devices = data.get("devices") if isinstance(data, dict) else None
+    for raw in devices if isinstance(devices, list) else ():
+        if not isinstance(raw, dict) or "port" in raw:
+            continue
+        cls = PROFILES.get(str(raw.get("profile", "showctl")))
+        transport = raw.get("transport")
+        framing = raw.get("framing")
+        if cls is None or not isinstance(transport, str | None) \
+                or not isinstance(framing, str | None):
+            continue
+        try:
+            probe = cls(Device.model_construct(id="?", kind="osc", port=0,
+                                               transport=transport,  # type: ignore[arg-type]
+                                               framing=framing))  # type: ignore[arg-type]
+            port = probe.ports.get(probe.wire)
+        except ValueError:  # a transport it does not take: the checks say that, not
+            port = cls.ports.get(cls.transport)  # that the port is missing
+        if port is not None:
+            raw["port"] = port
 
 
 def load_show(path: Path, venue: Venue | None) -> Loaded[Show]:

@@ -49,6 +49,9 @@ class Device(Frozen):
     transport: Literal["udp", "tcp", "tcp-slip", "tcp-length-prefixed", "websocket"] | None = \
         Field(default=None, description="udp, tcp (the product's framing), tcp-slip, "
               "tcp-length-prefixed or websocket (qlcplus); default: the profile's")
+    framing: Literal["slip", "length-prefixed"] | None = Field(
+        default=None, description="OSC over TCP framing (eos): slip (OSC 1.1) or "
+        "length-prefixed (OSC 1.0); default: the product's for its port")
     password: str | None = Field(default=None, description="PJLink password (pjlink)")
     passcode: str | None = Field(default=None, description="workspace passcode (qlab)")
     workspace: str | None = Field(default=None, min_length=1,
@@ -69,8 +72,8 @@ class Device(Frozen):
                             description="MAC address: the power plan wakes it (wake-on-LAN)")
 
     OPTIONS: ClassVar[tuple[str, ...]] = (
-        "transport", "password", "passcode", "workspace", "cue_list", "sequence", "playback",
-        "layer", "prefix", "input", "feedback_port", "priority", "rate")
+        "transport", "framing", "password", "passcode", "workspace", "cue_list", "sequence",
+        "playback", "layer", "prefix", "input", "feedback_port", "priority", "rate")
     """The product options: each profile takes some (`Profile.options`), refuses others."""
 
     @model_validator(mode="after")

@@ -236,7 +236,8 @@ async def test_eos_over_udp_answers_to_the_feedback_port(tmp_path):
     transport, eos = await loop.create_datagram_endpoint(
         lambda: FakeEosUdp(feedback), local_addr=("127.0.0.1", port))
     c = controller(tmp_path, {"id": "desk", "kind": "lighting", "host": "127.0.0.1",
-                              "port": port, "profile": "eos", "feedback_port": feedback})
+                              "port": port, "profile": "eos", "transport": "udp",
+                              "feedback_port": feedback})
     changes = Changes(c.bus)
     try:
         await changes.next("desk", True, within=10)
@@ -252,7 +253,8 @@ async def test_a_reloaded_venue_keeps_the_console_s_connection_and_its_online_st
     eos = FakeEos("slip")
     await eos.start()
     c = controller(tmp_path, {"id": "desk", "kind": "lighting", "host": "127.0.0.1",
-                              "port": eos.port, "profile": "eos", "transport": "tcp"})
+                              "port": eos.port, "profile": "eos", "transport": "tcp",
+                              "framing": "slip"})
     changes = Changes(c.bus)
     try:
         await changes.next("desk", True, within=10)

@@ -134,12 +134,22 @@ def test_what_the_research_found_about_bundles():
 
 
 def test_transports_per_device():
-    assert profile_for(device("eos")).wire is Transport.UDP
-    assert profile_for(device("eos", transport="tcp")).wire is Transport.TCP_SLIP
+    # Eos as it ships: TCP 3032 OSC 1.0 (length-prefixed), SLIP on 3037
+    assert profile_for(device("eos")).wire is Transport.TCP_LENGTH
+    assert profile_for(device("eos", transport="udp")).wire is Transport.UDP
+    assert profile_for(device("eos", transport="tcp")).wire is Transport.TCP_LENGTH
+    assert profile_for(device("eos", transport="tcp").model_copy(update={"port": 3037})) \
+        .wire is Transport.TCP_SLIP
+    assert profile_for(device("eos", framing="slip")).wire is Transport.TCP_SLIP
+    assert profile_for(device("eos", transport="tcp", framing="length-prefixed")
+                       .model_copy(update={"port": 3037})).wire is Transport.TCP_LENGTH
     assert profile_for(device("eos", transport="tcp-length-prefixed")).wire \
         is Transport.TCP_LENGTH
+    with pytest.raises(ValueError, match="framing: slip is for transport: tcp"):
+        _ = profile_for(device("eos", transport="udp", framing="slip")).wire
     assert profile_for(device("qlab", kind="audio", transport="tcp")).wire is Transport.TCP_SLIP
-    with pytest.raises(ValueError, match="takes transport tcp-slip, udp"):
+    with pytest.raises(ValueError, match="takes transport tcp-slip, udp, not "
+                       "'tcp-length-prefixed': QLab's TCP is SLIP-framed"):
         _ = profile_for(device("qlab", kind="audio", transport="tcp-length-prefixed")).wire
     assert profile_for(device("pjlink", kind="projector")).wire is Transport.PJLINK
 
@@ -213,7 +223,7 @@ def test_the_worked_example_in_the_docs(tmp_path, capsys):
     assert main(["cues", "example", "--config", str(tmp_path / "config" / "venue.yaml")]) == 0
     out = capsys.readouterr().out
     assert "desk     eos       plain messages at the instant (bundles refused); " \
-        "tcp-slip 10.0.0.41:3032, packets up to 512 bytes" in out
+        "tcp-length-prefixed 10.0.0.41:3032, packets up to 512 bytes" in out
     for line in ("house    QLC+ web API: start function 'house-out'",
                  "desk     /eos/cue/2/5/fire",
                  "screen1  /composition/layers/2/clips/3/connect 1",

@@ -72,6 +72,8 @@ class Profile:
     answers: ClassVar[bool] = False
     """True when the product answers in its own protocol (`ping`/`reply`): it is online
     because it answered, not because something sent a heartbeat in its name."""
+    transports_why: ClassVar[str] = ""
+    """Why the product takes no other transport (said when a venue asks for one)."""
     ports: ClassVar[Mapping[Transport, int]] = MappingProxyType({})
     """The port the product listens on from the factory, per transport: a device that
     gives no `port:` gets the one of its transport (docs/profiles.md)."""
@@ -104,35 +106,38 @@ class Profile:
     @property
     def wire(self) -> Transport:
         """How this device is reached: its `transport:` if the product takes it."""
-        chosen = self.device.transport
-        if chosen is None:
-            return self.transport
+        chosen, framing = self.device.transport, self.device.framing
         allowed = self.transports or frozenset({self.transport})
-        if chosen == "tcp":
-            for framing in (Transport.TCP_SLIP, Transport.TCP_LENGTH):
-                if framing in allowed:
-                    return framing
-        elif Transport(chosen) in allowed:
+        if chosen is None and framing is None:
+            return self.transport
+        if chosen is None or chosen == "tcp":
+            wire = {"slip": Transport.TCP_SLIP, "length-prefixed": Transport.TCP_LENGTH}.get(
+                framing or "") or self.tcp_framing()
+            if wire is not None and wire in allowed:
+                return wire
+        elif framing is None and Transport(chosen) in allowed:
             return Transport(chosen)
+        elif framing is not None:
+            raise ValueError(f"framing: {framing} is for transport: tcp, not {chosen}")
+        what = f"{chosen or 'tcp'}" + (f" framed {framing}" if framing else "")
         raise ValueError(f"profile {self.name!r} takes transport "
-                         f"{', '.join(sorted(t.value for t in allowed))}, not {chosen!r}")
+                         f"{', '.join(sorted(t.value for t in allowed))}, not {what!r}"
+                         + (f": {self.transports_why}" if self.transports_why else ""))
+
+    def tcp_framing(self) -> Transport | None:
+        """What `transport: tcp` means for this device: the product's TCP framing (SLIP
+        before length-prefixed when it takes both; a profile may choose by port)."""
+        allowed = self.transports or frozenset({self.transport})
+        for framing in (Transport.TCP_SLIP, Transport.TCP_LENGTH):
+            if framing in allowed:
+                return framing
+        return None
 
     @property
     def answering(self) -> bool:
         """True when this device answers over what it is configured with (`answers`,
         unless the product's answer depends on the transport chosen)."""
         return self.answers
-
-    def default_port(self, transport: str | None = None) -> int | None:
-        """The factory port for `transport` (None: the product's own), if it has one."""
-        chosen = self.transport
-        if transport is not None:
-            try:
-                chosen = type(self)(self.device.model_copy(
-                    update={"transport": transport})).wire
-            except ValueError:
-                return None
-        return self.ports.get(chosen)
 
     def supports(self, kind: str) -> bool:
         return kind in self.kinds

@@ -9,12 +9,26 @@ there, 8000/8001 recommended), "Supported OSC Input" (`/eos/cue/<list>/<cue>/fir
 Output" (`/eos/out/active/cue/text`, once a second) and "OSC List Convention" (commands
 over 512 bytes are split). Bundles are not documented: plain messages at the instant.
 A cue's own times apply: Eos's fire command takes no fade.
+
+Ports and framing as the console ships them, and as the Bitfocus Companion module
+(github.com/bitfocus/companion-module-etc-eos, constants.js `EOS_PORT = 3032`,
+`EOS_PORT_SLIP = 3037`; main.js picks 3037 for SLIP) connects: TCP 3032 framed OSC 1.0
+(an int32 length before each packet, Eos's default) and TCP 3037 SLIP (OSC 1.1, Eos
+3.1 and later); the default here is TCP 3032 length-prefixed, where the console answers
+`/eos/ping` on the same connection. `transport: tcp` frames by the port (3037: SLIP,
+else length-prefixed) unless `framing:` says; UDP has no factory port (8000 is the one
+ETC's setup examples use) and answers only to the console's OSC UDP TX port, which the
+venue gives as `feedback_port`.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from showctl.outputs.actions import Action, Lights
 from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport, cue_number
+
+SLIP_PORT = 3037
 
 
 class EosProfile(Profile):
@@ -23,9 +37,15 @@ class EosProfile(Profile):
               "(etcconnect.com EosFamilyOnlineHelp 23_Show_Control/08_OSC)")
     kinds = frozenset({"lights", "osc"})
     bundles = Bundles.REFUSED
+    transport = Transport.TCP_LENGTH
     transports = frozenset({Transport.UDP, Transport.TCP_SLIP, Transport.TCP_LENGTH})
+    ports = MappingProxyType({Transport.TCP_LENGTH: 3032, Transport.TCP_SLIP: 3037,
+                              Transport.UDP: 8000})
     max_packet = 512
-    options = frozenset({"cue_list", "transport", "feedback_port"})
+    options = frozenset({"cue_list", "transport", "framing", "feedback_port"})
+
+    def tcp_framing(self) -> Transport:
+        return Transport.TCP_SLIP if self.device.port == SLIP_PORT else Transport.TCP_LENGTH
     answers = True
 
     def check(self, action: Action) -> str | None:

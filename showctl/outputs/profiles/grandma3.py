@@ -10,8 +10,10 @@ Fade only when the show gives one, else the cue's own times).
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from showctl.outputs.actions import Action, Lights
-from showctl.outputs.profiles.base import Bundles, Message, Profile, cue_number
+from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport, cue_number
 
 
 class Grandma3Profile(Profile):
@@ -21,6 +23,9 @@ class Grandma3Profile(Profile):
     kinds = frozenset({"lights", "osc"})
     bundles = Bundles.REFUSED
     options = frozenset({"sequence", "prefix"})
+    transports_why = "the manual documents OSC lines over UDP"
+    ports = MappingProxyType({Transport.UDP: 8000})  # "Port 8000 is the default" (OSC >
+    # Examples > Open Stage Control, grandMA3 User Manual 2.0)
 
     def check(self, action: Action) -> str | None:
         if isinstance(action, Lights):

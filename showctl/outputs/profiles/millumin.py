@@ -11,8 +11,10 @@ its name ("Opening").
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from showctl.outputs.actions import Action, Play
-from showctl.outputs.profiles.base import Bundles, Message, Profile
+from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport
 
 
 class MilluminProfile(Profile):
@@ -20,6 +22,7 @@ class MilluminProfile(Profile):
     source = "Millumin V5 OSC documentation (github.com/anome/millumin-dev-kit/wiki)"
     kinds = frozenset({"play", "stop", "black", "osc"})
     bundles = Bundles.REFUSED
+    ports = MappingProxyType({Transport.UDP: 5000})  # "input on UDP 5000 by default"
 
     def translate(self, action: Action) -> list[Message]:
         if not isinstance(action, Play):

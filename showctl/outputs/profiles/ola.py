@@ -8,8 +8,10 @@ The controller renders fades itself (40 Hz) and sends `dmx` frames of 512 bytes.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from showctl.outputs.actions import Action, Dmx
-from showctl.outputs.profiles.base import Bundles, Message, Profile
+from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport
 
 
 class OlaProfile(Profile):
@@ -20,6 +22,8 @@ class OlaProfile(Profile):
     # arrives: a bundle timetagged ahead waits for the next packet (measured in
     # tests/outputs/test_olad.py), so frames go as plain messages at their instant
     bundles = Bundles.IGNORED
+    ports = MappingProxyType({Transport.UDP: 7770})  # OLA plugins/osc/OSCPlugin.h:
+    # DEFAULT_UDP_PORT = 7770 (ola-osc.conf `udp_listen_port`)
 
     def translate(self, action: Action) -> list[Message]:
         assert isinstance(action, Dmx)  # the only kind it translates

@@ -10,6 +10,8 @@ OSC, and its status poll is how the projector shows as online.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from showctl.codec.osc import Arg
 from showctl.outputs.actions import Action
 from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport
@@ -21,6 +23,8 @@ class PjlinkProfile(Profile):
     kinds = frozenset({"black", "stop", "play", "resume"})
     bundles = Bundles.REFUSED
     transport = Transport.PJLINK
+    transports_why = "PJLink is its own protocol on TCP, not OSC"
+    ports = MappingProxyType({Transport.PJLINK: 4352})  # PJLink class 1, 2.1
     options = frozenset({"password", "input"})
     answers = True
 

@@ -16,6 +16,7 @@ cue 12, `lights: {cue: "L5"}` starts light cue L5.
 from __future__ import annotations
 
 import json
+from types import MappingProxyType
 
 from showctl.outputs.actions import Action, Black, Lights, Load, Play, Stop
 from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport
@@ -27,6 +28,8 @@ class QlabProfile(Profile):
     kinds = frozenset({"load", "play", "pause", "resume", "stop", "black", "lights", "osc"})
     bundles = Bundles.REFUSED
     transports = frozenset({Transport.UDP, Transport.TCP_SLIP})
+    transports_why = "QLab's TCP is SLIP-framed (OSC 1.1), on the same port as UDP"
+    ports = MappingProxyType({Transport.UDP: 53000, Transport.TCP_SLIP: 53000})
     options = frozenset({"workspace", "passcode", "transport"})
     answers = True
 

@@ -15,9 +15,10 @@ the layer.
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 
 from showctl.outputs.actions import Action, Play
-from showctl.outputs.profiles.base import Bundles, Message, Profile
+from showctl.outputs.profiles.base import Bundles, Message, Profile, Transport
 
 _SLOT = re.compile(r"^(?:(clip|column)\s*)?(\d+)$")
 
@@ -28,6 +29,7 @@ class ResolumeProfile(Profile):
     kinds = frozenset({"play", "stop", "black", "osc"})
     bundles = Bundles.REFUSED
     options = frozenset({"layer"})
+    ports = MappingProxyType({Transport.UDP: 7000})  # the manual: OSC input on 7000
 
     def check(self, action: Action) -> str | None:
         if isinstance(action, Play) and not _SLOT.match(action.media.strip().lower()):
