@@ -17,7 +17,7 @@ from showctl.errors import CommandError, UserError
 __all__ = ["UserError", "build_parser", "main"]
 
 COMMANDS = ("validate", "cues", "play", "run", "simulate", "player", "schedule", "schema",
-            "passwd", "power", "check")
+            "passwd", "power", "check", "media")
 
 
 DEFAULTS = {"config": "config/venue.yaml", "debug": False}

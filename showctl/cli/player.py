@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                         "(default: the venue's osc.listen, which on a screen PC is only "
                         "right when it is the controller's LAN address); PORT defaults to "
                         "osc.listen's")
+    parser.add_argument("--media-token", type=Path, default=None, metavar="FILE",
+                        help="run the media agent (docs/media.md): FILE holds this PC's "
+                        "token (`showctl media token ID`), or 'ID TOKEN' lines")
+    parser.add_argument("--media-from", default=None, metavar="URL",
+                        help="the controller's dashboard URL the agent pulls from (default: "
+                        "http://<--controller's host, else web.listen's>:<web.listen's port>)")
     parser.set_defaults(handler=run)
 
 
@@ -91,11 +97,21 @@ def run(args: argparse.Namespace) -> int:
                         controller=controller_address(args.controller, config.venue.osc.listen))
     except PlayerError as exc:
         raise UserError(str(exc)) from None
-    return asyncio.run(_serve(player))
+    agent = None
+    if args.media_token is not None:
+        host, port = config.venue.web.listen
+        if args.controller is not None:  # the controller's address, its dashboard's port
+            host = player.controller[0]
+        url = args.media_from or f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+        settings = config.venue.media
+        agent = (url, list(args.device), args.media_token.resolve(), media.resolve(),
+                 settings.nice, settings.ionice)
+    return asyncio.run(_serve(player, agent))
 
 
-async def _serve(player) -> int:
+async def _serve(player, agent=None) -> int:
     from showctl.player.app import PlayerError
+    from showctl.player.mediasync import start_agent, stop_agent
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -108,9 +124,15 @@ async def _serve(player) -> int:
     print(f"playing {', '.join(player.devices)} of {player.venue.venue}; media from "
           f"{player.media}; status to {player.controller[0]}:{player.controller[1]}",
           file=sys.stderr, flush=True)
+    child = None
+    if agent is not None:
+        url, devices, token, media, nice, ionice = agent
+        child = await start_agent(url, devices, token, media, nice=nice, ionice=ionice)
     try:
         await stop.wait()
     finally:
+        if child is not None:
+            await stop_agent(child)
         await player.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):  # stopped: a late signal changes nothing
             loop.remove_signal_handler(sig)

@@ -54,14 +54,19 @@ class RoomFacts:
     rejected: dict[str, list[str]]  # show file -> its errors (files not loaded)
 
 
+Unverified = Callable[[str, set[str]], list[str] | None]
+"""Today's files a device's media agent has not verified (None: no agent report)."""
+
+
 async def run_check(facts: RoomFacts, *, at: float, by: str,
-                    projectors: Callable[[], Awaitable[list[dict[str, Any]]]]) -> CheckResult:
-    findings = [*_devices(facts), *_shows(facts),
+                    projectors: Callable[[], Awaitable[list[dict[str, Any]]]],
+                    unverified: Unverified | None = None) -> CheckResult:
+    findings = [*_devices(facts, unverified), *_shows(facts),
                 *_projectors(facts.venue, await projectors())]
     return CheckResult(at, by, tuple(findings))
 
 
-def _devices(facts: RoomFacts) -> Iterable[Finding]:
+def _devices(facts: RoomFacts, unverified: Unverified | None = None) -> Iterable[Finding]:
     limit = facts.venue.check.clock_offset_max_ms
     needed = _media_needed(facts)
     for device in facts.devices:
@@ -81,6 +86,13 @@ def _devices(facts: RoomFacts) -> Iterable[Finding]:
             more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
             yield Finding(device["id"], "media", f"media of today's shows missing: "
                                         f"{', '.join(missing[:3])}{more}")
+        elif unverified is not None and needed.get(device["id"]):
+            wrong = unverified(device["id"], needed[device["id"]])
+            if wrong:
+                more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
+                yield Finding(device["id"], "media", f"media of today's shows not verified "
+                              f"on the player: {', '.join(wrong[:3])}{more} (showctl media "
+                              "sync)")
 
 
 def _shows(facts: RoomFacts) -> Iterable[Finding]:

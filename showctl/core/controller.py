@@ -19,6 +19,7 @@ from showctl.core.clock import Clock
 from showctl.core.confirmed import confirmed_json, mismatch, report_instant
 from showctl.core.engine import Engine
 from showctl.core.errors import BadArgument, CommandError, Forbidden, NotFound
+from showctl.core.media import MediaBook
 from showctl.core.mix import check_level
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.power import PowerReport, PowerSequence
@@ -90,6 +91,7 @@ class Controller:
         self._alerts: deque[dict[str, Any]] = deque(maxlen=20)
         self.power = PowerSequence(lambda: self.venue, clock, self.bus)
         self._check: CheckResult | None = None
+        self.media = MediaBook(lambda: self._config, lambda: self.busy, clock.time)
         self._started_at = clock.time()
         self._restart: dict[str, Any] | None = None
         self._uses: dict[str, tuple[Show, Venue, list[str]]] = {}  # the devices each show uses
@@ -538,7 +540,8 @@ class Controller:
         facts = RoomFacts(self.venue, dict(self._config.shows), status["devices"], today,
                           _rejected(files))
         result = await run_check(facts, at=self.clock.time(), by=by,
-                                 projectors=self.power.projector_states)
+                                 projectors=self.power.projector_states,
+                                 unverified=self.media.unverified)
         self._check = result
         self.bus.publish(events.CHECK, self.clock.time(), **result.as_json())
         if result.ready:
@@ -547,6 +550,19 @@ class Controller:
             lines = "; ".join(f"{f.device or 'room'}: {f.message}" for f in result.findings)
             self._log(f"self-check: NOT READY ({lines})", "warning")
         return result
+
+    def media_status(self, player: str | None = None) -> dict[str, Any]:
+        """Per player: media needed, verified, missing, wrong, bytes to go, free disk."""
+        return self.media.status(player)
+
+    def media_sync(self, player: str | None = None, *, verify: bool = False,
+                   by: str) -> dict[str, int]:
+        """Asks the players' media agents (or one) to fetch what is missing or wrong;
+        `verify`: re-hash every copy first (bit rot keeps size and date)."""
+        asked = self.media.request_sync(player, verify=verify)
+        self._log(f"{by}: media sync asked of {', '.join(asked) or 'no player'}"
+                  + (" (full verify)" if verify else ""))
+        return asked
 
     async def _to_safe_look(self, by: str) -> None:
         if self.engine.state == "idle":

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from showctl.model.media import MediaSettings
 from showctl.model.timecode import Timecode
 from showctl.model.types import (
     Decibels,
@@ -210,6 +211,7 @@ class Venue(Frozen):
     wake_on_lan: WakeOnLan = WakeOnLan()
     check: SelfCheck = SelfCheck()
     metrics: Metrics = Metrics()
+    media: MediaSettings = MediaSettings()
     volume: Decibels = Field(
         default=0.0, description="the room's master volume at start-up, dB (0 as mixed, "
         "-80 silent, at most +12); an operator's later setting is kept across restarts")

@@ -160,6 +160,16 @@ async def _check(c: Call) -> dict[str, Any]:
     return (await c.controller.check(by=c.by)).as_json()
 
 
+def _media_status(c: Call) -> dict[str, Any]:
+    return c.controller.media_status(c.args[0] if c.args and c.args[0] else None)
+
+
+def _media_sync(c: Call) -> dict[str, Any]:
+    player = c.args[0] if c.args and c.args[0] else None
+    verify = bool(c.args[1]) if len(c.args) > 1 else False
+    return {"requested": c.controller.media_sync(player, verify=verify, by=c.by)}
+
+
 ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/load", ("s show",), _load),
     Route("/showctl/start", ("s show",), _start),
@@ -178,6 +188,8 @@ ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/power/on", (), _power_on),
     Route("/showctl/power/off", (), _power_off),
     Route("/showctl/check", (), _check),
+    Route("/showctl/media/status", ("s? player",), _media_status, once=False),
+    Route("/showctl/media/sync", ("s? player", "1/0? verify"), _media_sync),
     Route("/showctl/subscribe", ("1/0? on",), _subscribe, once=False),
     Route("/showctl/subscribe/time", ("1/0? on",), _subscribe_time, once=False),
     # before connect too: where the "not connected" error goes must be settable first

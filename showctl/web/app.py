@@ -13,7 +13,7 @@ from showctl.core.controller import Controller
 from showctl.core.events import Event, Unsubscribe
 from showctl.errors import UserError
 from showctl.history import History
-from showctl.web import api, metrics, pages, room
+from showctl.web import api, media, metrics, pages, room
 from showctl.web.auth import Accounts, LoginLimiter, Sessions
 from showctl.web.gate import HEADER_TIMEOUT, Gate
 from showctl.web.live import Hub
@@ -55,6 +55,7 @@ def make_app(
     app.add_routes(api.routes)
     app.add_routes(metrics.routes)
     app.add_routes(room.routes)
+    app.add_routes(media.routes)
     app.add_routes(pages.routes)
     app.router.add_static("/static/", pages.STATIC, append_version=False)
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "showctl_session"
 PUBLIC = ("/healthz", "/login", "/metrics")  # /metrics checks its own token (metrics.py)
-PUBLIC_UNDER = ("/static/", "/login/")
+PUBLIC_UNDER = ("/static/", "/login/", "/media/agent/")  # agents: their own token
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 ACCOUNTS = web.AppKey("accounts", Accounts)

@@ -22,6 +22,7 @@ VALID: dict[str, tuple[Any, ...]] = {  # one valid call of every address
     "/showctl/connect": ("x",),
     "/showctl/heartbeat": ("screen1",), "/showctl/volume": (-6.0, 2.0),
     "/showctl/power/on": (), "/showctl/power/off": (), "/showctl/check": (),
+    "/showctl/media/status": ("screen1",), "/showctl/media/sync": ("screen1", 0),
     "/showctl/player/status": ("screen1", '{"device": "screen1", "state": "idle"}'),
 }
 
