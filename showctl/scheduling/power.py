@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from showctl.core import events
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
 from showctl.model import Schedule
@@ -67,9 +68,38 @@ class PowerRunner:
         self.busy = False  # switching or checking: talking to the devices
         self._checked: set[date] = set()
         self._task: asyncio.Task[None] | None = None
+        self._started = 0.0  # monotonic: when the runner (the service) started
 
     async def start(self) -> None:
+        self._started = self.clock.monotonic()
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="power-plan")
+
+    async def _devices_had_time(self) -> None:
+        """Until every device is online, or each had the liveness timeout since the start
+        to say so: a check 20 ms after a restart found all of them "not answering" (none
+        had reported yet), showed NOT READY and alerted on every restart. What is still
+        wrong after the timeout is wrong."""
+        ctl = self.controller
+        deadline = self._started + ctl.venue.osc.heartbeat_timeout
+        everyone = asyncio.Event()
+
+        def look(event: events.Event | None = None) -> None:
+            if (event is None or event.kind == events.DEVICE) and \
+                    all(d.get("online") for d in ctl.status()["devices"]):
+                everyone.set()
+
+        look()
+        if everyone.is_set() or self.clock.monotonic() >= deadline:
+            return
+        unsubscribe = ctl.bus.subscribe(look)
+        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
+        waiter = asyncio.ensure_future(everyone.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waiter.cancel()
+            unsubscribe()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -117,6 +147,7 @@ class PowerRunner:
         self._checked.add(now.date())
         if not should_be_on(schedule, tz, now):
             return  # asleep: the power-on's own check comes first
+        await self._devices_had_time()  # just after a restart: once they could report
         await self.controller.check(by=BY)
         self._apply_check_policy()
 
