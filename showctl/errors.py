@@ -14,26 +14,19 @@ class UserError(Exception):
 class CommandError(Exception):
     """A command refused with a reason a user can act on (wrong state, unknown cue...).
 
-    Nothing of the command was applied. Faces answer it as an error: an OSC error
-    reply, HTTP 409/400, a CLI line on stderr.
+    Nothing of the command was applied. Faces answer it as an error, each in its own
+    terms (an OSC error reply; the web's status codes live in `showctl/web/`; a CLI line
+    on stderr): the kind of refusal is the class, never a protocol's number.
     """
-
-    status = 409
 
 
 class NotFound(CommandError):
     """A show, cue or device that does not exist."""
 
-    status = 404
-
 
 class BadArgument(CommandError):
     """An argument of the wrong form (a time that does not parse...)."""
 
-    status = 400
-
 
 class Forbidden(CommandError):
     """A request from a source that may not make it (another host's heartbeat...)."""
-
-    status = 403

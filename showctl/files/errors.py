@@ -36,8 +36,6 @@ class InvalidFiles(CommandError):
     with its lines rather than as an internal error.
     """
 
-    status = 400
-
     def __init__(self, errors: list[FileError]) -> None:
         self.errors = sorted(set(errors), key=lambda e: (str(e.path), e.line, e.column, e.message))
         super().__init__("\n".join(str(e) for e in self.errors))

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from showctl.core.errors import CommandError
+from showctl.core.errors import BadArgument, CommandError, Forbidden, NotFound
+from showctl.files.errors import InvalidFiles
 from showctl.web.auth import Accounts, Identity, Sessions
 
 log = logging.getLogger(__name__)
@@ -95,13 +96,29 @@ def _wants_json(path: str) -> bool:
     return path.startswith("/api/") or path == "/ws"
 
 
+# The web's words for the core's refusals: the class says what kind of refusal it is,
+# this table says it in HTTP (the most specific class wins; any other refusal is 409).
+HTTP_STATUS: dict[type[CommandError], int] = {
+    NotFound: 404, BadArgument: 400, InvalidFiles: 400, Forbidden: 403,
+}
+
+
+def http_status(exc: CommandError) -> int:
+    """The status code of a refusal: its nearest class in HTTP_STATUS, else 409 Conflict
+    (the command does not fit the state the room is in)."""
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 409
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """CommandError → its status; HTTP errors under /api as JSON; never a traceback."""
     try:
         return await handler(request)
     except CommandError as exc:
-        return json_error(exc.status, str(exc))
+        return json_error(http_status(exc), str(exc))
     except web.HTTPException as exc:
         if _wants_json(request.path) and exc.status >= 400:
             message = exc.text or exc.reason
