@@ -53,3 +53,27 @@ def test_the_core_api_table_names_every_controller_method():
     public = {n for n, v in vars(Controller).items()
               if not n.startswith("_") and callable(v) and not isinstance(v, property)}
     assert public - named == set(), "docs/architecture.md's Controller table lacks these"
+
+
+def _layer_table() -> list[set[str]]:
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    table = text[text.index("| layer | packages |"):]
+    table = table[:table.index("\n\n")]
+    rows = table.splitlines()[2:]
+    return [set(re.findall(r"`showctl/(\w+)(?:\.py|/)`", row)) for row in rows]
+
+
+def test_the_layer_table_is_the_import_linter_layers_row_by_row():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"]
+                    if c["type"] == "layers")
+    layers = [set(re.findall(r"showctl\.(\w+)", layer)) for layer in contract["layers"]]
+    assert _layer_table() == layers, "docs/architecture.md's layer table != pyproject's layers"
+
+
+def test_no_module_is_described_twice():
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    table = text[text.index("| module | holds |"):]
+    table = table[:table.index("\n\n")]
+    named = re.findall(r"^\| `(showctl/[\w/.]+)`", table, re.M)
+    assert sorted({n for n in named if named.count(n) > 1}) == []
