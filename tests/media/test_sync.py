@@ -168,3 +168,36 @@ async def test_a_full_disk_is_refused_before_anything_moves(tmp_path: Path) -> N
     finally:
         await room.close()
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+async def test_showctl_player_runs_the_agent_niced_in_the_idle_io_class(tmp_path: Path) -> None:
+    room = await media_room(tmp_path, screens=2)
+    token = tmp_path / "screen1.token"
+    token.write_text(room.controller.media.token("screen1"))
+    media = room.pc("screen1")
+    media.mkdir(parents=True)
+    player = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "showctl", "player", "--config", room.venue_path, "--device",
+        "screen1", "--media", str(media), "--ipc-dir", str(tmp_path / "ipc"),
+        "--media-token", str(token), "--mpv-arg=--vo=null", "--mpv-arg=--ao=null",
+        stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await room.until(lambda: room.row("screen1")["reported_at"])
+        children = Path(f"/proc/{player.pid}/task/{player.pid}/children").read_text().split()
+        agents = [pid for pid in children
+                  if b"showctl.player.mediasync" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(agents) == 1
+        stat = Path(f"/proc/{agents[0]}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(stat[16]) == 10  # niceness (field 19 of proc(5))
+        if shutil.which("ionice"):
+            said = subprocess.run(["ionice", "-p", agents[0]], capture_output=True, text=True)
+            assert said.stdout.strip() == "idle"
+        asked = room.controller.media_sync("screen1", by="test")
+        await room.until(lambda: room.row("screen1")["synced"] >= asked["screen1"])
+        assert _copies_match(room, "screen1")
+    finally:
+        player.terminate()
+        await asyncio.wait_for(player.wait(), 20)
+        await room.close()
+    assert not Path(f"/proc/{agents[0]}").exists() or b"mediasync" not in Path(
+        f"/proc/{agents[0]}/cmdline").read_bytes()
