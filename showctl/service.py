@@ -38,6 +38,7 @@ from showctl.scheduling.runner import ScheduleRunner
 from showctl.sdnotify import Notifier
 from showctl.sim import Simulator
 from showctl.sim.simulator import SIMULATED
+from showctl.standby import StandbyFace
 from showctl.statefile import start_writer, stop_writer, write_json
 from showctl.volumefile import VolumeFile
 from showctl.web import WebServer
@@ -80,6 +81,9 @@ class Service:
         self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
         self.alerts = AlertService(self.controller, clock)
         self.power = PowerRunner(self.controller, clock)
+        self.standby = StandbyFace(  # two controllers: the schedule runs on the active one
+            self.controller, clock, active_faces=self._active_faces,
+            adopt=_adopt) if venue.standby else None
         self._started: list[Face] = [sim] if sim is not None else []  # stopped last
         self._reload: asyncio.Task[None] | None = None
         self.ready = False  # every face started
@@ -105,10 +109,18 @@ class Service:
         self.alerts.restarted = self.run_state.recover()
         await self._start(self.alerts)  # before the inputs: what they cause is reported
         self.schedule.hold.restore()  # held before the restart: held before any input opens
-        for face in (self.osc, self.web, self.power, self.schedule):
+        await self._start(self.standby)  # muted from its creation: it opens them if active
+        only_active = (self.power, self.schedule) if self.standby is None else ()
+        for face in (self.osc, self.web, *only_active):
             await self._start(face)
         self.reader.start()  # the file reader's process, once nothing can fail any more
         self.ready = True
+
+    def _active_faces(self) -> list[Face]:
+        """What only the active controller runs, fresh at each takeover (docs/standby.md)."""
+        clock = self.controller.clock
+        return [PowerRunner(self.controller, clock),
+                ScheduleRunner(self.controller, clock, history=self.history)]
 
     async def _start(self, face: Face | None) -> None:
         if face is not None:
@@ -123,6 +135,8 @@ class Service:
         run-state record says where it stood). Either way that record is written first,
         so the next start tells the operator what happened (docs/service.md)."""
         ctl = self.controller
+        if self.standby is not None:
+            await self.standby.stop_active_faces()
         for plan in (self.schedule, self.power):  # nothing scheduled may slip in from here on
             if plan in self._started:
                 self._started.remove(plan)
@@ -198,6 +212,12 @@ class Service:
             return  # the scheduler logs these itself, with the scheduled time
         if event.kind in LOGGED:  # formatted after the burst that caused it
             asyncio.get_running_loop().call_soon(log.info, "%s", describe(event))
+
+
+def _adopt(face: Face, today: list[dict[str, Any]]) -> None:
+    """A new active controller's schedule: the day's starts the other one decided."""
+    if isinstance(face, ScheduleRunner):
+        face.adopt(today)
 
 
 class ZoneFormatter(logging.Formatter):

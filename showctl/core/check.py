@@ -15,7 +15,7 @@ from showctl.core.plan import compile_plan
 from showctl.model import Show, Venue
 from showctl.outputs.actions import Load, Play
 
-FindingKind = Literal["offline", "clock", "media", "show", "projector", "lamp"]
+FindingKind = Literal["offline", "clock", "media", "show", "projector", "lamp", "standby"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class RoomFacts:
     devices: list[dict[str, Any]]  # status()["devices"]
     today: list[str]  # show ids of today's scheduled starts still to come
     rejected: dict[str, list[str]]  # show file -> its errors (files not loaded)
+    standby: tuple[str, ...] = ()  # status()["standby"]["findings"]: the two controllers
 
 
 Unverified = Callable[[str, set[str]], list[str] | None]
@@ -62,6 +63,7 @@ async def run_check(facts: RoomFacts, *, at: float, by: str,
                     projectors: Callable[[], Awaitable[list[dict[str, Any]]]],
                     unverified: Unverified | None = None) -> CheckResult:
     findings = [*_devices(facts, unverified), *_shows(facts),
+                *(Finding(None, "standby", line) for line in facts.standby),
                 *_projectors(facts.venue, await projectors())]
     return CheckResult(at, by, tuple(findings))
 

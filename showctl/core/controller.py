@@ -61,6 +61,8 @@ def command(
         if self.bus.delivering:
             raise CommandError(f"{method.__name__} refused: commands cannot be issued from "
                                "inside an event listener (hand it on with loop.call_soon)")
+        if self.gate is not None:
+            self.gate(method.__name__)  # a standby controller's refusal (docs/standby.md)
         with self.bus.held():
             return method(self, *args, **kwargs)
 
@@ -102,6 +104,11 @@ class Controller:
         """The dispatcher's scheduling, as the process that runs it set it up
         (showctl/realtime.py); status() adds how long the dispatcher spun."""
         self.engine.on_idle = self._apply_pending_venue
+        self.gate: Callable[[str], None] | None = None
+        """Called with each command's name before it runs: raises CommandError to refuse it
+        (the standby controller refuses what only the active may do; docs/standby.md)."""
+        self.standby_status: Callable[[], dict[str, Any]] | None = None
+        """`status()["standby"]` when the venue has two controllers (showctl/standby)."""
         self._behind_at = float("-inf")  # monotonic instant an input last fell behind
         self._unresolved: dict[str, str] = {}  # device -> why its host has no address
         self.engine.resolver.on_change.append(self._addresses_changed)
@@ -242,6 +249,31 @@ class Controller:
     def volume(self) -> float:
         """The master volume in force (dB)."""
         return self.engine.out.master.db
+
+    # -- two controllers (docs/standby.md) -------------------------------------------
+    def mute(self, muted: bool) -> None:
+        """Nothing leaves for any device while muted (the standby controller's outputs)."""
+        self.engine.dispatcher.sender.muted = muted
+
+    @property
+    def muted(self) -> bool:
+        return self.engine.dispatcher.sender.muted
+
+    def set_epoch(self, epoch: int) -> None:
+        """The controller's term, carried by every player clock from now on."""
+        self.engine.out.players.epoch = int(epoch)
+
+    def timeline(self) -> dict[str, Any]:
+        """Where the timeline stands, exactly, for the other controller: `t0_wall`/`t0_mono`
+        (show time 0 on both clocks, while it moves) and `frozen` (the show time while it
+        stands still). Wall times are what the two machines share (chrony)."""
+        engine = self.engine
+        t0 = engine.t0()
+        anchor = engine.anchor
+        holding = engine.state == TransportState.HOLDING
+        return {"t0_mono": t0,
+                "t0_wall": None if t0 is None else anchor.timetag(t0).wall,
+                "frozen": engine.show_time() if t0 is None or holding else None}
 
     # -- schedule, devices, files -----------------------------------------------------
     @command
@@ -538,7 +570,8 @@ class Controller:
         today = [s["show"] for s in status["schedule"].get("today", ())
                  if s.get("status") == "due"]
         facts = RoomFacts(self.venue, dict(self._config.shows), status["devices"], today,
-                          _rejected(files))
+                          _rejected(files),
+                          tuple((status.get("standby") or {}).get("findings") or ()))
         result = await run_check(facts, at=self.clock.time(), by=by,
                                  projectors=self.power.projector_states,
                                  unverified=self.media.unverified)
@@ -647,6 +680,7 @@ class Controller:
             "started_at": self._started_at,
             "restart": self._restart,
             "files": self.files_status(),
+            "standby": self.standby_status() if self.standby_status else None,
         }
 
     async def close(self) -> None:

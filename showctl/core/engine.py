@@ -73,6 +73,15 @@ class Engine:
         this wall instant plus its monotonic distance from it (bench/peers.py checks)."""
         return self._anchor
 
+    def t0(self) -> float | None:
+        """The monotonic instant of show time 0 of the players' line: while the timeline
+        moves (running, prerolling towards it) and while it holds (the players keep
+        playing on it); None otherwise."""
+        if self.state in (TransportState.RUNNING, TransportState.PREROLLING,
+                          TransportState.HOLDING):
+            return self._t0
+        return None
+
     @property
     def devices(self) -> DeviceBook:
         return self.out.devices
@@ -185,7 +194,7 @@ class Engine:
         plays = [Play(a.device, a.media, round(a.position + ahead, 6))
                  for a in look if isinstance(a, Play)]
         sent: list[Action] = [a for a in look if not isinstance(a, Play)]
-        sent += [ShowClock(a.device, round(at, 6), a.media, a.position)
+        sent += [ShowClock(a.device, round(at, 6), a.media, a.position, self.out.players.epoch)
                  if a.device in clocked else a for a in plays]
         self.out.send_now(sent, anchor)
         self.devices.apply([a for a in plays if a.device in clocked], effect)

@@ -162,6 +162,8 @@ class DeviceLinks:
     async def _ask(self) -> None:
         while True:
             for device_id in sorted(self.links.keys() & self.answering):
+                if self.sender.muted:  # a standby controller asks no device anything
+                    continue
                 link, profile = self.links[device_id], self.router.profiles[device_id]
                 if isinstance(link, PjlinkLink | QlcWebLink):
                     link.poll_soon()

@@ -48,6 +48,7 @@ class Outputs:
     def _carry(self, previous: Outputs) -> None:
         """A reload changes the files, not the room: what each device that stays is doing
         (liveness, what it shows, its lighting cue and DMX levels) is known as before."""
+        self.players.epoch = previous.players.epoch  # the term outlives a venue reload
         self.master = previous.master  # the room's level is the operator's, not the file's
         book, old = self.devices, previous.devices
         for device in book.online:

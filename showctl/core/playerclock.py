@@ -23,6 +23,7 @@ Pending = Iterable[tuple[float, Sequence[Action]]]
 class PlayerClock:
     def __init__(self, book: DeviceBook, router: Router) -> None:
         self.book = book
+        self.epoch = 0  # the controller's term, in every clock (docs/standby.md)
         self.targets = [d.id for d in book.venue.players
                         if router.profiles[d.id].supports("clock")]
 
@@ -41,5 +42,5 @@ class PlayerClock:
                     output.apply(action, when)
             if output.state == "playing" and output.media:
                 out.append(ShowClock(device, round(show_time, 6), output.media,
-                                     round(output.position_at(at), 6)))
+                                     round(output.position_at(at), 6), self.epoch))
         return out

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from showctl.model.media import MediaSettings
+from showctl.model.standby import Standby
 from showctl.model.timecode import Timecode
 from showctl.model.types import (
     Decibels,
@@ -219,6 +220,8 @@ class Venue(Frozen):
         default="auto", description="real-time scheduling for the cue dispatcher "
         "(docs/realtime.md): auto when the system allows it, on or refuse to start, off")
     timecode: Timecode = Timecode()
+    standby: Standby | None = Field(default=None, description="a second controller that "
+                                    "takes over (docs/standby.md)")
     source: Path | None = Field(default=None, exclude=True, description="set by the loader")
 
     @field_validator("timezone")

@@ -83,6 +83,9 @@ class ShowClock(_Action):
     time: float
     media: str
     position: float
+    epoch: int = 0
+    """The controller's term (docs/standby.md): a player follows clocks of the newest
+    epoch it has seen only; 0 (a single controller) is not sent."""
     kind: ClassVar[Literal["clock"]] = "clock"
 
 

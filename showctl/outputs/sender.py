@@ -29,6 +29,10 @@ class UdpSender:
         self.errors = 0
         self.failing: dict[Address, str] = {}
         """Addresses whose last send failed, and why: said once, until one works again."""
+        self.muted = False
+        """A standby controller's (docs/standby.md): nothing leaves for any device, over
+        any link, until it is the active one; `dropped` counts what did not."""
+        self.dropped = 0
 
     def _socket(self, family: int) -> socket.socket:
         sock = self._sockets.get(family)
@@ -42,6 +46,9 @@ class UdpSender:
 
     def send(self, address: Address, data: bytes) -> None:
         """Never raises: a device that is gone must not stop the show for the others."""
+        if self.muted:
+            self.dropped += 1
+            return
         link = self.links.get(address)
         if link is not None:
             link.send(data)
@@ -58,6 +65,9 @@ class UdpSender:
         links = self.links
 
         def fire() -> None:
+            if self.muted:
+                self.dropped += len(prepared)
+                return
             for sendto, address, data in prepared:
                 link = links.get(address) if links else None
                 if link is not None:

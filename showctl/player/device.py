@@ -79,6 +79,8 @@ class DevicePlayer:
         self.late = 0
         self.seeks = 0
         self.errors = 0
+        self.epoch = 0  # the newest controller term seen in a clock (docs/standby.md)
+        self.stale_clocks = 0  # clocks refused: from an older epoch than `epoch`
         self.restarts = 0
         self._cue: asyncio.Task[None] | None = None
         self._fade: asyncio.Task[None] | None = None
@@ -174,7 +176,9 @@ class DevicePlayer:
             problem = "unknown address"
         elif len(message.args) != len(wanted) and not (
                 (name in ("stop", "black") and not message.args)
-                or (name == "clock" and len(message.args) == 1)):  # an older controller
+                or (name == "clock" and len(message.args) == 1)  # an older controller
+                or (name == "clock" and len(message.args) == 4  # with its epoch
+                    and isinstance(message.args[3], int) and message.args[3] >= 0)):
             problem = f"takes {len(wanted)} argument(s), got {len(message.args)}"
         else:
             for n, (kind, arg) in enumerate(zip(wanted, message.args, strict=False), 1):
@@ -270,6 +274,17 @@ class DevicePlayer:
                                   "volume")
 
     def _clock(self, message: Message, arrival: float) -> None:
+        epoch = int(message.args[3]) if len(message.args) == 4 else 0
+        if epoch < self.epoch:  # a controller that is no longer the active one
+            self.stale_clocks += 1
+            if self.stale_clocks in (1, 10) or self.stale_clocks % 100 == 0:
+                log.warning("%s: clock of epoch %d refused: following epoch %d (%d refused)",
+                            self.device.id, epoch, self.epoch, self.stale_clocks)
+            return
+        if epoch > self.epoch:
+            if self.epoch:
+                log.info("%s: following the controller of epoch %d", self.device.id, epoch)
+            self.epoch = epoch
         show_time, media, position = (*message.args, "", 0.0)[:3]
         timetag = message.timetag if message.timetag is not None else arrival
         self.offset.add(arrival, timetag, self.lead)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from apscheduler.job import Job
@@ -194,6 +194,22 @@ class ScheduleRunner:
                 self._status.setdefault(key, STATUS[row["kind"]])
                 if row["kind"] == "run" and row.get("outcome"):
                     self._outcome.setdefault(key, row["outcome"])
+
+    def adopt(self, today: list[dict[str, Any]]) -> None:
+        """Starts the other controller decided before this one took over (its status()'s
+        `schedule.today`, replicated: docs/standby.md): not decided again. Call before
+        `start`."""
+        for entry in today:
+            if entry.get("status") not in ("done", "skipped", "missed"):
+                continue
+            try:
+                at = datetime.fromisoformat(str(entry["at"])).astimezone(self._tz)
+            except (KeyError, ValueError):
+                continue
+            key = (at, str(entry.get("show")))
+            self._status.setdefault(key, str(entry["status"]))
+            if entry.get("outcome"):
+                self._outcome.setdefault(key, str(entry["outcome"]))
 
     def _record_missed_since_last_run(self) -> None:
         """Today's starts that passed while the controller was down (beyond the grace):

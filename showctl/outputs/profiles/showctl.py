@@ -39,6 +39,9 @@ class ShowctlProfile(Profile):
                 return [(address, (float(action.fade),))]
             case Seek():
                 return [(address, (float(action.position),))]
+            case ShowClock() if action.epoch:
+                return [(address, (float(action.time), str(action.media),
+                                   float(action.position), int(action.epoch)))]
             case ShowClock():
                 return [(address, (float(action.time), str(action.media),
                                    float(action.position)))]
