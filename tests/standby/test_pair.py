@@ -69,7 +69,7 @@ async def test_takeover_continues_the_same_timeline(pair):
     await room.clock.advance(1.0)
     pair.fb.keepalived_state("MASTER")
     assert pair.fb.role == "active" and pair.fb.epoch == pair.fa.epoch + 1
-    assert b.state == "running" and b.status()["time"] == pytest.approx(3.5, abs=1e-3)  # (preroll 0.5)
+    assert b.state == "running" and b.status()["time"] == pytest.approx(3.5, abs=1e-3)
     assert b.timeline()["t0_wall"] == pytest.approx(t0_wall, abs=1e-6)
     await room.clock.advance(5.0)
     cues = lights_cues(room)
