@@ -10,11 +10,11 @@ from typing import Any
 from showctl.core.clock import Anchor, Clock
 from showctl.core.devices import DeviceBook
 from showctl.core.dispatch import Dispatcher
+from showctl.core.dmxdirect import stream_for
 from showctl.core.liveness import Answered, DeviceLinks
 from showctl.core.mix import Master
 from showctl.core.playerclock import PlayerClock
 from showctl.core.tcout import TimecodeOut
-from showctl.core.timeline import DmxStream
 from showctl.model import Venue
 from showctl.outputs.actions import Action, Black, Levels, Lights, Stop
 from showctl.outputs.resolve import Resolver
@@ -34,12 +34,14 @@ class Outputs:
         self.players = PlayerClock(self.devices, self.router)
         self.master = Master(db=venue.volume)
         dispatcher.lead = self.router.max_lead
-        self.streams = {d: DmxStream(d, self.router, dispatcher)
+        self.streams = {d: stream_for(d, self.router, dispatcher)
                         for d in self.router.dmx_devices()}
         self._held = object()  # immediate commands held back for slower devices
         self.timecode = TimecodeOut(venue, dispatcher, clock)
         if previous is not None:
             previous.timecode.stop()
+            for stream in previous.streams.values():  # a kept-alive one would go on
+                dispatcher.remove(stream)
             self._carry(previous)
         # the previous venue's links: kept where a device connects as before, else closed
         # before ours open (a feedback port is bound again)

@@ -31,9 +31,11 @@ class Fade:
 
 class Mixer:
     """One universe: the latest fade of each channel (several run at once) and the
-    instant of the next frame to send while any of them is still moving."""
+    instant of the next frame to send while any of them is still moving,
+    `period` seconds apart (40 a second unless the device says otherwise)."""
 
-    def __init__(self) -> None:
+    def __init__(self, period: float = FRAME) -> None:
+        self.period = period
         self._fades: dict[int, Fade] = {}
         self.next_frame: float | None = None
 
@@ -69,7 +71,7 @@ class Mixer:
         if not ends:
             self.next_frame = None
             return
-        self.next_frame = min(sent + FRAME, min(ends))
+        self.next_frame = min(sent + self.period, min(ends))
 
 
 def levels_at(starts: Iterable[tuple[float, Iterable[tuple[int, int]], float]], t: float) -> Mixer:

@@ -58,9 +58,10 @@ def test_ola_profile_sends_a_universe_blob_and_nothing_it_cannot_do():
 
 def test_registry_lists_profiles_and_names_the_known_ones_on_a_typo():
     assert set(PROFILES) == {"showctl", "ola", "eos", "grandma3", "magicq", "qlcplus", "qlab",
-                             "resolume", "millumin", "disguise", "pjlink"}  # SPEC 3.2
+                             "resolume", "millumin", "disguise", "pjlink",  # SPEC 3.2
+                             "artnet", "sacn"}  # SPEC 7.4
     assert all(p.source for p in PROFILES.values())
-    with pytest.raises(KeyError, match=r"unknown profile 'olla' \(known: disguise, eos, "):
+    with pytest.raises(KeyError, match=r"unknown profile 'olla' \(known: artnet, disguise, eos, "):
         profile_for(Device(id="d", kind="lighting", port=1, profile="olla"))
 
 
