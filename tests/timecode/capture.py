@@ -37,10 +37,13 @@ async def capturing(pcap: Path, port: int) -> AsyncIterator[None]:
         await asyncio.wait_for(proc.communicate(), 20)
 
 
-async def fields(pcap: Path, decode_as: str, names: Sequence[str],
+async def fields(pcap: Path, decode_as: str | None, names: Sequence[str],
                  options: Sequence[str] = (), display: str = "") -> list[dict[str, str]]:
-    """Each packet's `names` fields as tshark's dissectors read them."""
-    cmd = ["tshark", "-r", str(pcap), "-d", decode_as, *options, "-T", "fields",
+    """Each packet's `names` fields as tshark's dissectors read them (`decode_as`: a
+    port's protocol, e.g. `udp.port==P,artnet`; ACN is found by its heuristic dissector,
+    `options=["--enable-heuristic", "acn", "-o", "acn.dmx_enable:TRUE"]`)."""
+    cmd = ["tshark", "-r", str(pcap), *(["-d", decode_as] if decode_as else []), *options,
+           "-T", "fields",
            "-E", "separator=,", "-E", "quote=d", *(a for n in names for a in ("-e", n))]
     if display:
         cmd += ["-Y", display]

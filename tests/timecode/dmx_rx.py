@@ -48,3 +48,10 @@ class DmxReceiver(asyncio.DatagramProtocol):
         frame = self.reader(data)
         frame.at = self.clock.monotonic()
         self.got.append(frame)
+
+
+def artdmx_probe(universe: int) -> bytes:
+    """A zero ArtDmx for `universe`, from the Art-Net 4 layout (the test's readiness probe)."""
+    return (b"Art-Net\x00" + struct.pack("<H", 0x5000) + b"\x00\x0e"
+            + bytes([0, 0, universe & 0xFF, universe >> 8]) + struct.pack(">H", 512)
+            + bytes(512))
