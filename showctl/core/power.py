@@ -9,6 +9,7 @@ the result is a `PowerReport` (one line per device). Waits run on the injected c
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -114,10 +115,15 @@ class PowerSequence:
             return []
         target = (str(venue.wake_on_lan.address), venue.wake_on_lan.port)
         try:
-            wol.wake([d.mac for d in macs if d.mac], *target)
+            wol.wake([d.mac for d in macs if d.mac], *target,
+                     interface=venue.wake_on_lan.interface)
         except OSError as exc:
+            hint = ""
+            if exc.errno == errno.ENETUNREACH:
+                hint = (" (no route that way: give wake_on_lan.interface, or the PCs' "
+                        "subnet broadcast as wake_on_lan.address)")
             return [DeviceStep(d.id, False, f"wake-on-LAN to {target[0]}:{target[1]} "
-                               f"failed: {exc.strerror or exc}") for d in macs]
+                               f"failed: {exc.strerror or exc}{hint}") for d in macs]
         return [DeviceStep(d.id, True, f"woken ({d.mac})") for d in macs]
 
     async def _projector_on(self, venue: Venue, device: Device) -> DeviceStep:

@@ -176,6 +176,10 @@ class WakeOnLan(Frozen):
 
     address: IPv4Address = IPv4Address("255.255.255.255")
     port: Whole = Field(default=9, ge=1, le=65535)
+    interface: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.:@-]{1,15}$",
+        description="the network interface the packets leave by (e.g. the show LAN's "
+        "eth1); default: the route to `address` (255.255.255.255: the default route's)")
 
 
 class SelfCheck(Frozen):

@@ -28,7 +28,11 @@ The default hosts and their addresses (``HOSTS``; ``add_host`` adds more, e.g. a
 controller, with the next free address of the subnet):
 
     ctl .10   screen1..screen9 .21-.29   sound .31   lighting .32   projector .33
-    integrator .40          (.1-.9 are left free: a standby pair's floating address)
+    integrator .40          (.1 is kept for `add_subnet`'s router; .2-.9 are left free:
+                             a standby pair's floating address)
+
+``add_subnet({"wolpc": "198.18.1.21"})`` adds a second LAN behind a router (a venue's
+PCs on a VLAN of their own), directed broadcasts forwarded to it.
 
 Processes: ``exec``/``popen``/``spawn`` run a program through ``ip netns exec NS``, which
 also bind-mounts ``/etc/netns/NS/hosts`` over ``/etc/hosts`` for that program when the
@@ -211,19 +215,68 @@ class VenueRoom:
         if address is None:
             address = next(str(a) for a in SUBNET.hosts()
                            if int(a) & 0xFF > 40 and str(a) not in taken)
+        if name != "router" and address == str(next(SUBNET.hosts())):
+            raise ValueError(f"{name}: {address} is kept for the router (add_subnet)")
         if ipaddress.ip_address(address) not in SUBNET or address in taken:
             raise ValueError(f"{name}: {address} is not a free address of {SUBNET}")
         ns = f"{self.tag}-{name}"
         port = f"p{len(self.hosts)}"
         self._netns_add(ns)
-        _ip("-n", self.switch, "link", "add", port, "type", "veth", "peer", "name", IFACE,
-            "netns", ns)
-        _ip("-n", self.switch, "link", "set", port, "master", "br0", "up")
-        _ip("-n", ns, "addr", "add", f"{address}/{SUBNET.prefixlen}", "dev", IFACE)
+        self._veth(ns, port, IFACE, "br0")
+        _ip("-n", ns, "addr", "add", f"{address}/{SUBNET.prefixlen}", "brd", "+",
+            "dev", IFACE)
         _ip("-n", ns, "link", "set", IFACE, "up")
         host = Host(name, ns, address, port)
         self.hosts[name] = host
         return host
+
+    def add_subnet(self, hosts: Mapping[str, str], *, subnet: str = "198.18.1.0/24",
+                   directed_broadcast: bool = True) -> str:
+        """A second LAN (another bridge, `br1`) behind a router, as a venue's PCs on a
+        VLAN of their own: the host `router` (198.18.0.1 on the room's subnet, .1 of
+        `subnet` on the other) forwards between them, and forwards directed broadcasts
+        to `subnet` (Linux `bc_forwarding`) unless told not to. Every host made so far
+        gets the route to `subnet` through the router, `hosts` (name -> address in
+        `subnet`) the route back. Returns the router's address on the room's subnet."""
+        net = ipaddress.ip_network(subnet)
+        if net.overlaps(SUBNET) or not net.subnet_of(ipaddress.ip_network("198.18.0.0/15")):
+            raise ValueError(f"{subnet}: another subnet of 198.18.0.0/15 than {SUBNET}")
+        if "router" in self.hosts:
+            raise ValueError("the room has a second subnet already")
+        router = self.add_host("router", str(next(SUBNET.hosts())))  # 198.18.0.1
+        near = router.address
+        far = str(next(net.hosts()))
+        _ip("-n", self.switch, "link", "add", "br1", "type", "bridge", "forward_delay", "0",
+            "stp_state", "0")
+        _ip("-n", self.switch, "link", "set", "br1", "up")
+        self._veth(router.ns, "r1", "eth1", "br1")
+        _ip("-n", router.ns, "addr", "add", f"{far}/{net.prefixlen}", "brd", "+", "dev", "eth1")
+        _ip("-n", router.ns, "link", "set", "eth1", "up")
+        settings = ["net.ipv4.ip_forward=1"]
+        if directed_broadcast:
+            settings += [f"net.ipv4.conf.{i}.bc_forwarding=1" for i in ("all", "eth0", "eth1")]
+        _ip("netns", "exec", router.ns, "sysctl", "-qw", *settings)
+        for host in self.hosts.values():
+            if host.name != "router":
+                _ip("-n", host.ns, "route", "add", subnet, "via", near)
+        for name, address in hosts.items():
+            if ipaddress.ip_address(address) not in net:
+                raise ValueError(f"{name}: {address} is not in {subnet}")
+            if name in self.hosts:
+                raise ValueError(f"host {name!r} is already in the room")
+            ns = f"{self.tag}-{name}"
+            self._netns_add(ns)
+            self._veth(ns, f"q{len(self.hosts)}", IFACE, "br1")
+            _ip("-n", ns, "addr", "add", f"{address}/{net.prefixlen}", "brd", "+", "dev", IFACE)
+            _ip("-n", ns, "link", "set", IFACE, "up")
+            _ip("-n", ns, "route", "add", str(SUBNET), "via", far)
+            self.hosts[name] = Host(name, ns, address, f"q{len(self.hosts)}")
+        return near
+
+    def _veth(self, ns: str, port: str, inside: str, bridge: str) -> None:
+        _ip("-n", self.switch, "link", "add", port, "type", "veth", "peer", "name", inside,
+            "netns", ns)
+        _ip("-n", self.switch, "link", "set", port, "master", bridge, "up")
 
     def close(self) -> None:
         """Stops the room's processes, deletes its namespaces and /etc/netns folders."""
