@@ -68,7 +68,7 @@ def apprise_send(url: str, title: str, body: str) -> bool:
 def masked(url: str) -> str:
     notifier = apprise.Apprise()
     if notifier.add(url):
-        return str(next(iter(notifier)).url(privacy=True))
+        return str(next(iter(notifier)).url(privacy=True))  # type: ignore[no-untyped-call]
     return url.split("://", 1)[0] + "://…"
 
 

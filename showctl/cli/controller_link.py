@@ -56,4 +56,4 @@ async def _reply(reader: asyncio.StreamReader, frames: slip.SlipDecoder, address
                         body = json.loads(message.args[0])
                         if body.get("status") != "ok":
                             raise UserError(f"{address}: {body.get('data')}")
-                        return body
+                        return dict(body)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from showctl.core.sheet import clocked_players, cue_sheet, delivery
 from showctl.files.loader import find_show, load_config
 from showctl.timecode import format_time
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "cues", parents=[common], help="print a show's cue sheet with the OSC each device gets",
         description="The cue sheet: absolute time, cue, devices and the OSC each device gets "
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(rows: list[dict]) -> str:
+def render(rows: list[dict[str, Any]]) -> str:
     table = [("TIME", "CUE", "NAME", "DEVICE", "OSC")]
     previous = None
     for row in rows:

@@ -18,7 +18,7 @@ import shutil
 import signal
 import stat
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from showctl.cli import UserError
 from showctl.codec.osc import PacketError, decode, encode_message
@@ -33,7 +33,7 @@ from showctl.timecode import TimeFormatError, format_time, parse_time
 REFRESH = 0.2
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "play", parents=[common], help="play one show in the foreground",
         description="Play one show once, with a progress line; no scheduler, no web. "
@@ -198,7 +198,7 @@ class Progress:
         self.live = out.isatty()
         self.name = ""
 
-    def cue(self, data: dict) -> None:
+    def cue(self, data: dict[str, Any]) -> None:
         self.name = f"{data['cue']} {data['name']}".strip()
         self.say(f"{format_time(data['at'])} cue {self.name}")
 

@@ -9,12 +9,19 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from showctl.cli import UserError
 from showctl.files.loader import load_config
 
+if TYPE_CHECKING:
+    from showctl.player.app import Player
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    # what the media agent is started with: start_agent's arguments
+    Agent = tuple[str, list[str], Path, Path, int, str]
+
+
+def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "player", parents=[common], help="play screens / audio devices with mpv",
         description="Listen where each named device of the venue listens, play its media "
@@ -109,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_serve(player, agent))
 
 
-async def _serve(player, agent=None) -> int:
+async def _serve(player: Player, agent: Agent | None = None) -> int:
     from showctl.player.app import PlayerError
     from showctl.player.mediasync import start_agent, stop_agent
 

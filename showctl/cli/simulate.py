@@ -10,11 +10,12 @@ import sys
 import time
 
 from showctl.cli import UserError
+from showctl.model import Venue
 from showctl.files.lastgood import load_with_last_good
 from showctl.sim import Simulator
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "simulate", parents=[common], help="simulated screens, sound and lighting",
         description="Listen where the venue's screens, audio devices and lighting should be, "
@@ -34,7 +35,7 @@ def _print(device: str, line: str) -> None:
     print(f"{stamp} {device:<10} {line}", flush=True)
 
 
-async def simulate(venue) -> int:
+async def simulate(venue: Venue) -> int:
     sim = Simulator(venue, venue.osc.listen, report=_print)
     try:
         await sim.start()

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from showctl.files.errors import FileError
 from showctl.files.schedule_checks import check_schedule
 from showctl.files.timecode_checks import check_show_timecode, check_timecode
-from showctl.files.yamlsrc import Document
+from showctl.files.yamlsrc import Document, Loc
 from showctl.model import Cue, Device, Show, Venue
 from showctl.outputs.actions import Action, Lights, Play
 from showctl.outputs.profiles import PROFILES, profile_for
@@ -85,10 +85,10 @@ def check_cues(
     return errors
 
 
-def _check_for_products(cue: Cue, loc: tuple, doc: Document, room: _Room) -> list[FileError]:
+def _check_for_products(cue: Cue, loc: Loc, doc: Document, room: _Room) -> list[FileError]:
     """What a device's product cannot take as the cue says it (`Profile.check`): a cue
     number Eos cannot fire, a media name that is no Resolume clip..."""
-    checks: list[tuple[tuple, str, Action]] = []
+    checks: list[tuple[Loc, str, Action]] = []
     if cue.lights is not None:
         for device in [cue.lights.device] if cue.lights.device else room.lighting:
             checks.append(((*loc, "lights", "cue"), device,
@@ -153,7 +153,7 @@ class _Room:
 
 
 def _check_cue_devices(
-    cue: Cue, loc: tuple, doc: Document, room: _Room, partial: bool
+    cue: Cue, loc: Loc, doc: Document, room: _Room, partial: bool
 ) -> list[FileError]:
     errors: list[FileError] = []
     if cue.screens is not None:
@@ -213,7 +213,7 @@ def _check_cue_devices(
 
 
 def _check_screens(
-    cue: Cue, loc: tuple, doc: Document, room: _Room, partial: bool
+    cue: Cue, loc: Loc, doc: Document, room: _Room, partial: bool
 ) -> list[FileError]:
     selector = cue.screens
     items = [selector] if isinstance(selector, str | int) else list(selector or ())
@@ -292,7 +292,7 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
     return errors
 
 
-def _check_options(device: Device, loc: tuple, doc: Document) -> list[FileError]:
+def _check_options(device: Device, loc: Loc, doc: Document) -> list[FileError]:
     """Product options (`cue_list`, `layer`...) only where the profile takes them, and a
     `transport` the product speaks."""
     profile = profile_for(device)
@@ -327,8 +327,8 @@ def _supports(profile: str, kind: str) -> bool:
     return profile in PROFILES and kind in PROFILES[profile].kinds
 
 
-def _unique(doc: Document, items: Iterable[tuple[tuple, object]], what: str) -> list[FileError]:
-    first: dict[object, tuple] = {}
+def _unique(doc: Document, items: Iterable[tuple[Loc, object]], what: str) -> list[FileError]:
+    first: dict[object, Loc] = {}
     errors = []
     for loc, value in items:
         if value in first:

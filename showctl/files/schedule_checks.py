@@ -56,18 +56,18 @@ def check_show_names(doc: Document, show_ids: Collection[str]) -> list[FileError
     ]
 
 
-def _list(value: object) -> list:
+def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _no_such_show(doc: Document, loc: tuple, name: str, show_ids: Collection[str]) -> FileError:
+def _no_such_show(doc: Document, loc: Loc, name: str, show_ids: Collection[str]) -> FileError:
     close = difflib.get_close_matches(name, list(show_ids), n=1, cutoff=0.6)
     hint = f": did you mean {close[0]!r}?" if close else (
         f" (shows: {', '.join(sorted(show_ids)) or 'none'})")
     return doc.error((*loc, "show"), f"no show {name!r}{hint}")
 
 
-def _repeated_times(entry: DayEntry, loc: tuple, doc: Document) -> list[FileError]:
+def _repeated_times(entry: DayEntry, loc: Loc, doc: Document) -> list[FileError]:
     seen = set()
     every = starts(DayEntry(show=entry.show, every=entry.every)) if entry.every else set()
     errors = []
@@ -117,7 +117,7 @@ def starts(entry: DayEntry) -> set[int]:
 
 
 def _collisions(
-    entries: list[tuple[int, DayEntry]], base: tuple, doc: Document
+    entries: list[tuple[int, DayEntry]], base: Loc, doc: Document
 ) -> list[FileError]:
     errors = []
     for n, (i, entry) in enumerate(entries):

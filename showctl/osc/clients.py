@@ -53,7 +53,7 @@ class Client:
 
     @property
     def udp(self) -> bool:
-        return self.key[0] == "udp"
+        return bool(self.key[0] == "udp")
 
     def reply(self, packet: bytes) -> None:
         self.send(packet, self.reply_to)

@@ -16,7 +16,7 @@ from showctl.model import Schedule
 from showctl.scheduling.calendar import next_start
 
 
-class CalendarTrigger(BaseTrigger):
+class CalendarTrigger(BaseTrigger):  # type: ignore[misc]  # apscheduler 3 ships no types
     def __init__(self, schedule: Schedule, tz: tzinfo, show: str) -> None:
         self.schedule, self.tz, self.show = schedule, tz, show
 

@@ -185,7 +185,7 @@ class LoginLimiter:
             if pending:
                 return 1.0  # at the limit, one attempt at a time
             extra = len(failures) - self.limit
-            left = failures[-1] + min(self.max_backoff, self.backoff * 2 ** extra) - now
+            left = float(failures[-1] + min(self.max_backoff, self.backoff * 2 ** extra) - now)
             if left > 0:
                 return left
         attacked = account and len(self._recent(self._accounts, account)) >= self.account_limit
