@@ -12,7 +12,10 @@ from showctl.files.loader import load_config
 WAIT = 60.0
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "check", parents=[common], help="the pre-show self-check now",
         description="Asks the running controller (over its OSC input) to check the room: "

@@ -10,7 +10,10 @@ from showctl.files.loader import find_show, load_config
 from showctl.timecode import format_time
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "cues", parents=[common], help="print a show's cue sheet with the OSC each device gets",
         description="The cue sheet: absolute time, cue, devices and the OSC each device gets "

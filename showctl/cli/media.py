@@ -17,7 +17,10 @@ WAIT = 10.0
 POLL = 0.5
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "media", parents=[common], help="media on the players: status, sync, tokens",
         description="status: per player the files its shows need, verified, missing, wrong "

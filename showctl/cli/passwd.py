@@ -12,7 +12,10 @@ from showctl.web.auth import hash_password
 MIN_LENGTH = 8
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "passwd", parents=[common],
         help="print a password hash for venue.yaml's web.users",

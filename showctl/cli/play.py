@@ -33,7 +33,10 @@ from showctl.timecode import TimeFormatError, format_time, parse_time
 REFRESH = 0.2
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "play", parents=[common], help="play one show in the foreground",
         description="Play one show once, with a progress line; no scheduler, no web. "

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     Agent = tuple[str, list[str], Path, Path, int, str]
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "player", parents=[common], help="play screens / audio devices with mpv",
         description="Listen where each named device of the venue listens, play its media "

@@ -18,7 +18,10 @@ from showctl.model import Venue
 WAIT = 600.0  # the controller answers once the projectors are on: allow a slow warm-up
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "power", parents=[common], help="the room's power sequence now, or its power state",
         description="on: wake-on-LAN to the PCs, projectors on (through their warm-up), then "

@@ -19,7 +19,10 @@ from showctl.lograte import RateLimit
 from showctl.sim.simulator import SIMULATED
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "run", parents=[common], help="run the controller (until SIGTERM)",
         description="Run the show controller: engine, schedule, OSC input and web "

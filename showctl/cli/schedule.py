@@ -15,7 +15,10 @@ from showctl.scheduling.calendar import Day, plan_days
 MAX_DAYS = 3660
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "schedule",
         parents=[common],

@@ -11,7 +11,10 @@ from showctl.model import Show
 SCHEMA_ID = "https://json-schema.org/draft/2020-12/schema"
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "schema",
         parents=[common],

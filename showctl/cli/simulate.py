@@ -10,12 +10,15 @@ import sys
 import time
 
 from showctl.cli import UserError
-from showctl.model import Venue
 from showctl.files.lastgood import load_with_last_good
+from showctl.model import Venue
 from showctl.sim import Simulator
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "simulate", parents=[common], help="simulated screens, sound and lighting",
         description="Listen where the venue's screens, audio devices and lighting should be, "

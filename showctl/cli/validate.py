@@ -14,7 +14,10 @@ UNKNOWN_KIND = ("cannot tell what this file is: a show has cues:, a venue device
                 "a schedule shows:, closed: or special:")
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]", common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "validate",
         parents=[common],

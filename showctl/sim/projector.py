@@ -166,7 +166,8 @@ class ProjectorSim:
             if param[0] in "23":
                 self.audio_muted = param[1] == "1"
             return "OK"
-        queries: dict[str, Callable[[], str]] = {"ERST": lambda: "".join(self.errors[k] for k in ERROR_KINDS),
+        queries: dict[str, Callable[[], str]] = {
+                   "ERST": lambda: "".join(self.errors[k] for k in ERROR_KINDS),
                    "LAMP": lambda: f"{self.lamp_hours} {1 if lit else 0}",
                    "INST": lambda: " ".join(INPUTS), "NAME": lambda: self.name,
                    "INF1": lambda: "showctl", "INF2": lambda: "PJLink simulator",
