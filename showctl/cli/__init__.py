@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from showctl.errors import CommandError, UserError
+from showctl.logtext import EscapeControl
 
 __all__ = ["UserError", "build_parser", "main"]
 
@@ -63,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.INFO,
         format="%(asctime)s.%(msecs)03d %(levelname)-7s %(message)s", datefmt="%H:%M:%S",
     )
+    for handler in logging.getLogger().handlers:  # what came in never forges a line
+        handler.addFilter(EscapeControl())
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from showctl.cli import UserError
 from showctl.files.loader import load_config
+from showctl.lograte import RateLimit
 
 if TYPE_CHECKING:
     from showctl.player.app import Player
@@ -95,6 +97,8 @@ def private_dir(path: Path) -> Path:
 def run(args: argparse.Namespace) -> int:
     from showctl.player.app import Player, PlayerError
 
+    for handler in logging.getLogger().handlers:  # a flood of bad packets, a few lines
+        handler.filters.insert(0, RateLimit())  # (before the escaping: it keys on templates)
     config = load_config(args.config)
     assert config.venue.source is not None
     media = args.media or (config.venue.source.parent.parent / "media")

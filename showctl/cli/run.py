@@ -16,6 +16,7 @@ from typing import TextIO
 from showctl import service
 from showctl.cli import UserError
 from showctl.lograte import RateLimit
+from showctl.logtext import EscapeControl
 from showctl.sim.simulator import SIMULATED
 
 
@@ -100,6 +101,7 @@ def setup_logging(log_format: str, debug: bool, stream: TextIO | None = None) ->
     queued = LineQueue(lines)
     queued.targets = (handler,)  # service.use_zone finds the formatter there
     queued.addFilter(RateLimit())  # a flood of bad clients must not fill the journal
+    queued.addFilter(EscapeControl())  # after RateLimit, which keys on the template
     _listener = logging.handlers.QueueListener(lines, handler)
     _listener.start()
     root = logging.getLogger()
@@ -119,4 +121,5 @@ def stop_logging() -> None:
         root.handlers[:] = [*_listener.handlers]
         for handler in root.handlers:
             handler.addFilter(RateLimit())
+            handler.addFilter(EscapeControl())
         _listener = None

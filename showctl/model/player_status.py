@@ -38,9 +38,11 @@ OFFSET_WINDOW = 10
 FRAME_MS = 40.0
 """One frame at 25 fps: a screen further than this from its clock is off (the flag)."""
 
-PlayerState = Literal["idle", "loaded", "playing", "paused", "black", "stopped"]
+PlayerState = Literal["idle", "loaded", "playing", "paused", "black", "stopped",
+                      "restarting"]
 """idle: nothing loaded, black (start-up); loaded: paused at a position, ready to play;
-black/stopped: faded out after `black`/`stop` (media unloaded)."""
+black/stopped: faded out after `black`/`stop` (media unloaded), or by the fail-safe
+(`failsafe` says why); restarting: its mpv died and is being started again."""
 
 
 class PlayerStatus(BaseModel):
@@ -67,6 +69,11 @@ class PlayerStatus(BaseModel):
     late_commands: int = Field(default=0, description="bundles that arrived after their timetag")
     seeks: int = Field(default=0, description="drift corrections by an exact seek")
     mpv_restarts: int = Field(default=0, description="times this device's mpv was restarted")
+    refused: int = Field(default=0, description="commands refused or clamped: a position "
+                         "outside the media, a bundle too far ahead or over the cap, a "
+                         "sender not allowed")
+    failsafe: str | None = Field(default=None, description="why the player went dark on its "
+                                 "own (no controller), until the controller's clocks return")
     missing: tuple[str, ...] = Field(
         default=(), description="media the venue's shows need here, absent under --media")
     sent_at: float = Field(default=0.0, description="player wall clock when sent")

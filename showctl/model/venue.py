@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from showctl.model.media import MediaSettings
+from showctl.model.players import PlayerPolicy
 from showctl.model.standby import Standby
 from showctl.model.timecode import Timecode
 from showctl.model.types import (
@@ -220,6 +221,7 @@ class Venue(Frozen):
     volume: Decibels = Field(
         default=0.0, description="the room's master volume at start-up, dB (0 as mixed, "
         "-80 silent, at most +12); an operator's later setting is kept across restarts")
+    player: PlayerPolicy = PlayerPolicy()
     realtime: Literal["auto", "on", "off"] = Field(
         default="auto", description="real-time scheduling for the cue dispatcher "
         "(docs/realtime.md): auto when the system allows it, on or refuse to start, off")

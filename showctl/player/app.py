@@ -25,6 +25,7 @@ from showctl.files.loader import Config
 from showctl.model import Device
 from showctl.model.player_status import STATUS_ADDRESS, STATUS_INTERVAL, PlayerStatus
 from showctl.player.device import DevicePlayer
+from showctl.player.guard import Guard
 from showctl.player.media import needed_media
 from showctl.player.mpv import MpvProcess
 
@@ -43,19 +44,28 @@ class PlayerError(Exception):
 
 
 class _Udp(asyncio.DatagramProtocol):
-    def __init__(self, device: DevicePlayer) -> None:
-        self.device = device
+    def __init__(self, device: DevicePlayer, guard: Guard) -> None:
+        self.device, self.guard = device, guard
 
-    def datagram_received(self, data: bytes, addr: object) -> None:
-        self.device.received(data, time.time())
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self.guard.allowed(addr[0]):
+            self.device.received(data, time.time())
+        else:
+            self.device.refused += 1
 
 
 class _Tcp(asyncio.Protocol):
     """OSC 1.1 over TCP: SLIP frames from the controller (a device with `transport: tcp`)."""
 
-    def __init__(self, device: DevicePlayer) -> None:
-        self.device = device
+    def __init__(self, device: DevicePlayer, guard: Guard) -> None:
+        self.device, self.guard = device, guard
         self.decoder = slip.SlipDecoder(MAX_PACKET)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        if not peer or not self.guard.allowed(peer[0]):
+            self.device.refused += 1
+            transport.close()  # not the controller: not one byte is read
 
     def data_received(self, data: bytes) -> None:
         at = time.time()
@@ -80,6 +90,7 @@ class Player:
         self._unresolved: str | None = None
         self.media, self.ipc_dir = media, ipc_dir
         self.devices: dict[str, DevicePlayer] = {}
+        self.guard = Guard(venue)
         self.mpvs: dict[str, MpvProcess] = {}
         known = {d.id: d for d in venue.devices}
         for device_id in dict.fromkeys(device_ids):
@@ -92,12 +103,12 @@ class Player:
                 raise PlayerError(f"device {device_id!r} is a {device.kind} device; the player "
                                   "plays screens and audio devices")
             player = DevicePlayer(device, media, needed_media(device, venue, config.shows),
-                                  self._send_status)
+                                  self._send_status, venue.player)
             self.devices[device_id] = player
             try:
                 self.mpvs[device_id] = MpvProcess(
                     device_id, player.kind, ipc_dir / f"{device_id}.sock", mpv_args,
-                    player.mpv_ready, player.new_ipc)
+                    player.mpv_ready, player.new_ipc, on_exit=player.mpv_gone)
             except ValueError as exc:
                 raise PlayerError(str(exc)) from None
         self._servers: list[asyncio.BaseTransport | asyncio.AbstractServer] = []
@@ -118,6 +129,7 @@ class Player:
             await self.stop()
             raise
         self._status_task = loop.create_task(self._report(), name="player-status")
+        self.guard.warn_if_open()
         for player in self.devices.values():
             missing = player.status().missing
             if missing:
@@ -133,12 +145,12 @@ class Player:
                               "speaks OSC over UDP, or TCP with SLIP framing (OSC 1.1)")
         try:
             if transport != "udp":
-                server = await loop.create_server(lambda: _Tcp(player), device.host,
+                server = await loop.create_server(lambda: _Tcp(player, self.guard), device.host,
                                                   device.port, reuse_address=True)
                 self._servers.append(server)
             else:
                 udp, _ = await loop.create_datagram_endpoint(
-                    lambda: _Udp(player), local_addr=(device.host, device.port))
+                    lambda: _Udp(player, self.guard), local_addr=(device.host, device.port))
                 self._servers.append(udp)
         except OSError as exc:
             raise PlayerError(f"{device.id}: cannot listen on {where} ({transport}): "
@@ -155,7 +167,9 @@ class Player:
             if _is_name(self.controller[0]) and rounds % RESOLVE_EVERY == 0:
                 await self._resolve()
             rounds += 1
+            now = time.monotonic()
             for player in self.devices.values():
+                player.watch_controller(now)  # the fail-safe: no controller, no picture
                 self._send_status(player.status())
             due += STATUS_INTERVAL
             await asyncio.sleep(max(0.0, due - loop.time()))
@@ -180,6 +194,7 @@ class Player:
         if address != self._status_to or self._unresolved:
             log.info("controller %s is %s", name, address[0])
         self._status_to, self._unresolved = address, None
+        self.guard.resolved(address[0])
 
     def _send_status(self, status: PlayerStatus) -> None:
         to = self._status_to

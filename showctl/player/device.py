@@ -21,6 +21,7 @@ from typing import Any
 from showctl.codec.osc import Message, PacketError, decode
 from showctl.model import Device
 from showctl.model.player_status import OFFSET_WINDOW, PlayerState, PlayerStatus
+from showctl.model.players import PlayerPolicy
 from showctl.model.types import SILENT_DB
 from showctl.outputs.profiles import profile_for
 from showctl.player import timing
@@ -42,6 +43,10 @@ FADE_TICK = {"screen": 0.02, "audio": 0.01}
 block at 48 kHz, so every block gets its own level: no zipper steps)."""
 MAX_DB = 12.0
 """The loudest a cue may ask (SPEC 1.3); audio mpvs run with --volume-max=200 for it."""
+END_SLACK = 0.1
+"""Seconds before a media's end where a position counts as its end (the last frame)."""
+MAX_POSITION = 86_400.0
+"""No media is a day long: a position beyond is refused, not handed to mpv (3e38 froze it)."""
 
 
 def db_to_mpv(db: float) -> float:
@@ -53,8 +58,10 @@ def db_to_mpv(db: float) -> float:
 
 class DevicePlayer:
     def __init__(self, device: Device, media_root: Path, needed: list[str],
-                 send_status: Callable[[PlayerStatus], None]) -> None:
+                 send_status: Callable[[PlayerStatus], None],
+                 policy: PlayerPolicy | None = None) -> None:
         self.device = device
+        self.policy = policy or PlayerPolicy()
         self.kind = "audio" if device.kind == "audio" else "screen"
         self.lead = profile_for(device).lead  # how early the controller sends its bundles
         self.media_root = media_root
@@ -82,6 +89,10 @@ class DevicePlayer:
         self.epoch = 0  # the newest controller term seen in a clock (docs/standby.md)
         self.stale_clocks = 0  # clocks refused: from an older epoch than `epoch`
         self.restarts = 0
+        self.refused = 0  # commands refused or clamped (status `refused`)
+        self.heard: float | None = None  # monotonic: the controller's last packet
+        self.failsafe: str | None = None  # why the player went dark on its own
+        self.restarting = False  # mpv died; a new one is on its way
         self._cue: asyncio.Task[None] | None = None
         self._fade: asyncio.Task[None] | None = None
         self._volume: asyncio.Task[None] | None = None
@@ -99,6 +110,7 @@ class DevicePlayer:
         brings it back into the show (rejoin)."""
         if self.ipc is not None:
             self.restarts += 1
+        self.restarting = False
         media, cued_at = self.media, self.cued_at
         pending = self.state == "loaded" and media is not None and cued_at is not None
         self.ipc = ipc
@@ -113,6 +125,10 @@ class DevicePlayer:
         if pending and media is not None and cued_at is not None:
             with contextlib.suppress(BadMedia):  # a load that came before mpv was up
                 self._do_load(time.time(), media, cued_at)
+
+    def mpv_gone(self) -> None:
+        """mpv died: `restarting` in the status until the new one is ready."""
+        self.restarting = True
 
     def _on_property(self, name: str, value: Any, at: float) -> None:
         if name == "time-pos":
@@ -145,6 +161,7 @@ class DevicePlayer:
             self.errors += 1
             log.warning("%s: %s", self.device.id, exc)
             return
+        self.heard = time.monotonic()
         groups: dict[float | None, list[Message]] = {}
         for message in messages:
             if not self._valid(message):
@@ -162,11 +179,64 @@ class DevicePlayer:
                                     "a device latency gives bundles time to arrive)",
                                     self.device.id, (arrival - timetag) * 1e3, self.late)
                 self._act(group, arrival if timetag is None else timetag)
-            else:
+            elif self._admit(timetag, arrival):
                 task = asyncio.get_running_loop().create_task(
                     self._act_at(timetag, group), name=f"{self.device.id}-at")
                 self._timed.add(task)
                 task.add_done_callback(self._timed.discard)
+
+    def _admit(self, timetag: float, arrival: float) -> bool:
+        """A bundle for later is kept only within the horizon and the cap: nobody fills
+        this PC's memory with bundles timed a day ahead."""
+        policy = self.policy
+        if timetag - arrival > policy.horizon:
+            why = f"timed {timetag - arrival:.0f} s ahead (horizon {policy.horizon:g} s)"
+        elif len(self._timed) >= policy.max_pending:
+            why = f"{len(self._timed)} bundles already wait (max_pending)"
+        else:
+            return True
+        self.refused += 1
+        log.warning("%s: bundle refused: %s", self.device.id, why)
+        return False
+
+    def _position(self, what: str, position: float, media: str | None) -> float | None:
+        """A position within [0, the media's end]: negative is the start (mpv would
+        count it from the end), past the end the last frame (for the media open now),
+        beyond any media refused (None). Each clamp or refusal is counted and said."""
+        end = self.duration if media is not None and media == self.media else None
+        if position > MAX_POSITION:
+            self.refused += 1
+            log.warning("%s: %s %g refused: beyond the end of any media", self.device.id,
+                        what, position)
+            return None
+        if position < 0:
+            self.refused += 1
+            log.warning("%s: %s %g is before the start: from 0", self.device.id, what,
+                        position)
+            return 0.0
+        if end is not None and position > end:
+            self.refused += 1
+            log.warning("%s: %s %g is past the end of %s (%.3f s): its last frame",
+                        self.device.id, what, position, media, end)
+            return max(0.0, end - END_SLACK)
+        return float(position)
+
+    def watch_controller(self, now: float) -> None:
+        """Once a second: a player that plays and has heard nothing from the controller
+        for `failsafe_after` goes dark on its own (fade, then black or the safe image),
+        says so, and rejoins with the controller's next clock."""
+        grace = self.policy.failsafe_after
+        # only while playing: a pause or a loaded show waiting for GO hears nothing for
+        # as long as the operator likes (the controller sends clocks while the show runs
+        # and through holds, not while paused or loaded)
+        if (self.failsafe is not None or self.state != "playing" or self.heard is None
+                or now - self.heard < grace):
+            return
+        self.failsafe = f"no word from the controller for {grace:g} s"
+        log.warning("%s: %s: fail-safe, fading to %s; back with the controller's next "
+                    "clock", self.device.id, self.failsafe,
+                    self.policy.safe_image or "black")
+        self._end("black", self.policy.failsafe_fade, safe=True)
 
     def _valid(self, message: Message) -> bool:
         name = message.address.removeprefix(PREFIX)
@@ -209,13 +279,23 @@ class DevicePlayer:
 
     # -- commands (at their instant) -----------------------------------------------------
     def _do_load(self, wall: float, media: str, position: float) -> None:
+        clamped = self._position("load", position, media)
+        if clamped is None:
+            return
+        position = clamped
         path = self._path(media)
+        self.failsafe = None
         self._cancel(self._cue, self._fade)
         self.anchor, self.state, self.media = None, "loaded", media
         self.cued_at = float(position)
         self._cue = self._task(self._open(path, media, self.cued_at, None), "load")
 
     def _do_play(self, wall: float, media: str, position: float) -> None:
+        clamped = self._position("play", position, media)
+        if clamped is None:
+            return
+        position = clamped
+        self.failsafe = None
         anchor = Anchor(media, wall, float(position))
         ready = self._cue is None or self._cue.done()
         if (self.state == "loaded" and self.media == media and ready and self.cued_at
@@ -247,6 +327,10 @@ class DevicePlayer:
     def _do_seek(self, wall: float, position: float) -> None:
         if self.media is None or self.ipc is None:
             return
+        clamped = self._position("seek", position, self.media)
+        if clamped is None:
+            return
+        position = clamped
         path = self._path(self.media)
         if self.state == "playing":
             self._cancel(self._cue)
@@ -258,9 +342,11 @@ class DevicePlayer:
             self._cue = self._task(self._open(path, self.media, self.cued_at, None), "seek")
 
     def _do_stop(self, wall: float, fade: float = 0.0) -> None:
+        self.failsafe = None
         self._end("stopped", fade)
 
     def _do_black(self, wall: float, fade: float = 0.0) -> None:
+        self.failsafe = None
         self._end("black", fade)
 
     def _do_volume(self, wall: float, db: float, fade: float) -> None:
@@ -291,14 +377,22 @@ class DevicePlayer:
         self.show_time = float(show_time)
         if not media or self.ipc is None:
             return
-        anchor = Anchor(media, timetag, float(position))
+        clamped = self._position("clock", position, media)
+        if clamped is None:
+            return
+        anchor = Anchor(media, timetag, clamped)
         if self._fade is not None and not self._fade.done():
             return
         if self._cue is not None and not self._cue.done():
             return
-        if self.state in ("black", "stopped"):
+        if self.state in ("black", "stopped") and self.failsafe is None:
             return  # told to go dark: only a new load or play brings it back
-        if self.state == "playing" and self.media == media:
+        if self.failsafe is not None:
+            log.warning("%s: the controller's clocks are back: rejoining (fail-safe over)",
+                        self.device.id)
+            self.failsafe = None
+        elif self.state == "playing" and self.media == media and not self._held_at_end(
+                anchor.expected(arrival)):
             old = self.anchor
             self.anchor = anchor
             if old is not None and abs(old.expected(arrival) - anchor.expected(arrival)) > 0.02:
@@ -314,6 +408,13 @@ class DevicePlayer:
         log.info("%s: rejoining %s at %.3f from the controller's clock", self.device.id,
                  media, anchor.expected(arrival))
         self._cue = self._task(self._open(path, media, None, anchor), "rejoin")
+
+    def _held_at_end(self, expected: float) -> bool:
+        """mpv holds the media's last frame while the clock wants it well before: no
+        frame changes there, so drift correction never sees it; it must be cued again."""
+        end, shown = self.duration, self.position
+        return (end is not None and shown is not None and shown >= end - END_SLACK
+                and expected < end - 5 * END_SLACK)
 
     # -- doing it ------------------------------------------------------------------------
     def _path(self, media: str) -> Path:
@@ -383,6 +484,7 @@ class DevicePlayer:
                 self.state, self.media, self.anchor = "idle", None, None
                 return
             self.media = media
+            self._past_end(media, target)
             if anchor is None:
                 return
             self.seeks += 1
@@ -394,6 +496,15 @@ class DevicePlayer:
                 self._release(anchor)
                 return
             margin = min(MAX_MARGIN, margin * 2)  # opened too slowly: aim further ahead
+
+    def _past_end(self, media: str, target: float) -> None:
+        """A media opened at a position past its end (its length was not known when the
+        command came): mpv holds the last frame; counted and said, as a clamp."""
+        end = self.duration
+        if end is not None and target > end + END_SLACK:
+            self.refused += 1
+            log.warning("%s: position %g is past the end of %s (%.3f s): its last frame",
+                        self.device.id, target, media, end)
 
     def _measure(self, position: float, at: float) -> None:
         """Each new frame: its deviation from the anchor, and a correction when due."""
@@ -420,13 +531,13 @@ class DevicePlayer:
             self.ipc.send("set_property", "speed", speed)
         self.speed = speed
 
-    def _end(self, state: PlayerState, fade: float) -> None:
+    def _end(self, state: PlayerState, fade: float, *, safe: bool = False) -> None:
         self._cancel(self._cue, self._fade)
-        self._fade = self._task(self._fade_out(state, max(0.0, fade)), state)
+        self._fade = self._task(self._fade_out(state, max(0.0, fade), safe=safe), state)
 
-    async def _fade_out(self, state: PlayerState, fade: float) -> None:
+    async def _fade_out(self, state: PlayerState, fade: float, *, safe: bool = False) -> None:
         """Picture (and sound on audio devices) down over `fade`, then unload: mpv idles
-        on its black background."""
+        on its black background (`safe`: the fail-safe's, then the venue's safe image)."""
         ipc = self.ipc
         if ipc is None:
             return
@@ -454,6 +565,15 @@ class DevicePlayer:
                 await ipc.command("set_property", "brightness", 0)
             else:
                 await ipc.command("set_property", "volume", level)
+        image = self.policy.safe_image if safe and self.kind == "screen" else None
+        if image is not None:
+            try:
+                path = self._path(image)
+            except BadMedia as exc:
+                log.warning("%s: safe image: %s: black instead", self.device.id, exc)
+                return
+            ipc.send("loadfile", str(path), "replace", "pause=yes")
+            self.opened = path
 
     async def _unfade(self, ipc: MpvIpc) -> None:
         """A load after a fade that was cut short: the picture comes back up."""
@@ -503,7 +623,8 @@ class DevicePlayer:
         offset = self.offset.offset
         error = self.drift.error if self.state == "playing" and self.anchor else None
         return PlayerStatus(
-            device=self.device.id, kind=self.kind, state=self.state, media=self.media,
+            device=self.device.id, kind=self.kind,
+            state="restarting" if self.restarting else self.state, media=self.media,
             position=None if self.position is None else round(self.position, 4),
             speed=self.speed, show_time=self.show_time,
             sync_error_ms=None if error is None else round(error * 1e3, 2),
@@ -513,4 +634,5 @@ class DevicePlayer:
             delayed_frames=self.frames["vo-delayed-frame-count"],
             volume_db=round(self.volume_db, 2) if self.kind == "audio" else None,
             late_commands=self.late, seeks=self.seeks, mpv_restarts=self.restarts,
+            refused=self.refused, failsafe=self.failsafe,
             missing=tuple(missing_media(self.media_root, self.needed)), sent_at=time.time())

@@ -47,8 +47,10 @@ class MpvIpc:
     def connected(self) -> bool:
         return self._writer is not None and not self.closed.is_set()
 
-    async def connect(self, path: Path, timeout: float = 10.0) -> None:
-        """Waits for mpv to create its socket (it does so shortly after starting)."""
+    async def connect(self, path: Path, timeout: float = 10.0,
+                      alive: Callable[[], bool] = lambda: True) -> None:
+        """Waits for mpv to create its socket (it does so shortly after starting);
+        `alive()` false: mpv died meanwhile, no use waiting out the timeout."""
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -56,6 +58,9 @@ class MpvIpc:
                     str(path), limit=1 << 20)
                 break
             except (FileNotFoundError, ConnectionRefusedError):
+                if not alive():
+                    raise MpvError(f"mpv exited before its IPC socket {path} "
+                                   "answered") from None
                 if time.monotonic() > deadline:
                     raise MpvError(f"mpv's IPC socket {path} did not answer within "
                                    f"{timeout:g} s") from None
