@@ -90,7 +90,7 @@ class Player:
         self._unresolved: str | None = None
         self.media, self.ipc_dir = media, ipc_dir
         self.devices: dict[str, DevicePlayer] = {}
-        self.guard = Guard(venue)
+        self.guard = Guard(venue, self.controller[0])
         self.mpvs: dict[str, MpvProcess] = {}
         known = {d.id: d for d in venue.devices}
         for device_id in dict.fromkeys(device_ids):

@@ -11,7 +11,6 @@ at start.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
@@ -22,19 +21,24 @@ WILDCARDS = ("", "0.0.0.0", "::")
 
 
 class Guard:
-    def __init__(self, venue: Venue) -> None:
+    def __init__(self, venue: Venue, host: str | None = None) -> None:
+        """`host`: the controller's address or name (`--controller`; default the host
+        of `osc.listen`). With `standby:`, the floating address and both peers given as
+        addresses are the controller's too."""
         self._by_name = False
         allow = venue.player.allow
-        host = venue.osc.listen[0]
+        host = venue.osc.listen[0] if host is None else host
         self.networks: tuple[IPv4Network | IPv6Network, ...] | None
+        self._standby: tuple[IPv4Network | IPv6Network, ...] = ()
+        if venue.standby is not None:
+            peers = [venue.standby.address.ip, *venue.standby.peers]
+            self._standby = tuple(n for n in map(_network, map(str, peers)) if n is not None)
         if allow is not None:
             self.networks = tuple(allow)
         elif host not in WILDCARDS:
-            try:
-                self.networks = (ip_network(host),)
-            except ValueError:  # a host name: its address once resolved (`resolved`)
-                self.networks = None
-                self._by_name = True
+            own = _network(host)
+            self._by_name = own is None  # a host name: its address once resolved
+            self.networks = None if own is None else (own, *self._standby)
         else:
             self.networks = None
         self.refused = 0
@@ -42,9 +46,9 @@ class Guard:
     def resolved(self, address: str) -> None:
         """The controller's name (osc.listen) now resolves to `address`: that address
         alone commands the players (unless the venue gave `allow`)."""
-        if self._by_name:
-            with contextlib.suppress(ValueError):
-                self.networks = (ip_network(address),)
+        own = _network(address) if self._by_name else None
+        if own is not None:
+            self.networks = (own, *self._standby)
 
     def warn_if_open(self) -> None:
         if self.networks is None and not self._by_name:
@@ -67,3 +71,10 @@ class Guard:
         log.warning("packet from %s refused: not the venue's controller (player.allow)",
                     host)
         return False
+
+
+def _network(host: str) -> IPv4Network | IPv6Network | None:
+    try:
+        return ip_network(host.split("%", 1)[0])
+    except ValueError:
+        return None
