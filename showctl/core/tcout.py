@@ -15,19 +15,23 @@ Art-Net, a full-frame message on MTC.
 
 from __future__ import annotations
 
+import logging
 import math
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from showctl import smpte
 from showctl.core.clock import Clock
 from showctl.core.dispatch import Dispatcher
 from showctl.model import Show, Venue
 from showctl.model.timecode import TimecodeOutput
-from showctl.outputs import artnet
+from showctl.outputs import artnet, mtc
 
+log = logging.getLogger(__name__)
 
-class Encoder(Protocol):
-    def __call__(self, label: smpte.Label) -> bytes: ...
+MidiSink = Callable[[bytes], None]
+"""Where an MTC output's bytes go: a MIDI port's send."""
+MidiOpener = Callable[[str], MidiSink]
 
 
 class TimecodeStream:
@@ -44,6 +48,7 @@ class TimecodeStream:
         self._move_until = math.inf
         self._frozen = 0.0  # show time while standing still
         self._next: float | None = None  # monotonic instant of the next packet
+        self._relocated = True  # since the last packet, the code jumped or stopped
         self.sent = 0
 
     # -- what the engine says --------------------------------------------------------
@@ -80,7 +85,7 @@ class TimecodeStream:
 
     def _restart(self, at: float) -> None:
         self.dispatcher.remove(self)
-        self._next = at
+        self._next, self._relocated = at, True
         self.dispatcher.add(self)
 
     # -- reading ---------------------------------------------------------------------
@@ -97,12 +102,15 @@ class TimecodeStream:
     def status(self) -> dict[str, Any]:
         now = self.clock.monotonic()
         on = self._next is not None
-        return {"kind": self.output.kind, "fps": self.rate.name,
-                "to": f"{self.address[0]}:{self.address[1]}",
+        return {"kind": self.output.kind, "fps": self.rate.name, "to": self.target,
                 "state": ("running" if self.moving(now) else "stopped") if on else "off",
                 "code": smpte.format_label(smpte.to_label(self.count(now), self.rate),
                                            self.rate) if on else None,
                 "sent": self.sent}
+
+    @property
+    def target(self) -> str:
+        return f"{self.address[0]}:{self.address[1]}"
 
     # -- the dispatcher's source -----------------------------------------------------
     def peek(self) -> float | None:
@@ -132,12 +140,82 @@ class TimecodeStream:
         self.sent += 1
 
 
+class MtcStream(TimecodeStream):
+    """MIDI Time Code: a full frame at each relocation (start, seek, the code stopping),
+    then while moving four quarter-frame messages a frame, each at its quarter of the
+    show clock's frame; nothing more while standing still (a console holds on the last
+    full frame). The bytes go to `send` (a MIDI port) at their instant."""
+
+    def __init__(self, output: TimecodeOutput, dispatcher: Dispatcher, clock: Clock,
+                 send: MidiSink) -> None:
+        super().__init__(output, dispatcher, clock)
+        self.send = send
+
+    @property
+    def target(self) -> str:
+        return str(self.output.port)
+
+    def build(self, dispatcher: Dispatcher) -> None:
+        at = self._next
+        if at is None:
+            return
+        quarter = self.rate.frame / 4
+        if not self.moving(at) or self._relocated:
+            data = mtc.full_frame(smpte.to_label(self.count(at), self.rate), self.rate)
+            self._relocated = False
+            if self.moving(at):
+                assert self._t0 is not None
+                q = math.floor((at - self._t0) / quarter + 1e-9) + 1
+                self._next = min(self._t0 + q * quarter, self._move_until)
+            else:
+                self._next = self._move_from if at < self._move_from < math.inf else None
+        else:
+            assert self._t0 is not None
+            q = math.floor((at - self._t0) / quarter + 1e-9)
+            cycle_frame = (q // 8) * 2  # the frame the cycle's piece 0 began on
+            label = smpte.to_label(self.base + cycle_frame, self.rate)
+            data = mtc.quarter_frame(q % 8, label, self.rate)
+            self._next = min(self._t0 + (q + 1) * quarter, self._move_until)
+        dispatcher.push(self, at, callback=lambda: self._out(data))
+
+    def _out(self, data: bytes) -> None:
+        try:
+            self.send(data)
+        except Exception as exc:  # a MIDI port unplugged must not stop the show
+            log.warning("MTC to %s failed: %s", self.target, exc)
+        else:
+            self.sent += 1
+
+
+def _nowhere(data: bytes) -> None:
+    return None
+
+
+def open_midi(name: str) -> MidiSink:
+    """A MIDI output port by name (mido over python-rtmidi; the files' checks refuse an
+    MTC output where the system has no MIDI)."""
+    import mido
+
+    port = mido.open_output(name)
+    return lambda data: port.send(mido.Message.from_bytes(list(data)))
+
+
 class TimecodeOut:
     """Every timecode output of a venue, told together."""
 
-    def __init__(self, venue: Venue, dispatcher: Dispatcher, clock: Clock) -> None:
-        self.streams = [TimecodeStream(o, dispatcher, clock) for o in venue.timecode.outputs
-                        if o.kind == "artnet"]
+    def __init__(self, venue: Venue, dispatcher: Dispatcher, clock: Clock,
+                 midi: MidiOpener = open_midi) -> None:
+        self.streams: list[TimecodeStream] = []
+        for output in venue.timecode.outputs:
+            if output.kind == "artnet":
+                self.streams.append(TimecodeStream(output, dispatcher, clock))
+            elif output.kind == "mtc":
+                try:
+                    sink = midi(str(output.port))
+                except Exception as exc:  # no rtmidi, no such port: the show goes on
+                    log.error("MTC output %r cannot open: %s", output.port, exc)
+                    sink = _nowhere
+                self.streams.append(MtcStream(output, dispatcher, clock, sink))
 
     def load(self, show: Show) -> None:
         for stream in self.streams:
