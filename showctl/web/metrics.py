@@ -88,6 +88,25 @@ class _StatusCollector:
                                       "1 when the last self-check found the room ready")
             ready.add_metric([], 1.0 if check.get("ready") else 0.0)
             yield ready
+        if status.get("standby"):
+            yield from _standby(status["standby"])
+
+
+def _standby(standby: dict[str, Any]) -> Iterator[Metric]:
+    """Two controllers (docs/standby.md): the role, the replication, the term."""
+    active = GaugeMetricFamily("showctl_standby_active", "1 on the active controller of "
+                               "the pair, 0 on the standby one", labels=["me", "peer"])
+    active.add_metric([standby["me"], standby["peer"]],
+                      1.0 if standby["role"] == "active" else 0.0)
+    yield active
+    following = GaugeMetricFamily("showctl_standby_following", "1 while the replication "
+                                  "link with the other controller is up")
+    following.add_metric([], 1.0 if standby["following"] else 0.0)
+    yield following
+    epoch = GaugeMetricFamily("showctl_standby_epoch", "The controller's term: rises at "
+                              "every takeover")
+    epoch.add_metric([], float(standby["epoch"]))
+    yield epoch
 
 
 def _devices(devices: list[dict[str, Any]]) -> Iterator[Metric]:

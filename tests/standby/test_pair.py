@@ -159,3 +159,18 @@ async def test_a_bad_key_is_refused_and_counted(tmp_path):
         await pair.close()
     assert refused.get("signature", 0) > 0
     assert status["following"] is False and status["findings"]
+
+
+async def test_metrics_say_the_role_the_replication_and_the_epoch(pair):
+    from showctl.web.metrics import RoomMetrics as Metrics
+
+    pair.fa.keepalived_state("MASTER")
+    await pair.heard(pair.fb)
+    await pair.room.clock.advance(0.2)
+    text = Metrics(pair.a).render().decode()
+    metrics_b = Metrics(pair.b)
+    text_b = metrics_b.render().decode()
+    assert f'showctl_standby_active{{me="{PEERS[0]}",peer="{PEERS[1]}"}} 1.0' in text
+    assert f'showctl_standby_active{{me="{PEERS[1]}",peer="{PEERS[0]}"}} 0.0' in text_b
+    assert "showctl_standby_following 1.0" in text_b
+    assert "showctl_standby_epoch 1.0" in text

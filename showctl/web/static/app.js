@@ -141,6 +141,7 @@ function render() {
   showVolume(s.volume);
   showSchedule(s.schedule || {});
   showRestart(s.restart);
+  showStandby(s.standby);
   showRoom(s);
   $("log-zone").textContent = $("history-zone").textContent = $("alerts-zone").textContent = zoneName();
   showTimeline($("timeline"), $("cue-list"), $("group-pick"), s.show, pick)
@@ -270,6 +271,25 @@ function showSchedule(sched) {
   // the button the warning names, right there (the schedule's own is a screen away)
   $("forecast").querySelector("[data-cmd=hold]").hidden = !warning?.includes("Hold schedule");
   $("forecast").querySelector("[data-cmd=release]").hidden = !warning?.includes("Release");
+}
+
+// Two controllers (docs/standby.md): which one this is, the other, the replication, the
+// last takeover; a warning colour when the pair is not following.
+function showStandby(sb) {
+  const box = $("standby");
+  box.hidden = !sb;
+  if (!sb) return;
+  const peer = `${sb.peer}: ${sb.peer_role || "not heard"}`;
+  const repl = sb.following ? "replication up" : "REPLICATION DOWN";
+  const last = sb.last_takeover
+    ? ` · last takeover ${new Date(sb.last_takeover.at * 1000).toLocaleTimeString()} by ${sb.last_takeover.by} (${sb.last_takeover.reason})`
+    : "";
+  const role = sb.role === "active"
+    ? `ACTIVE controller ${sb.me} (epoch ${sb.epoch})`
+    : `STANDBY controller ${sb.me}: commands go to the active one at ${sb.address.split("/")[0]}` +
+      (sb.followed ? ` · it plays ${sb.followed.show || "nothing"} (${sb.followed.state})` : "");
+  box.querySelector(".text").textContent = `${role} · ${peer} · ${repl}${last}`;
+  box.classList.toggle("forecast", !sb.following);
 }
 
 // After a restart during a show: what was running (its title), where it stood (time and
