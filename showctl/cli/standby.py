@@ -20,7 +20,10 @@ from showctl.standby.keepalived import Options, render
 SWITCH_WITHIN = 2.0  # seconds a promote waits to see this controller active
 
 
-def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     parser = subparsers.add_parser(
         "standby", parents=[common], help="the two controllers: status, planned switch",
         description="Two controllers, one room (docs/standby.md). status: this controller's "
