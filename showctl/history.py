@@ -36,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from showctl.core.clock import Clock
-from showctl.core.events import ALERT, CHECK, CUE, DEVICE, LOG, PLAYER, RUN, STATE, Event, EventBus
+from showctl.core.events import ALERT, CHECK, CUE, DEVICE, LOG, RUN, STATE, Event, EventBus
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,6 @@ def listed(event: Event) -> bool:
     """The events the dashboard's Events list shows (static/app.js `onMessage`)."""
     if event.kind in (LOG, CUE, DEVICE):
         return True
-    if event.kind == PLAYER:
-        return bool(event.data.get("mismatch"))
     return event.kind == ALERT and event.data.get("status") != "sent"
 
 

@@ -20,6 +20,7 @@ from showctl.core.confirmed import confirmed_json, mismatch, report_instant
 from showctl.core.engine import Engine
 from showctl.core.errors import BadArgument, CommandError, Forbidden, NotFound
 from showctl.core.media import MediaBook
+from showctl.core.mismatchlog import MismatchLog
 from showctl.core.mix import check_level
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.power import PowerReport, PowerSequence
@@ -96,6 +97,7 @@ class Controller:
         self.media = MediaBook(lambda: self._config, lambda: self.busy, clock.time)
         self._started_at = clock.time()
         self._restart: dict[str, Any] | None = None
+        self._mismatches = MismatchLog(self._log)
         self._uses: dict[str, tuple[Show, Venue, list[str]]] = {}  # the devices each show uses
         self._watch: asyncio.Task[None] | None = None
         self._releasing: set[asyncio.Task[None]] = set()  # files replaced, let go of slowly
@@ -363,8 +365,9 @@ class Controller:
                 or any(before[k] != confirmed[k] for k in keys)):
             self.bus.publish(events.PLAYER, device=device_id, confirmed=confirmed,
                              mismatch=flag)
-            if flag and flag != flag_before:
-                self._log(f"{device_id} is not where it should be: {flag}", level="warning")
+        self._mismatches.report(device_id, flag, state=status.state, at=at,  # a line a burst
+                                told=devices.outputs[device_id].state,
+                                restarts=status.mpv_restarts)
 
     def _answered(self, device_id: str, said: dict[str, Any]) -> None:
         """The device answered in its own protocol (core.liveness): online, and what it

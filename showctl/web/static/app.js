@@ -517,13 +517,11 @@ function onMessage(msg) {
     else if (msg.kind === "device") {
       logLine(`${d.device} ${d.online ? "online" : "OFFLINE"}${d.reason ? ` (${d.reason})` : ""}`,
         d.online ? "info" : "warning", msg.wall);
-    } else if (msg.kind === "player" && d.mismatch) {
-      logLine(`${d.device} is not as told: ${d.mismatch}`, "warning", msg.wall);
     } else if (msg.kind === "alert" && d.status !== "sent") {
       logLine(`alert "${d.title}" to ${d.target} ${d.status}${d.error ? `: ${d.error}` : ""}`,
         d.status === "failed" ? "error" : "warning", msg.wall);
     } else if (msg.kind === "files") loadShows();
-    else if (msg.kind === "run") showHistory($("history"), status.timezone);
+    else if (msg.kind === "run" || msg.kind === "check") showHistory($("history"), status.timezone);
   }
 }
 

@@ -13,6 +13,11 @@ function cell(text, cls = "") {
 }
 
 function outcome(row) {
+  // a self-check is no show: its verdict and what it found (one finding a line, stored)
+  if (row.kind === "check") {
+    const findings = (row.reason || "").split("\n").filter(Boolean);
+    return row.outcome === "ready" ? "READY" : `NOT READY: ${findings.join("; ") || "no finding recorded"}`;
+  }
   if (row.kind === "skip") return `skipped: ${row.reason || ""}`;
   if (row.kind === "miss") return `missed: ${row.reason || ""}`;
   if (!row.end) return "running";
@@ -33,10 +38,12 @@ export function showHistory(table, zone) {
     if (!rows) return;
     table.tBodies[0].replaceChildren(...rows.map((row) => {
       const tr = document.createElement("tr");
-      tr.className = row.kind === "run" ? row.outcome || "running" : row.kind;
+      const check = row.kind === "check";
+      tr.className = row.kind === "run" ? row.outcome || "running"
+        : check ? `check ${row.outcome === "ready" ? "ready" : "not-ready"}` : row.kind;
       tr.append(
         cell(venueTime(row.start, zone, { date: true }), "when"),
-        cell(row.show),
+        cell(check ? "self-check" : row.show, check ? "check-name" : ""),
         cell(row.by),
         cell(row.end ? venueTime(row.end, zone, { date: true }) : "", "when"),
         cell(row.ended_by),

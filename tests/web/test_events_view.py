@@ -1,0 +1,33 @@
+"""Feeds a person can read, in Debian's chromium at a tablet's and a phone's size (issue
+22, point 4): History shows a self-check as a check with its findings (not as a show
+that never ends). (A burst of mismatches as one line on screen:
+tests/web/test_operator.py::test_a_screen_blacked_behind_the_controllers_back_is_marked.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.web.test_browser import log_in
+from tests.web.test_operator import page  # noqa: F401  (the page fixture)
+from tests.web.test_restart_view import room  # noqa: F401  (a rig with a history)
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_history_shows_a_check_as_a_check_with_its_findings(room, page: Page):  # noqa: F811
+    await log_in(page, room.rig.url, "operator")
+    ctl = room.controller
+    assert (await ctl.check(by="web:operator")).ready
+    row = page.locator("#history tbody tr").first
+    cells = row.locator("td")
+    await expect(cells.nth(1)).to_have_text("self-check")
+    await expect(cells.nth(2)).to_have_text("web:operator")
+    await expect(cells.nth(5)).to_have_text("READY")
+    ctl.engine.devices.went_offline("screen3", ctl.clock.time(), "test")  # as liveness does
+    assert not (await ctl.check(by="schedule")).ready
+    await expect(cells.nth(2)).to_have_text("schedule")
+    await expect(cells.nth(5)).to_have_text(re.compile(r"^NOT READY: screen3: "))
+    await expect(page.locator("#history tbody")).not_to_contain_text("running")
