@@ -32,7 +32,7 @@ class Engine:
         self.clock, self.bus = clock, bus
         self.dispatcher = Dispatcher(clock, UdpSender())
         self.resolver = Resolver(clock)
-        self.resolver.on_change.append(lambda: self.out.router.update_addresses())
+        self.resolver.on_change.append(self._addresses_changed)
         self.state = TransportState.IDLE
         self.state_since = clock.time()  # wall instant of the last change (a hold's length)
         self.plan: Plan | None = None
@@ -58,6 +58,10 @@ class Engine:
         self.on_answer: Callable[[str, dict[str, Any]], None] = lambda device, said: None
         """Called when a device answered in its own protocol (core.liveness)."""
         self.use_venue(venue)
+
+    def _addresses_changed(self) -> None:
+        self.out.router.update_addresses()
+        self.out.links.readdress()  # a device's own link follows its name
 
     def use_venue(self, venue: Venue) -> None:
         """A new venue (reload) takes effect here, only while idle."""

@@ -24,6 +24,7 @@ from showctl.outputs.links import Link, PjlinkLink, TcpLink, UdpLink, bind_addre
 from showctl.outputs.pjlink import Projector, ProjectorStatus
 from showctl.outputs.profiles import Profile, Transport
 from showctl.outputs.qlcweb import QlcWebLink
+from showctl.outputs.resolve import literal
 from showctl.outputs.router import Router
 from showctl.outputs.sender import UdpSender
 
@@ -143,9 +144,25 @@ class DeviceLinks:
             # where the device's route leaves, not blindly osc.listen's host: the
             # default 127.0.0.1 cannot send to a console on the LAN (EINVAL)
             host = bind_address(self.venue.osc.listen[0], self.router.addresses[device_id])
+
+            def address() -> str | None:  # a name: the resolver's answer of the moment
+                to = self.router.addresses.get(device_id)
+                return to[0] if to is not None else None
             return UdpLink(device.host, device.port, on_packet,
-                           (host, device.feedback_port or 0), name=device_id)
+                           (host, device.feedback_port or 0), name=device_id,
+                           resolve=None if literal(device.host) else address)
         return None
+
+    def readdress(self) -> None:
+        """The resolver's answers changed (a name resolved, or moved): the shared sender
+        hands each device's packets to its link at the device's address of now."""
+        mine = {id(link) for link in self.links.values()}
+        for to in [to for to, link in self.sender.links.items() if id(link) in mine]:
+            del self.sender.links[to]
+        for device_id, link in self.links.items():
+            to = self.router.addresses.get(device_id)
+            if to is not None:
+                self.sender.links[to] = link
 
     def _packet(self, device_id: str, profile: Profile, data: bytes) -> None:
         try:

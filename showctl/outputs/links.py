@@ -67,17 +67,24 @@ def bind_address(listen: str, to: tuple[str, int] | None) -> str:
     the venue said), else the route's own source address (the kernel's choice: the
     default `127.0.0.1` cannot send to a LAN device, Linux says EINVAL). With no route,
     or a name not resolved yet, the listen host, or the wildcard of its family when
-    that is loopback (the link says why it cannot send, once)."""
+    that is loopback (the link says why it cannot send, once; replies count only from
+    the device's address whatever the socket is bound to)."""
     if listen in WILDCARDS:
         return listen
-    source = route_source(to) if to is not None else None
+    if to is None:  # a name not resolved yet: where it will lead is not known
+        try:
+            loopback = ip_address(listen).is_loopback
+        except ValueError:
+            return listen
+        return ("::" if ":" in listen else "0.0.0.0") if loopback else listen
+    source = route_source(to)
     if source is not None:
         return source
     try:
         loopback = ip_address(listen).is_loopback
     except ValueError:
         return listen
-    if loopback and to is not None and not ip_address(to[0]).is_loopback:
+    if loopback and not ip_address(to[0]).is_loopback:
         return "::" if ":" in listen else "0.0.0.0"
     return listen
 
@@ -96,8 +103,12 @@ class UdpLink:
     its `feedback_port`) come back here."""
 
     def __init__(self, host: str, port: int, on_packet: OnPacket,
-                 bind: tuple[str, int] = ("127.0.0.1", 0), name: str = "") -> None:
+                 bind: tuple[str, int] = ("127.0.0.1", 0), name: str = "",
+                 resolve: Callable[[], str | None] | None = None) -> None:
         self.host, self.port, self.on_packet, self.bind = host, port, on_packet, bind
+        self.resolve = resolve
+        """The device's address now, for a host name (outputs.resolve: never a lookup
+        here, `sendto` with a name would block the loop); None: `host` is an address."""
         self.name = name or f"{host}:{port}"
         self.sent = self.dropped = 0
         self.failing: str | None = None
@@ -136,15 +147,28 @@ class UdpLink:
                 return
             except OSError:  # ICMP port unreachable from a device that is not there
                 continue
-            if _same_host(self.host, addr[0]):
+            if self.resolve is not None:
+                if self.resolve() == addr[0]:
+                    self.on_packet(data)
+            elif _same_host(self.host, addr[0]):
                 self.on_packet(data)
 
     def send(self, data: bytes) -> None:
         if self._sock is None:
             self.dropped += 1
             return
+        host = self.resolve() if self.resolve is not None else self.host
+        if host is None:
+            self.dropped += 1
+            if self.failing != "not resolved":
+                self.failing = "not resolved"
+                # at start, before the first lookup, as much as after (the resolver
+                # says why a name does not resolve)
+                log.info("%s: %s has no address yet: nothing sent until it resolves",
+                         self.name, self.host)
+            return
         try:
-            self._sock.sendto(data, (self.host, self.port))
+            self._sock.sendto(data, (host, self.port))
             self.sent += 1
         except OSError as exc:
             self.dropped += 1
