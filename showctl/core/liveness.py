@@ -157,12 +157,12 @@ class DeviceLinks:
         """The resolver's answers changed (a name resolved, or moved): the shared sender
         hands each device's packets to its link at the device's address of now."""
         mine = {id(link) for link in self.links.values()}
-        for to in [to for to, link in self.sender.links.items() if id(link) in mine]:
-            del self.sender.links[to]
+        for old in [to for to, link in self.sender.links.items() if id(link) in mine]:
+            del self.sender.links[old]
         for device_id, link in self.links.items():
-            to = self.router.addresses.get(device_id)
-            if to is not None:
-                self.sender.links[to] = link
+            now = self.router.addresses.get(device_id)
+            if now is not None:
+                self.sender.links[now] = link
 
     def _packet(self, device_id: str, profile: Profile, data: bytes) -> None:
         try:
