@@ -14,6 +14,7 @@ import asyncio
 import os
 import select
 import socket
+import struct
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OSC_PORT = 53300
 """The room is the test's own network: fixed ports are free there (no other process)."""
 WEB_PORT = 8300
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python 3.11 lacks the name
 
 
 def screens_on(room: VenueRoom, port: int = 9000, count: int = 9) -> list[dict[str, Any]]:
@@ -172,5 +174,34 @@ class DeviceSocket:
     async def next(self, timeout: float = 5.0) -> tuple[bytes, tuple[str, int]] | None:
         return await asyncio.to_thread(self.receive, timeout)
 
+    def stamp(self) -> None:
+        """From now on `receive_stamped` gives the kernel's arrival time of each packet."""
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+
+    def receive_stamped(self, timeout: float) -> tuple[bytes, float] | None:
+        """A packet and its arrival (the kernel's stamp, wall clock; `stamp()` first)."""
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        if not ready:
+            return None
+        data, ancillary, _flags, _addr = self.sock.recvmsg(65536, 64)
+        for level, kind, value in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                seconds, nanos = struct.unpack("@qq", value[:16])
+                return data, seconds + nanos / 1e9
+        raise AssertionError("no kernel time stamp (stamp() not called?)")
+
     def close(self) -> None:
         self.sock.close()
+
+
+NTP_EPOCH = 2_208_988_800
+
+
+def timetag(data: bytes) -> float | None:
+    """A bundle's timetag as a Unix time (None: a plain message, or "at once")."""
+    if not data.startswith(b"#bundle\0"):
+        return None
+    seconds, fraction = struct.unpack(">II", data[8:16])
+    if (seconds, fraction) == (0, 1):
+        return None
+    return seconds - NTP_EPOCH + fraction / 2**32
