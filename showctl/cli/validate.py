@@ -9,6 +9,7 @@ from pathlib import Path
 from showctl.files.errors import FileError, InvalidFiles
 from showctl.files.kinds import identify, load_schedule, load_show, load_venue
 from showctl.files.loader import config_files, load_config, show_ids
+from showctl.outputs.profiles import profile_for
 
 UNKNOWN_KIND = ("cannot tell what this file is: a show has cues:, a venue devices:, "
                 "a schedule shows:, closed: or special:")
@@ -38,13 +39,36 @@ def run(args: argparse.Namespace) -> int:
         checked, errors = check_files(config, [Path(f) for f in args.files])
     else:
         checked, errors = check_all(config)
+    notes = [] if errors else device_notes(config)
     if args.json:
         print(json.dumps([e.as_dict() for e in errors], indent=2))
     else:
         for error in errors:
             print(error)
+        for note in notes:
+            print(note)
         print(_summary(checked, errors))
     return 1 if errors else 0
+
+
+def device_notes(config: Path) -> list[str]:
+    """What the venue should know of its devices as configured, not errors: a device
+    whose liveness will be `unknown` (SPEC 7.1: it cannot say it is there, so it is
+    shown but never counted missing) and a profile's own note (QLC+ over OSC toggles),
+    as `path:line:col: note: ...`."""
+    loaded = load_venue(config)
+    if loaded.model is None or loaded.doc is None:
+        return []
+    notes = []
+    for i, device in enumerate(loaded.model.devices):
+        profile = profile_for(device)
+        line, column = loaded.doc.where(("devices", i))
+        where = f"{loaded.path}:{line}:{column}: note: {device.id} ({profile.name})"
+        if (why := profile.liveness_note()) is not None:
+            notes.append(f"{where}: liveness unknown: {why}")
+        if (said := profile.note()) is not None:
+            notes.append(f"{where}: {said}")
+    return notes
 
 
 def check_all(config: Path) -> tuple[list[Path], list[FileError]]:

@@ -74,6 +74,8 @@ def _devices(facts: RoomFacts, unverified: Unverified | None = None) -> Iterable
     for device in facts.devices:
         if device["kind"] == "projector":
             continue  # asked in its own protocol below
+        if device.get("liveness") == "unknown":
+            continue  # it cannot say it is there (SPEC 7.1): shown, never missing
         if not device.get("online"):
             why = f" ({device['reason']})" if device.get("reason") else ""
             yield Finding(device["id"], "offline", f"not answering{why}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from showctl.core.mix import combined
 from showctl.model import Venue
@@ -22,6 +22,8 @@ from showctl.outputs.actions import (
     Stop,
     Volume,
 )
+
+Liveness = Literal["online", "offline", "unknown"]
 
 
 @dataclass(slots=True)
@@ -78,6 +80,8 @@ class DeviceBook:
         self.offline_since: dict[str, float] = {}
         self.offline_reason: dict[str, str] = {}
         self.answering: set[str] = set()  # devices online by their own answers
+        # devices that cannot say they are there (SPEC 7.1: `unknown` until heard), why
+        self.silent: dict[str, str] = {}
         self.said: dict[str, dict[str, Any]] = {}  # their latest feedback, per device
         self.confirmed: dict[str, dict[str, Any]] = {}  # players: their latest status
         self.mismatch: dict[str, str | None] = {}  # players: why not where they should be
@@ -137,18 +141,33 @@ class DeviceBook:
 
     def _offline_json(self, device_id: str) -> dict[str, Any]:
         """`offline_since` (wall, None: since the controller started) and `offline_reason`,
-        both None while the device is online."""
-        if self.online.get(device_id, False):
-            return {"offline_since": None, "offline_reason": None}
+        both None while the device is online or its liveness unknown (`liveness_note`
+        says why it is)."""
+        liveness = self.liveness(device_id)
+        note = self.silent.get(device_id) if liveness == "unknown" else None
+        if liveness != "offline":
+            return {"offline_since": None, "offline_reason": None, "liveness_note": note}
         return {"offline_since": self.offline_since.get(device_id),
                 "offline_reason": self.offline_reason.get(
                     device_id, "never answered since the controller started"
                     if device_id in self.answering else
-                    "never heard from: no heartbeat since the controller started")}
+                    "never heard from: no heartbeat since the controller started"),
+                "liveness_note": None}
+
+    def liveness(self, device_id: str) -> Liveness:
+        """`online` (heard within the timeout), `offline` (it should be heard: it answers,
+        sends heartbeats, was heard before, or cannot be reached, and is silent) or
+        `unknown` (it cannot say it is there over what it is configured with)."""
+        if self.online.get(device_id, False):
+            return "online"
+        if (device_id in self.silent and device_id not in self.last_seen
+                and device_id not in self.offline_reason):
+            return "unknown"
+        return "offline"
 
     def offline_of(self, devices: list[str] | tuple[str, ...]) -> list[str]:
-        """Which of `devices` are offline now."""
-        return [d for d in devices if not self.online.get(d, False)]
+        """Which of `devices` are offline now (an `unknown` one is not missing)."""
+        return [d for d in devices if self.liveness(d) == "offline"]
 
     def volume_actions(self, fade: float, now: float) -> list[Action]:
         """Each audio device's cue level again, to go out with a new master: over the
@@ -166,7 +185,8 @@ class DeviceBook:
             out.append({"id": d.id, "kind": d.kind, "index": d.index, "angle": d.angle,
                         "online": self.online.get(d.id, False),
                         "last_seen": self.last_seen.get(d.id), **self._offline_json(d.id),
-                        "liveness": "answers" if d.id in self.answering else "heartbeat",
+                        "liveness": self.liveness(d.id),
+                        "liveness_by": "answers" if d.id in self.answering else "heartbeat",
                         "said": self.said.get(d.id, {}),
                         "output": output, "confirmed": self.confirmed.get(d.id),
                         "mismatch": self.mismatch.get(d.id)})

@@ -52,10 +52,19 @@ class DeviceLinks:
         """Devices whose liveness is their own answer (not heartbeats)."""
         return {d for d, p in self.router.profiles.items() if p.answering}
 
+    @property
+    def silent(self) -> dict[str, str]:
+        """Devices whose liveness is `unknown` until they are heard (they neither answer
+        over what they are configured with nor send heartbeats), with why (SPEC 7.1)."""
+        return {d: note for d, p in self.router.profiles.items()
+                if (note := p.liveness_note()) is not None}
+
     def start(self, previous: DeviceLinks | None = None) -> None:
         """Opens every link (keeping `previous`'s where the connection is the same) and
         starts asking; a no-op without a running loop (the CLI's cue sheet builds outputs
         it never sends through)."""
+        for device_id, why in self.silent.items():
+            log.info("%s: liveness unknown until it is heard: %s", device_id, why)
         kept = self._keep(previous) if previous is not None else {}
         if previous is not None:
             previous.close()

@@ -31,6 +31,7 @@ class Outputs:
         self.links = DeviceLinks(venue, self.router, clock, dispatcher.sender,
                                  answered or _ignore)
         self.devices.answering = self.links.answering
+        self.devices.silent = self.links.silent
         self.players = PlayerClock(self.devices, self.router)
         self.master = Master(db=venue.volume)
         dispatcher.lead = self.router.max_lead

@@ -118,10 +118,17 @@ def _devices(devices: list[dict[str, Any]]) -> Iterator[Metric]:
     power = GaugeMetricFamily("showctl_projector_power",
                               "1 for the power state a projector reports",
                               labels=["device", "state"])
-    lamp = GaugeMetricFamily("showctl_projector_lamp_hours", "Lamp hours a projector reports",
+    liveness = GaugeMetricFamily(
+        "showctl_device_liveness", "1 for the device's liveness: online, offline, or unknown "
+        "(it cannot say it is there: shown, never missing)", labels=["device", "kind", "liveness"])
+    lamp = GaugeMetricFamily("showctl_projector_lamp_seconds",  # Prometheus base unit
+                             "Lamp time a projector reports (PJLink counts hours)",
                              labels=["device", "lamp"])
     for device in devices:
         online.add_metric([device["id"], device["kind"]], 1.0 if device.get("online") else 0.0)
+        state = device.get("liveness") or ("online" if device.get("online") else "offline")
+        for one in ("online", "offline", "unknown"):
+            liveness.add_metric([device["id"], device["kind"], one], float(one == state))
         confirmed = device.get("confirmed") or {}
         if confirmed.get("sync_error_ms") is not None:
             sync.add_metric([device["id"]], float(confirmed["sync_error_ms"]))
@@ -129,8 +136,8 @@ def _devices(devices: list[dict[str, Any]]) -> Iterator[Metric]:
         if projector.get("power"):
             power.add_metric([device["id"], str(projector["power"])], 1.0)
         for n, one in enumerate(projector.get("lamps") or (), start=1):
-            lamp.add_metric([device["id"], str(n)], float(one["hours"]))
-    yield from (online, sync, power, lamp)
+            lamp.add_metric([device["id"], str(n)], float(one["hours"]) * 3600.0)
+    yield from (online, liveness, sync, power, lamp)
 
 
 METRICS = web.AppKey("metrics", RoomMetrics)

@@ -31,8 +31,8 @@ async def test_status_has_the_documented_shape(room):
     assert screen == {"id": "screen1", "kind": "screen", "index": 1, "angle": 0.0,
                       "online": False, "last_seen": None, "offline_since": None,
                       "offline_reason": "never heard from: no heartbeat since the controller "
-                                        "started",
-                      "liveness": "heartbeat", "said": {},
+                                        "started", "liveness_note": None,
+                      "liveness": "offline", "liveness_by": "heartbeat", "said": {},
                       "output": {"state": "playing", "media": "pano_1.mp4", "position": 0.25},
                       "confirmed": None, "mismatch": None}
     assert s["lighting"] == {"lights": {"cue": "house-out", "fade": 1.0}, "levels": {}}

@@ -114,7 +114,7 @@ async def test_eos_over_tcp_is_online_by_its_ping_answer_and_gets_its_cue(tmp_pa
     try:
         await changes.next("desk", True, within=10)
         desk = next(d for d in c.status()["devices"] if d["id"] == "desk")
-        assert desk["online"] and desk["liveness"] == "answers"
+        assert desk["online"] and desk["liveness"] == "online" and desk["liveness_by"] == "answers"
         assert desk["said"] == {"active_cue": "1/5 Opening 0:05 100%"}
         with pytest.raises(CommandError, match="answers in its own protocol"):
             c.heartbeat("desk")  # a heartbeat in its name proves nothing
@@ -176,7 +176,7 @@ async def test_qlab_over_udp_answers_once_connected_with_its_passcode(tmp_path):
         assert qlab.reply_port and qlab.got[:2] == [("/udpReplyPort", (qlab.reply_port,)),
                                                     ("/connect", ("sesame",))]
         sound = next(d for d in c.status()["devices"] if d["id"] == "sound")
-        assert sound["liveness"] == "answers" and sound["said"] == {"connect": "ok"}
+        assert sound["liveness_by"] == "answers" and sound["said"] == {"connect": "ok"}
         transport.close()  # QLab quits
         await changes.next("sound", False, within=TIMEOUT + 2)
     finally:

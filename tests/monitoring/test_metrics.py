@@ -145,3 +145,44 @@ async def _poll(url: str, found, *, within: float = 30.0):
             pass
         await asyncio.sleep(0.25)
     raise AssertionError(f"not found at {url} within {within} s; last answer {last}")
+
+
+async def test_a_scrape_with_a_projector_passes_promtool_check_metrics(tmp_path: Path,
+                                                                       aiohttp_client) -> None:
+    """Lamp time in Prometheus base units (seconds), liveness as three states."""
+    if shutil.which("promtool") is None:
+        pytest.skip("promtool is not installed")
+    from showctl.core.clock import SystemClock
+    from showctl.sim.projector import ProjectorSim
+
+    sim = ProjectorSim(warm_up=0, cool_down=0)
+    await sim.start()
+    path = _venue(tmp_path, open=True)
+    raw = yaml.safe_load(path.read_text())
+    raw["devices"] += [{"id": "proj1", "kind": "projector", "host": "127.0.0.1",
+                        "port": sim.port, "profile": "pjlink"},
+                       {"id": "wall", "kind": "osc", "host": "127.0.0.1", "port": free_port(),
+                        "profile": "resolume"}]
+    path.write_text(yaml.safe_dump(raw))
+    ctl = Controller(load_config(path), SystemClock())
+    client = await aiohttp_client(make_app(ctl))
+    try:
+        async with asyncio.timeout(15):
+            while "projector" not in ctl.status()["devices"][-2]["said"]:
+                await asyncio.sleep(0.05)  # its first PJLink poll answered
+        text = await (await client.get("/metrics")).text()
+    finally:
+        await ctl.close()
+        await sim.stop()
+    done = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and not done.stdout.strip() and not done.stderr.strip(), \
+        done.stdout + done.stderr
+    assert 'showctl_projector_lamp_seconds{device="proj1",lamp="1"} 4.4424e+06' in text, \
+        [line for line in text.splitlines() if "lamp" in line]
+    assert "lamp_hours" not in text
+    assert 'showctl_device_liveness{device="proj1",kind="projector",liveness="online"} 1.0' \
+        in text
+    assert 'showctl_device_liveness{device="wall",kind="osc",liveness="unknown"} 1.0' in text
+    assert 'showctl_device_liveness{device="screen1",kind="screen",liveness="offline"} 1.0' \
+        in text

@@ -62,3 +62,41 @@ def test_a_product_without_a_factory_port_needs_one_and_a_refused_transport_says
         "7:72: transport: profile 'grandma3' does not take it (only eos, qlab, qlcplus, "
         "showctl): the manual documents OSC lines over UDP",
     ]
+
+
+def test_validate_notes_the_devices_whose_liveness_will_be_unknown(tmp_path):
+    import subprocess
+    import sys
+
+    import yaml
+
+    from tests.support import write_config
+
+    path = write_config(tmp_path, screens=1, shows=[])
+    raw = yaml.safe_load(path.read_text())
+    raw["devices"] = [
+        {"id": "screen1", "kind": "screen", "index": 1, "profile": "resolume"},
+        {"id": "house", "kind": "lighting", "profile": "qlcplus", "transport": "udp"},
+        {"id": "desk", "kind": "lighting", "profile": "eos", "transport": "udp"},
+        {"id": "desk2", "kind": "lighting", "profile": "eos"},
+    ]
+    raw["safe_look"] = {"lights": "99"}
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    done = subprocess.run([sys.executable, "-m", "showctl", "validate", "--config", str(path)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    notes = [line.split(": note: ", 1)[1] for line in done.stdout.splitlines()
+             if ": note: " in line]
+    assert notes == [
+        "screen1 (resolume): liveness unknown: Resolume's OSC output sends what changes, "
+        "nothing while it is idle: silence would not mean it is gone",
+        "house (qlcplus): liveness unknown: QLC+'s OSC input answers nothing: transport "
+        "websocket (its web API) does",
+        "house (qlcplus): QLC+ over OSC presses a Virtual Console button, which toggles: a "
+        "cue recalled while it is up (fired twice, the safe look on the safe look, PANIC) "
+        "turns it off. Use transport: websocket (QLC+'s web API, port 9999)",
+        "desk (eos): liveness unknown: over UDP Eos answers /eos/ping on its OSC UDP TX "
+        "port: give that port as the device's feedback_port (or use TCP, its default)",
+    ]
+    assert all(line.startswith(f"{path}:") for line in done.stdout.splitlines()
+               if ": note: " in line)

@@ -72,6 +72,12 @@ class Profile:
     answers: ClassVar[bool] = False
     """True when the product answers in its own protocol (`ping`/`reply`): it is online
     because it answered, not because something sent a heartbeat in its name."""
+    heartbeats: ClassVar[bool] = False
+    """True when the product sends `/showctl/heartbeat` by itself (showctl's player): it
+    is expected, and offline when it stops."""
+    silent_why: ClassVar[str] = ""
+    """Why the product cannot say whether it is there over OSC (its liveness is then
+    `unknown`, SPEC 7.1), for the note `showctl validate` prints."""
     transports_why: ClassVar[str] = ""
     """Why the product takes no other transport (said when a venue asks for one)."""
     ports: ClassVar[Mapping[Transport, int]] = MappingProxyType({})
@@ -138,6 +144,15 @@ class Profile:
         """True when this device answers over what it is configured with (`answers`,
         unless the product's answer depends on the transport chosen)."""
         return self.answers
+
+    def liveness_note(self) -> str | None:
+        """Why this device's liveness will be `unknown` (it neither answers over what it
+        is configured with nor sends heartbeats); None when it can be known. A heartbeat
+        in its name from its own address still makes it online (then it is expected)."""
+        if self.answering or self.heartbeats:
+            return None
+        return self.silent_why or (f"{self.name} cannot be asked whether it is there "
+                                   "over what it is configured with")
 
     def supports(self, kind: str) -> bool:
         return kind in self.kinds

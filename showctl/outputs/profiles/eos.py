@@ -44,6 +44,15 @@ class EosProfile(Profile):
     max_packet = 512
     options = frozenset({"cue_list", "transport", "framing", "feedback_port"})
 
+    @property
+    def answering(self) -> bool:
+        """Over UDP Eos answers to its OSC UDP TX port only: without it as the device's
+        `feedback_port` its answers never reach us."""
+        return self.wire is not Transport.UDP or self.device.feedback_port is not None
+
+    silent_why = ("over UDP Eos answers /eos/ping on its OSC UDP TX port: give that port as "
+                  "the device's feedback_port (or use TCP, its default)")
+
     def tcp_framing(self) -> Transport:
         return Transport.TCP_SLIP if self.device.port == SLIP_PORT else Transport.TCP_LENGTH
     answers = True

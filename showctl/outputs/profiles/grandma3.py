@@ -23,6 +23,7 @@ class Grandma3Profile(Profile):
     kinds = frozenset({"lights", "osc"})
     bundles = Bundles.REFUSED
     options = frozenset({"sequence", "prefix"})
+    silent_why = "grandMA3 answers nothing to an OSC line: no question tells it is there"
     transports_why = "the manual documents OSC lines over UDP"
     ports = MappingProxyType({Transport.UDP: 8000})  # "Port 8000 is the default" (OSC >
     # Examples > Open Stage Control, grandMA3 User Manual 2.0)

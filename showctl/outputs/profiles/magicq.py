@@ -20,6 +20,7 @@ class MagicqProfile(Profile):
     kinds = frozenset({"lights", "osc"})
     bundles = Bundles.REFUSED
     options = frozenset({"playback"})
+    silent_why = "MagicQ's OSC answers nothing: no question tells it is there"
 
     def check(self, action: Action) -> str | None:
         if isinstance(action, Lights) and not action.cue.isdigit():

@@ -22,6 +22,8 @@ class MilluminProfile(Profile):
     source = "Millumin V5 OSC documentation (github.com/anome/millumin-dev-kit/wiki)"
     kinds = frozenset({"play", "stop", "black", "osc"})
     bundles = Bundles.REFUSED
+    silent_why = ("Millumin's OSC feedback sends what changes, nothing while it is idle: "
+                  "silence would not mean it is gone")
     ports = MappingProxyType({Transport.UDP: 5000})  # "input on UDP 5000 by default"
 
     def translate(self, action: Action) -> list[Message]:

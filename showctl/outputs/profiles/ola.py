@@ -22,6 +22,7 @@ class OlaProfile(Profile):
     # arrives: a bundle timetagged ahead waits for the next packet (measured in
     # tests/outputs/test_olad.py), so frames go as plain messages at their instant
     bundles = Bundles.IGNORED
+    silent_why = "olad's OSC input answers nothing"
     ports = MappingProxyType({Transport.UDP: 7770})  # OLA plugins/osc/OSCPlugin.h:
     # DEFAULT_UDP_PORT = 7770 (ola-osc.conf `udp_listen_port`)
 

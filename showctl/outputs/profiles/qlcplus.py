@@ -54,6 +54,7 @@ class QlcplusProfile(Profile):
     transports = frozenset({Transport.WEBSOCKET, Transport.UDP})
     ports = MappingProxyType({Transport.WEBSOCKET: 9999, Transport.UDP: 7700})
     options = frozenset({"transport"})
+    silent_why = "QLC+'s OSC input answers nothing: transport websocket (its web API) does"
 
     @property
     def web(self) -> bool:

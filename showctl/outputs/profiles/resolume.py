@@ -29,6 +29,8 @@ class ResolumeProfile(Profile):
     kinds = frozenset({"play", "stop", "black", "osc"})
     bundles = Bundles.REFUSED
     options = frozenset({"layer"})
+    silent_why = ("Resolume's OSC output sends what changes, nothing while it is idle: "
+                  "silence would not mean it is gone")
     ports = MappingProxyType({Transport.UDP: 7000})  # the manual: OSC input on 7000
 
     def check(self, action: Action) -> str | None:

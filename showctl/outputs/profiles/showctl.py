@@ -21,6 +21,7 @@ class ShowctlProfile(Profile):
     source = "SPEC.md section 3.2 (this project's own player/lighting protocol)"
     bundles = Bundles.HONOURED  # the player acts at the timetag on its own clock (6.1)
     default_lead = 0.02
+    heartbeats = True  # players report their status; the lighting peer beats (SPEC 3.2)
     transports = frozenset({Transport.UDP, Transport.TCP_SLIP})  # the player takes both
     options = frozenset({"transport"})
     kinds = frozenset(

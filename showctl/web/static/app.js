@@ -194,6 +194,13 @@ function showState() {
   document.body.dataset.state = state;  // e.g. GO stands out while the show holds
 }
 
+// A device whose liveness is unknown (it cannot say it is there, SPEC 7.1) is shown as
+// such, never counted as missing.
+function missing(d) { return d.liveness ? d.liveness === "offline" : !d.online; }
+function livenessText(d) {
+  return d.online ? "online" : d.liveness === "unknown" ? "unknown" : "OFFLINE";
+}
+
 // The screens online, and the other devices each as a button for its details.
 function showOnline(devices) {
   const screens = devices.filter((d) => d.kind === "screen");
@@ -202,14 +209,15 @@ function showOnline(devices) {
   const parts = [document.createTextNode(`${up}/${screens.length} screens online`)];
   for (const d of others) {
     const b = document.createElement("button");
-    b.className = "dev" + (d.online ? "" : " off");
+    b.className = "dev" + (missing(d) ? " off" : "");
     b.dataset.device = d.id;
-    b.textContent = `${d.id} ${d.online ? "online" : "OFFLINE"}${saidText(d)}`;
+    b.dataset.liveness = d.liveness || (d.online ? "online" : "offline");
+    b.textContent = `${d.id} ${livenessText(d)}${saidText(d)}`;
     b.addEventListener("click", () => showDevice(d.id));
     parts.push(document.createTextNode("  ·  "), b);
   }
   $("online").replaceChildren(...parts);
-  $("online").classList.toggle("warn", up < screens.length || others.some((d) => !d.online));
+  $("online").classList.toggle("warn", screens.some(missing) || others.some(missing));
 }
 
 // One device's details, on tap (a tablet has no hover): what it was told, what it
@@ -223,7 +231,9 @@ function showDevice(id) {
   const name = d.kind === "screen" ? `Screen ${d.index ?? ""} (${d.id})` : d.id;
   const out = d.output || {};
   let text;
-  if (!d.online) {
+  if (!d.online && d.liveness === "unknown") {
+    text = `${name}: liveness unknown — ${d.liveness_note || "it cannot say it is there"}`;
+  } else if (!d.online) {
     const since = d.offline_since ?? status.started_at;
     const ago = human(Date.now() / 1000 - since);
     text = `${name}: OFFLINE since ${clockTime(since)} (${ago})` +
@@ -234,7 +244,7 @@ function showDevice(id) {
     if (d.mismatch) text += ` — NOT AS TOLD: ${d.mismatch}`;
   }
   $("device-info").querySelector(".text").textContent = text;
-  $("device-info").classList.toggle("warn", !d.online || !!d.mismatch);
+  $("device-info").classList.toggle("warn", missing(d) || !!d.mismatch);
 }
 
 function showVolume(volume) {
@@ -385,7 +395,7 @@ function startDay(at) {
 function offlineForGo() {
   if (!status || !["loaded"].includes(status.state)) return [];
   const used = new Set(showDevices());
-  return (status.devices || []).filter((d) => used.has(d.id) && !d.online).map((d) => d.id);
+  return (status.devices || []).filter((d) => used.has(d.id) && missing(d)).map((d) => d.id);
 }
 
 function go(button) {
