@@ -2,7 +2,8 @@
 command over TCP (SLIP framing) to the venue's `osc.listen`, its reply's JSON back.
 
 TCP, not UDP: `power on` answers only once the projectors have warmed up, and a reply
-must not be lost on the way. The venue's passcode, if any, is sent first."""
+must not be lost on the way. The venue's admin passcode (else its passcode), if any, is
+sent first: whoever can read the venue file is the room's admin."""
 
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ async def ask(venue: Venue, address: str, *args: Any, timeout: float) -> dict[st
                            "running? systemctl status showctl)") from None
     frames = slip.SlipDecoder(1 << 20)
     try:
-        if venue.osc.passcode:
-            writer.write(slip.encode(encode_message("/showctl/connect", venue.osc.passcode)))
+        passcode = venue.osc.admin_passcode or venue.osc.passcode  # admin: power commands
+        if passcode:
+            writer.write(slip.encode(encode_message("/showctl/connect", passcode)))
             await _reply(reader, frames, "/showctl/connect", CONNECT_TIMEOUT)
         writer.write(slip.encode(encode_message(address, *args)))
         return await _reply(reader, frames, address, timeout)

@@ -90,7 +90,18 @@ class OscInput(Frozen):
     listen: HostPort = ("127.0.0.1", 53100)
     allow: tuple[Network, ...] = (IPv4Network("127.0.0.0/8"),)
     passcode: str | None = None
+    admin_passcode: str | None = Field(
+        default=None, min_length=8, description="the OSC admin role: a client that "
+        "/showctl/connect's with it may send the power commands, which are off without "
+        "it (docs/osc.md)")
     heartbeat_timeout: Seconds = 5.0
+
+    @model_validator(mode="after")
+    def _two_passcodes(self) -> OscInput:
+        if self.admin_passcode is not None and self.admin_passcode == self.passcode:
+            raise ValueError("osc.admin_passcode must differ from osc.passcode (else every "
+                             "connected client is an admin)")
+        return self
 
 
 _B64 = r"([A-Za-z0-9+/=]+)"

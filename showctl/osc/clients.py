@@ -32,6 +32,11 @@ FAILURE_WINDOW = 60.0
 LOCKOUT = 60.0  # seconds a host is refused after too many failures
 
 
+ADMIN_ONLY = ("needs the admin role: /showctl/connect <osc.admin_passcode> first, or give it "
+              "as the command's argument")
+ADMIN_OFF = ("OSC power commands are off: the venue sets osc.admin_passcode to allow them "
+             "(docs/osc.md), or use the dashboard as an admin")
+
 @dataclass(eq=False)
 class Client:
     key: tuple[Any, ...]
@@ -41,6 +46,7 @@ class Client:
     last_heard: float
     reply_port: int | None = None
     connected: bool = False
+    admin: bool = False  # connected with osc.admin_passcode: this client only, never its host
 
     @property
     def label(self) -> str:
@@ -75,6 +81,7 @@ class Subscription:
 class Clients:
     clock: Clock
     passcode: str | None
+    admin_passcode: str | None = None
     _udp: OrderedDict[tuple[Any, ...], Client] = field(default_factory=OrderedDict)
     _tcp: dict[tuple[Any, ...], Client] = field(default_factory=dict)
     _recent: OrderedDict[tuple[Any, ...], float] = field(default_factory=OrderedDict)
@@ -118,12 +125,18 @@ class Clients:
         self.passcode = passcode
         now_open = passcode is None
         for client in (*self._udp.values(), *self._tcp.values()):
-            client.connected = now_open
+            client.connected, client.admin = now_open, False
         for host, (reply_port, _) in self._hosts.items():
             self._hosts[host] = (reply_port, now_open)
         if not now_open:
             self.subscribers.clear()
             self._heard.clear()
+
+    def set_admin_passcode(self, passcode: str | None) -> None:
+        """A new `osc.admin_passcode` (reload): every admin must connect again."""
+        self.admin_passcode = passcode
+        for client in (*self._udp.values(), *self._tcp.values()):
+            client.admin = False
 
     def set_reply_port(self, client: Client, port: int | None) -> None:
         client.reply_port = port
@@ -208,11 +221,40 @@ class Clients:
         if self._locked.get(host, 0.0) > now:
             wait = self._locked[host] - now
             raise CommandError(f"too many wrong passcodes from {host}: try again in {wait:.0f} s")
+        if self.admin_passcode is not None and hmac.compare_digest(
+                passcode.encode(), self.admin_passcode.encode()):
+            client.connected = client.admin = True  # the role is the client's (its socket)
+            self._remember_host(client)
+            return
         if self.passcode is None or hmac.compare_digest(passcode.encode(),
                                                         self.passcode.encode()):
             client.connected = True
             self._remember_host(client)
             return
+        self._wrong(host, now)
+        raise CommandError("wrong passcode")
+
+    def admin(self, client: Client, passcode: str | None) -> None:
+        """An admin command from `client`: it connected as admin, or `passcode` is the
+        admin passcode (failures count with the wrong passcodes); else CommandError."""
+        if client.admin:
+            return
+        if self.admin_passcode is None:
+            raise CommandError(ADMIN_OFF)
+        if passcode is None:
+            raise CommandError(ADMIN_ONLY)
+        now = self.clock.monotonic()
+        if self._locked.get(client.host, 0.0) > now:
+            wait = self._locked[client.host] - now
+            raise CommandError(f"too many wrong passcodes from {client.host}: try again in "
+                               f"{wait:.0f} s")
+        if hmac.compare_digest(passcode.encode(), self.admin_passcode.encode()):
+            return
+        self._wrong(client.host, now)
+        raise CommandError("wrong admin passcode")
+
+    def _wrong(self, host: str, now: float) -> None:
+        """One more wrong passcode from `host`: locked out after FAILURES_ALLOWED."""
         failures = self._failures.setdefault(host, deque())
         failures.append(now)
         while failures and now - failures[0] > FAILURE_WINDOW:
@@ -223,4 +265,3 @@ class Clients:
             failures.clear()
         if len(self._failures) > MAX_UDP_CLIENTS:  # bounded like everything else
             self._failures.pop(next(iter(self._failures)))
-        raise CommandError("wrong passcode")

@@ -47,6 +47,7 @@ class Route:
     run: Callable[[Call], Any]
     once: bool = True  # a repeat within 100 ms from the same host is a double trigger
     before_connect: bool = False  # allowed before /showctl/connect
+    admin: bool = False  # needs the admin role (osc.admin_passcode), as the web does
 
 
 def _transport(method: str) -> Callable[[Call], Any]:
@@ -123,7 +124,7 @@ def _replyport(c: Call) -> dict[str, int]:
 
 def _connect(c: Call) -> str:
     c.clients.connect(c.client, c.args[0])
-    return "connected"
+    return "connected as admin" if c.client.admin else "connected"
 
 
 def _heartbeat(c: Call) -> str:
@@ -185,8 +186,10 @@ ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/volume", ("f dB", "f? fade"), _volume),
     Route("/showctl/status", (), _status, once=False),
     # replied once done: power waits through the projectors' warm-up
-    Route("/showctl/power/on", (), _power_on),
-    Route("/showctl/power/off", (), _power_off),
+    # the admin role (osc.admin_passcode): connected as admin, or the passcode given here
+    # (over UDP, where a source host can be forged and tools change ports per packet)
+    Route("/showctl/power/on", ("s? admin passcode",), _power_on, admin=True),
+    Route("/showctl/power/off", ("s? admin passcode",), _power_off, admin=True),
     Route("/showctl/check", (), _check),
     Route("/showctl/media/status", ("s? player",), _media_status, once=False),
     Route("/showctl/media/sync", ("s? player", "1/0? verify"), _media_sync),

@@ -52,7 +52,7 @@ class OscServer:
         self._allow = osc.allow
         self._allowed: dict[str, bool] = {}
         self.max_packet = max_packet
-        self.clients = Clients(self.clock, osc.passcode)
+        self.clients = Clients(self.clock, osc.passcode, osc.admin_passcode)
         self.connections: set[TcpInput] = set()
         self.budget = shared()
         self._sweeper: asyncio.Task[None] | None = None
@@ -154,6 +154,9 @@ class OscServer:
                     conn.close()
             self.clients.unsubscribe_where(lambda s: not self._is_allowed(s.dest[0]))
             log.warning("OSC: osc.allow is now %s", ", ".join(map(str, new.allow)))
+        if new.admin_passcode != old.admin_passcode:
+            self.clients.set_admin_passcode(new.admin_passcode)
+            log.warning("OSC: osc.admin_passcode changed: admins must /showctl/connect again")
         if new.passcode != old.passcode:
             self.clients.set_passcode(new.passcode)
             if new.passcode is None:
@@ -172,7 +175,7 @@ class OscServer:
                         self.host, self.port)
         self.follow_venue()
         in_force = self._venue.osc
-        waiting = [key for key in ("allow", "passcode")
+        waiting = [key for key in ("allow", "passcode", "admin_passcode")
                    if getattr(osc, key) != getattr(in_force, key)]
         if waiting:
             log.warning("OSC: the new osc.%s applies with the rest of the venue, as soon "
@@ -254,6 +257,12 @@ class OscServer:
         except CommandError as exc:
             self.reject(client, "bad_args", str(exc), address)
             return
+        if route.admin and not client.admin:
+            try:
+                self.clients.admin(client, message.args[0] if message.args else None)
+            except CommandError as exc:
+                self.reject(client, "forbidden", str(exc), address)
+                return
         if route.once and self.clients.is_duplicate(client.host, address, message.args):
             controller.count("osc.duplicate")
             self.reply(client, address, "error", "ignored: same command from this host "

@@ -21,7 +21,8 @@ VALID: dict[str, tuple[Any, ...]] = {  # one valid call of every address
     "/showctl/subscribe": (1,), "/showctl/subscribe/time": (0,), "/showctl/replyport": (0,),
     "/showctl/connect": ("x",),
     "/showctl/heartbeat": ("screen1",), "/showctl/volume": (-6.0, 2.0),
-    "/showctl/power/on": (), "/showctl/power/off": (), "/showctl/check": (),
+    "/showctl/power/on": ("admin-pass",), "/showctl/power/off": ("admin-pass",),
+    "/showctl/check": (),
     "/showctl/media/status": ("screen1",), "/showctl/media/sync": ("screen1", 0),
     "/showctl/player/status": ("screen1", '{"device": "screen1", "state": "idle"}'),
 }

@@ -23,9 +23,12 @@ from tests.osc.clients import UdpClient
 from tests.support import free_port, write_config
 from tests.web.conftest import login, web_section
 
+ADMIN = "room-admin-pass"  # osc.admin_passcode: power over OSC needs the admin role
+
 
 async def _controller(tmp_path: Path, projector: ProjectorSim | None = None) -> Controller:
-    path = write_config(tmp_path, screens=2, venue_extra={"web": web_section()})
+    path = write_config(tmp_path, screens=2, venue_extra={
+        "web": web_section(), "osc": {"admin_passcode": ADMIN}})
     if projector is not None:
         import yaml
         data = yaml.safe_load(path.read_text())
@@ -68,7 +71,7 @@ async def test_power_on_over_oscsend_answers_once_the_projector_is_on(tmp_path: 
     try:
         await _run("oscsend", "127.0.0.1", str(osc.port), "/showctl/replyport", "i",
                    str(dump_port))
-        await _run("oscsend", "127.0.0.1", str(osc.port), "/showctl/power/on")
+        await _run("oscsend", "127.0.0.1", str(osc.port), "/showctl/power/on", "s", ADMIN)
         assert dump.stdout is not None
         while True:
             line = (await asyncio.wait_for(dump.stdout.readline(), 20)).decode()

@@ -28,6 +28,7 @@ from tests.web.conftest import login, web_section
 
 pytestmark = pytest.mark.timeout(90)
 
+ADMIN = "room-admin-pass"  # osc.admin_passcode: power over OSC needs the admin role
 GREETING = b"PJLINK 0\r"
 SHAPES: dict[str, tuple[bytes, bytes]] = {  # (greeting, the answer to every command)
     "binary greeting": (b"\xff\xfe\x00\x9c garbage\r", b""),
@@ -86,7 +87,8 @@ class Hostile:
 
 
 async def room(tmp_path: Path, bad: Hostile, good: ProjectorSim) -> Controller:
-    path = write_config(tmp_path, screens=1, venue_extra={"web": web_section()})
+    path = write_config(tmp_path, screens=1, venue_extra={
+        "web": web_section(), "osc": {"admin_passcode": ADMIN}})
     data = yaml.safe_load(path.read_text())
     data["osc"]["heartbeat_timeout"] = 1.5  # liveness asks the projectors every 0.5 s
     data["devices"] += [
@@ -161,7 +163,7 @@ async def test_power_on_over_osc_switches_on_the_good_one_and_reports_the_bad(
     await osc.start()
     client = await UdpClient.open(osc.port)
     try:
-        data = await client.ok("/showctl/power/on", timeout=30)
+        data = await client.ok("/showctl/power/on", ADMIN, timeout=30)
         steps = {s["device"]: s for s in data["steps"]}
         assert steps["good"] == {"device": "good", "ok": True, "message": "on"}
         assert steps["bad"]["ok"] is False
