@@ -152,18 +152,26 @@ class LoginLimiter:
     has not failed, still logs in with the right password. An attempt being checked
     counts as a failure until it is decided (`begin` reserves it, `finish` settles it),
     so concurrent requests cannot slip past the limit between the check and the verdict.
+
+    Whatever the sources, at most `global_limit` passwords are checked per
+    `global_window` (failures and attempts being checked, from every address together):
+    40 addresses × 5 logins at once once got 200 guesses. During such a spray the
+    operator's right password may wait up to a minute too; sessions and tokens are
+    unaffected.
     """
 
     def __init__(
         self, limit: int = 5, window: float = 900.0, *, backoff: float = 30.0,
-        max_backoff: float = 300.0, account_limit: int = 20,
-        now: Callable[[], float] = time.monotonic,
+        max_backoff: float = 300.0, account_limit: int = 20, global_limit: int = 30,
+        global_window: float = 60.0, now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit, self.window, self._now = limit, window, now
         self.backoff, self.max_backoff, self.account_limit = backoff, max_backoff, account_limit
         self._sources: dict[str, deque[float]] = {}
         self._accounts: dict[str, deque[float]] = {}
         self._pending: dict[str, int] = {}  # source -> attempts being checked
+        self.global_limit, self.global_window = global_limit, global_window
+        self._all: deque[float] = deque()  # every failure, from any source
 
     def _recent(self, table: dict[str, deque[float]], key: str) -> deque[float]:
         failures = table.get(key)
@@ -179,6 +187,9 @@ class LoginLimiter:
     def retry_after(self, source: str, account: str = "") -> float:
         """Seconds until `source` may try `account` again; 0 when it may now."""
         now = self._now()
+        spent = self._global(now)
+        if spent:
+            return spent
         failures = self._recent(self._sources, source)
         pending = self._pending.get(source, 0)
         if len(failures) + pending >= self.limit:
@@ -192,6 +203,14 @@ class LoginLimiter:
         if attacked and (failures or pending):
             return failures[0] + self.window - now if failures else 1.0
         return 0.0
+
+    def _global(self, now: float) -> float:
+        """Seconds until the whole controller may check one more password; 0: now."""
+        while self._all and self._all[0] <= now - self.global_window:
+            self._all.popleft()
+        if len(self._all) + sum(self._pending.values()) < self.global_limit:
+            return 0.0
+        return self._all[0] + self.global_window - now if self._all else 1.0
 
     def begin(self, source: str, account: str) -> float:
         """0 and the attempt reserved, or the seconds to wait (nothing reserved)."""
@@ -210,6 +229,7 @@ class LoginLimiter:
             self._sources.pop(source, None)  # the operator is back: no backoff for them
             return
         now = self._now()
+        self._all.append(now)
         for table, key in ((self._sources, source), (self._accounts, account)):
             table.setdefault(key, deque()).append(now)
             if len(table) > 10_000:  # bounded memory under a spray of addresses or names

@@ -117,3 +117,16 @@ async def test_malformed_json_is_a_4xx_with_a_message(server: WebServer, body: b
             "Content-Type": "application/json"})
         assert 400 <= res.status < 500
         assert (await res.json())["error"]
+
+
+async def test_forty_sources_at_once_get_the_global_limit_not_200_guesses(
+        server: WebServer) -> None:
+    """40 addresses × 5 logins at once, the right password last: at most 30 passwords
+    are checked in the minute (docs/dashboard.md), and the last one is refused too."""
+    url = server.url
+    sources = [f"127.0.{1 + n // 200}.{10 + n % 200}" for n in range(40)]
+    guesses = await asyncio.gather(*(attempt(url, source, "operator", f"g{n}")
+                                     for source in sources for n in range(5)))
+    counted = Counter(guesses)
+    assert counted[401] <= 30 and counted[429] >= 170, counted
+    assert await attempt(url, "127.0.3.3", "operator", PASSWORDS["operator"]) == 429
