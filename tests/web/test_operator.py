@@ -132,7 +132,7 @@ async def test_offline_devices_ask_before_go_and_say_since_when_and_why(tmp_path
     room = await open_rig(tmp_path, venue={"osc": osc})
     try:
         await log_in(page, room.url, "operator")
-        screen4 = page.locator("[data-device=screen4]")
+        screen4 = page.locator("#ring [data-device=screen4]")
         await expect(screen4).to_have_attribute("data-online", "true")
         await room.sim.stop()  # the players go silent
         await expect(page.locator("#online")).to_contain_text("0/9 screens online")
@@ -395,7 +395,7 @@ async def test_a_screen_blacked_behind_the_controllers_back_is_marked(room, page
     blacks screen 5; the ring no longer says PAUSED there (the issue's report)."""
     await log_in(page, room.url, "operator")
     room.controller.start("ring", by="test")
-    screen5 = page.locator("[data-device=screen5]")
+    screen5 = page.locator("#ring [data-device=screen5]")
     await expect(screen5).to_have_attribute("data-state", "playing")
     room.controller.pause(by="test")  # no drift clock while paused: nothing rejoins it
     await expect(screen5).to_have_attribute("data-state", "paused")
@@ -410,7 +410,8 @@ async def test_a_screen_blacked_behind_the_controllers_back_is_marked(room, page
     await expect(screen5).to_have_attribute("data-state", "black")
     await expect(screen5).to_have_attribute("data-told", "paused")
     await expect(screen5.locator(".screen-state")).to_have_text("≠ BLACK")
-    await expect(page.locator("[data-device=screen4]")).to_have_attribute("data-mismatch", "false")
+    screen4 = page.locator("#ring [data-device=screen4]")
+    await expect(screen4).to_have_attribute("data-mismatch", "false")
     await screen5.click()
     await expect(page.locator("#device-info")).to_contain_text(
         "Screen 5 (screen5): online; told paused pano_5.mp4; reports black — NOT AS TOLD: "
