@@ -22,6 +22,14 @@ from showctl.core.clock import Clock
 from showctl.core.errors import CommandError
 
 MAX_UDP_CLIENTS = 1024
+REPLY_RATE = 100.0
+"""Replies a second to one UDP source host (a panel, a poller: far fewer)."""
+REPLY_BURST = 200
+"""Replies one UDP source host may draw at once (a burst of cues from a show file)."""
+BYTES_RATE = 8192.0
+"""Reply bytes a second one UDP source host may draw beyond what it sent itself."""
+BYTES_BURST = 32768
+"""Reply bytes beyond its own one UDP source host may draw at once."""
 SUBSCRIPTION_TTL = 60.0  # seconds without any message before pushes stop
 EVENTS, TIME = "events", "time"
 """Subscription topics: state changes (`/showctl/subscribe`), the position push for
@@ -91,6 +99,40 @@ class Clients:
     # where events go -> its subscription; UDP hosts with a subscription -> last heard
     subscribers: OrderedDict[tuple[Any, ...], Subscription] = field(default_factory=OrderedDict)
     _heard: dict[str, float] = field(default_factory=dict)
+    # UDP source host -> [replies left, bytes left, when last refilled]
+    _replies: dict[str, list[float]] = field(default_factory=dict)
+
+    def _bucket(self, host: str) -> list[float]:
+        now = self.clock.monotonic()
+        bucket = self._replies.get(host)
+        if bucket is None:
+            if len(self._replies) >= MAX_UDP_CLIENTS:
+                self._replies.pop(next(iter(self._replies)))
+            bucket = self._replies[host] = [float(REPLY_BURST), float(BYTES_BURST), now]
+        elapsed = now - bucket[2]
+        bucket[0] = min(float(REPLY_BURST), bucket[0] + elapsed * REPLY_RATE)
+        bucket[1] = min(float(BYTES_BURST), bucket[1] + elapsed * BYTES_RATE)
+        bucket[2] = now
+        return bucket
+
+    def received(self, host: str, size: int) -> None:
+        """A UDP packet of `size` bytes from `host`: its replies may be as large."""
+        bucket = self._bucket(host)
+        bucket[1] = min(float(BYTES_BURST) + size, bucket[1] + size)
+
+    def may_reply(self, host: str, size: int) -> bool:
+        """Whether `host` may be sent a reply of `size` bytes now (and it is counted).
+
+        A UDP source can be forged, so what it draws is bounded: REPLY_RATE replies a
+        second (REPLY_BURST at once), and bytes no more than it sent plus BYTES_RATE a
+        second (BYTES_BURST at once) for the status polls of a panel. A flood with a
+        victim's address draws about its own size to that victim, never a multiple."""
+        bucket = self._bucket(host)
+        if bucket[0] < 1.0 or bucket[1] < size:
+            return False
+        bucket[0] -= 1.0
+        bucket[1] -= size
+        return True
 
     # -- the table ------------------------------------------------------------------
     def udp(self, host: str, port: int, send: Callable[[bytes, tuple[str, int]], None]) -> Client:

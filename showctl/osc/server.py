@@ -311,7 +311,23 @@ class OscServer:
             packet = _cached_reply(address, status, data)
         else:
             packet = _reply_packet(address, status, data)
+        if client.udp:  # a UDP source can be forged: never a reflector, never an amplifier
+            bounded = self._bounded(client, packet, status)
+            if bounded is None:
+                return
+            packet = bounded
         client.reply(packet)
+
+    def _bounded(self, client: Client, packet: bytes, status: str) -> bytes | None:
+        """The reply a UDP source may have (`Clients.may_reply`: bytes and replies per
+        source host): an error that does not fit is shortened, then dropped; any other
+        reply that does not fit is dropped. Counted either way."""
+        if self.clients.may_reply(client.host, len(packet)):
+            return packet
+        if status == "error" and self.clients.may_reply(client.host, len(SHORT_ERROR)):
+            return SHORT_ERROR
+        self.controller.count("osc.reply_limited")
+        return None
 
     def reject(self, client: Client, reason: str, message: str, address: str | None = None) -> None:
         """Counts, logs (rate-limited) and answers a bad packet or message."""
@@ -379,6 +395,10 @@ def time_packet(status: dict[str, Any]) -> bytes:
 def _reply_packet(address: str | None, status: str, data: Any) -> bytes:
     body = json.dumps({"address": address, "status": status, "data": data}, default=str)
     return encode_message(f"/showctl/reply{address or ''}", body)
+
+
+SHORT_ERROR = encode_message("/showctl/reply", '{"status":"error"}')
+"""An error reply in 40 bytes: what a packet too small for its full error gets."""
 
 
 @lru_cache(maxsize=512)

@@ -175,6 +175,7 @@ class UdpInput:
     def _handle(self, data: bytes, addr: tuple[str, int]) -> None:
         server, host = self.server, addr[0]
         if server.allowed(host):
+            server.clients.received(host, len(data))  # what its replies may add up to
             server.handle_packet(data, server.clients.udp(host, addr[1], self._send))
 
     def _send(self, packet: bytes, dest: tuple[str, int]) -> None:
