@@ -30,6 +30,7 @@ from showctl.files.loader import Config
 from showctl.files.offloop import FileReader
 from showctl.history import History
 from showctl.model import Venue
+from showctl.mqtt import MqttFace
 from showctl.osc import OscServer
 from showctl.realtime import Realtime
 from showctl.runstate import RunState
@@ -78,6 +79,7 @@ class Service:
         self.volume = VolumeFile(self.controller)
         self.osc = OscServer(self.controller)
         self.web = WebServer(self.controller, self.history, demo=sim is not None)
+        self.mqtt = MqttFace(self.controller) if venue.mqtt is not None else None
         self.schedule = ScheduleRunner(self.controller, clock, history=self.history)
         self.alerts = AlertService(self.controller, clock)
         self.power = PowerRunner(self.controller, clock)
@@ -110,7 +112,7 @@ class Service:
         await self._start(self.alerts)  # before the inputs: what they cause is reported
         self.schedule.hold.restore()  # held before the restart: held before any input opens
         await self._start(self.standby)  # muted from its creation: it opens them if active
-        only_active = (self.power, self.schedule) if self.standby is None else ()
+        only_active = (self.mqtt, self.power, self.schedule) if self.standby is None else ()
         for face in (self.osc, self.web, *only_active):
             await self._start(face)
         self.reader.start()  # the file reader's process, once nothing can fail any more
@@ -119,7 +121,9 @@ class Service:
     def _active_faces(self) -> list[Face]:
         """What only the active controller runs, fresh at each takeover (docs/standby.md)."""
         clock = self.controller.clock
-        return [PowerRunner(self.controller, clock),
+        # one controller on the broker at a time: the same client id and retained topics
+        mqtt = [MqttFace(self.controller)] if self.controller.venue.mqtt is not None else []
+        return [*mqtt, PowerRunner(self.controller, clock),
                 ScheduleRunner(self.controller, clock, history=self.history)]
 
     async def _start(self, face: Face | None) -> None:

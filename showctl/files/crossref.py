@@ -289,6 +289,29 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
             if member not in ids:
                 errors.append(doc.error(("groups", name, j), f"the venue has no device "
                                         f"{member!r}" + did_you_mean(member, ids)))
+    return errors + _check_triggers(venue, doc)
+
+
+def _check_triggers(venue: Venue, doc: Document) -> list[FileError]:
+    """Triggers need the broker they arrive through, and stay off the command topics
+    (a trigger does its one action, never a command of its own choosing)."""
+    if not venue.triggers:
+        return []
+    if venue.mqtt is None:
+        return [doc.error(("triggers",), "triggers need mqtt: {broker: host:port} (the "
+                          "broker the buttons publish to)", key=True)]
+    prefix = venue.mqtt.prefix or f"showctl/{venue.venue}"
+    errors = []
+    for i, trigger in enumerate(venue.triggers):
+        first = trigger.topic.split("/")
+        mine = prefix.split("/")
+        # could the filter match PREFIX/...? (+ and # match any level)
+        overlaps = all(a in ("+", "#", b) for a, b in zip(first, mine, strict=False)) and (
+            len(first) > len(mine) or first[-1] == "#")
+        if overlaps:
+            errors.append(doc.error(("triggers", i, "topic"), f"{trigger.topic!r} reaches "
+                                    f"under the mqtt prefix {prefix!r}: give triggers topics "
+                                    "of their own (commands go to PREFIX/cmd/<verb>)"))
     return errors
 
 

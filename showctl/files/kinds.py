@@ -66,7 +66,7 @@ def read(path: Path) -> tuple[Document | None, list[FileError]]:
 _KEYS: dict[Kind, set[str]] = {
     "show": {"id", "title", "preroll", "duration", "cues", "cue"},
     "venue": {"venue", "devices", "groups", "timezone", "state_dir", "osc", "web", "safe_look",
-              "on_restart", "realtime", "device", "schedule", "volume"},
+              "on_restart", "realtime", "device", "schedule", "volume", "mqtt", "triggers"},
     "schedule": {"shows", "closed", "special", "policy", "show"},
 }
 

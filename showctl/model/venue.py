@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from showctl.model.media import MediaSettings
+from showctl.model.mqtt import Mqtt, Trigger
 from showctl.model.players import PlayerPolicy
 from showctl.model.standby import Standby
 from showctl.model.timecode import Timecode
@@ -239,6 +240,9 @@ class Venue(Frozen):
     timecode: Timecode = Timecode()
     standby: Standby | None = Field(default=None, description="a second controller that "
                                     "takes over (docs/standby.md)")
+    mqtt: Mqtt | None = Field(default=None, description="the MQTT face (docs/mqtt.md)")
+    triggers: tuple[Trigger, ...] = Field(
+        default=(), description="buttons and sensors on the broker: topic -> one action")
     source: Path | None = Field(default=None, exclude=True, description="set by the loader")
 
     @field_validator("timezone")
