@@ -161,8 +161,9 @@ class RoomController:
 class DeviceSocket:
     """A device's UDP port on its host: what it got and from where (blocking reads)."""
 
-    def __init__(self, room: VenueRoom, host: str, port: int = 0) -> None:
-        self.sock = room.socket(host, socket.SOCK_DGRAM, bind=port)
+    def __init__(self, room: VenueRoom, host: str, port: int = 0,
+                 address: str | None = None) -> None:
+        self.sock = room.socket(host, socket.SOCK_DGRAM, bind=port, address=address)
         self.port = self.sock.getsockname()[1]
 
     def receive(self, timeout: float) -> tuple[bytes, tuple[str, int]] | None:
