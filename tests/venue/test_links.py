@@ -20,9 +20,15 @@ EOS_SHOW = {"id": "eos", "preroll": 0.2,
             "cues": [{"id": "1", "at": 0, "lights": {"cue": "5", "fade": 0}}]}
 
 
+FEEDBACK = 8001
+"""Eos over UDP answers on its OSC UDP TX port (the venue's feedback_port), not to the
+source port: the emulator does as the console does."""
+
+
 def eos(room, port: int, **more) -> dict:
     return {"id": "console", "kind": "lighting", "host": room.address("lighting"),
-            "port": port, "profile": "eos", "transport": "udp", **more}
+            "port": port, "profile": "eos", "transport": "udp", "feedback_port": FEEDBACK,
+            **more}
 
 
 async def _eos_answers(console: DeviceSocket, want: str, timeout: float = 8.0
@@ -37,7 +43,8 @@ async def _eos_answers(console: DeviceSocket, want: str, timeout: float = 8.0
         data, source = got
         for message in decode(data):
             if message.address == "/eos/ping":
-                console.sock.sendto(encode_message("/eos/out/ping", "showctl"), source)
+                console.sock.sendto(encode_message("/eos/out/ping", "showctl"),
+                                    (source[0], FEEDBACK))
             if message.address.startswith(want):
                 return message.address, source
     raise AssertionError(f"the console never got {want}")
@@ -70,7 +77,7 @@ async def test_a_console_on_the_lan_gets_pings_and_cues(room, tmp_path: Path, li
 async def test_a_link_that_cannot_send_says_why_once(room, tmp_path: Path):
     console = DeviceSocket(room, "lighting")
     # 198.19.0.x: the benchmarking range, but not the room's subnet: no route to them
-    away = {**eos(room, 8000), "id": "away", "host": "198.19.0.32"}
+    away = {**eos(room, 8000), "id": "away", "host": "198.19.0.32", "feedback_port": 8002}
     far = {"id": "far", "kind": "screen", "index": 1, "host": "198.19.0.21", "port": 9000}
     show = {"id": "eos", "preroll": 0.2, "cues": [
         {"id": str(n), "at": n * 0.1, "screens": "all", "play": {"media": "a.mp4"}}

@@ -15,6 +15,7 @@ from showctl.codec.osc import decode, encode_message
 from tests.venue.show import DeviceSocket, RoomController, room_venue
 
 pytestmark = pytest.mark.timeout(90)
+FEEDBACK = 8001  # Eos over UDP answers on its TX port, the venue's feedback_port
 SHOW = {"id": "named", "preroll": 0.2, "cues": [
     {"id": str(n), "at": (n - 1) * 1.5, "screens": "all", "play": {"media": f"m{n}.mp4"},
      "lights": {"cue": str(n), "fade": 0}} for n in range(1, 5)]}
@@ -35,7 +36,7 @@ async def messages(device: DeviceSocket, want: str, timeout: float = 6.0,
         for message in decode(data):
             seen.append(message.address)
             if answer and message.address == "/eos/ping":
-                device.sock.sendto(encode_message("/eos/out/ping"), source)
+                device.sock.sendto(encode_message("/eos/out/ping"), (source[0], FEEDBACK))
             if message.address.startswith(want):
                 return seen, source[0]
     raise AssertionError(f"never got {want}; got {seen}")
@@ -48,7 +49,8 @@ async def test_devices_by_name_and_a_name_that_stops_resolving_mid_show(room, tm
     devices = [{"id": "screen1", "kind": "screen", "index": 1, "host": "screen1.venue",
                 "port": 9000},
                {"id": "console", "kind": "lighting", "host": "console.venue",
-                "port": console.port, "profile": "eos", "transport": "udp"}]
+                "port": console.port, "profile": "eos", "transport": "udp",
+                "feedback_port": FEEDBACK}]
     venue = room_venue(room, tmp_path, devices=devices, shows=[SHOW],
                        osc={"heartbeat_timeout": 3.0, "listen": "0.0.0.0:53300",
                             "allow": ["127.0.0.0/8", "198.18.0.0/24"]})
