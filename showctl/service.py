@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,7 +41,7 @@ from showctl.sdnotify import Notifier
 from showctl.sim import Simulator
 from showctl.sim.simulator import SIMULATED
 from showctl.standby import StandbyFace
-from showctl.statefile import start_writer, stop_writer, write_json
+from showctl.statefile import on_failures, start_writer, stop_writer, write_json
 from showctl.volumefile import VolumeFile
 from showctl.web import WebServer
 
@@ -91,6 +92,7 @@ class Service:
         self.ready = False  # every face started
         self.controller.bus.subscribe(self._log_event)
         self._last_good: dict[str, Any] | None = None  # what last-good.json holds now
+        self._unwatch_storage: Callable[[], None] | None = None
 
     async def start(self) -> None:
         """Devices first, then the record keepers, then the inputs, the scheduler last.
@@ -100,6 +102,9 @@ class Service:
         venue = self.controller.config.venue
         prepare_state_dir(venue)
         start_writer()  # state files: fsync'd in a thread from now on
+        loop = asyncio.get_running_loop()  # a write that fails is said in status, alerts
+        self._unwatch_storage = on_failures(lambda failing: loop.call_soon_threadsafe(
+            self.controller.report_storage, failing))
         self._keep_last_good()
         try:
             await self._start(self.history)
@@ -167,6 +172,8 @@ class Service:
         self.volume.stop()
         self.reader.close()
         stop_writer()  # what is pending reaches the disk before the process exits
+        if self._unwatch_storage is not None:
+            self._unwatch_storage()
         await ctl.close()
 
     async def _sim_settles(self) -> None:

@@ -11,18 +11,66 @@ Without a writer (tests, tools) a write happens at once, in the caller.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
+_failing: dict[str, str] = {}  # file -> why its last write failed (cleared by a success)
+_failing_lock = threading.Lock()
+_listeners: list[Callable[[dict[str, str]], object]] = []
+
+
+def on_failures(listener: Callable[[dict[str, str]], object]) -> Callable[[], None]:
+    """`listener(failing)` whenever the set of files that cannot be written changes
+    (from the writer thread: hop to the loop yourself); returns the unsubscribe."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def failing() -> dict[str, str]:
+    """The state files whose last write failed, and why (a full disk, a read-only one)."""
+    with _failing_lock:
+        return dict(_failing)
+
+
+def _record(path: Path, error: str | None) -> None:
+    with _failing_lock:
+        before = _failing.get(path.name)
+        if error is None:
+            _failing.pop(path.name, None)
+        else:
+            _failing[path.name] = error
+        changed = before != error
+        now = dict(_failing)
+    if changed:
+        for listener in list(_listeners):
+            try:
+                listener(now)
+            except Exception:  # a listener's bug must not stop the writes
+                log.exception("state file listener failed")
+
 
 def write_now(path: Path, data: Any, *, mode: int = 0o644) -> None:
-    """Replaces `path` with `data` as JSON, durably; OSError when it cannot."""
+    """Replaces `path` with `data` as JSON, durably; OSError when it cannot (and the
+    failure is kept in `failing()` until a write of that file succeeds)."""
+    try:
+        _write(path, data, mode)
+    except OSError as exc:
+        _record(path, exc.strerror or str(exc))
+        with contextlib.suppress(OSError):
+            path.with_suffix(".tmp").unlink()  # a full disk keeps no half-written file
+        raise
+    _record(path, None)
+
+
+def _write(path: Path, data: Any, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)

@@ -13,7 +13,7 @@ from showctl.core.check import fault_message
 from showctl.model.venue import AlertEvent
 
 ALERT_KINDS: tuple[str, ...] = get_args(AlertEvent)
-PROBLEMS = frozenset(ALERT_KINDS) - {"device_online", "projector_ok"}
+PROBLEMS = frozenset(ALERT_KINDS) - {"device_online", "projector_ok", "storage_ok"}
 """Kinds that are trouble; `device_online` is the all-clear after a `device_offline`,
 `projector_ok` after a `projector_error` a projector's own status raised."""
 
@@ -51,6 +51,13 @@ def from_event(event: events.Event) -> Alert | None:
             word = "skipped" if what == "skip" else "missed"
             return Alert(kind, show, f"scheduled start {at} of {show} {word}{reason}",
                          event.wall)
+    if event.kind == events.STORAGE:
+        if d.get("ok"):
+            return Alert("storage_ok", "state_dir", "the state files are written again",
+                         event.wall)
+        files = ", ".join(f"{n} ({why})" for n, why in sorted((d.get("failing") or {}).items()))
+        return Alert("storage_failed", "state_dir", f"cannot write the state in state_dir: "
+                     f"{files}; a restart would resume from an older run state", event.wall)
     if event.kind == events.CHECK and d.get("ready") is False:
         findings = d.get("findings") or []
         lines = "; ".join(f"{f.get('device') or 'room'}: {f.get('message')}" for f in findings)

@@ -97,6 +97,7 @@ class Controller:
         self.media = MediaBook(lambda: self._config, lambda: self.busy, clock.time)
         self._started_at = clock.time()
         self._restart: dict[str, Any] | None = None
+        self._storage: dict[str, Any] = {"ok": True, "failing": {}, "since": None}
         self._mismatches = MismatchLog(self._log)
         self._uses: dict[str, tuple[Show, Venue, list[str]]] = {}  # the devices each show uses
         self._watch: asyncio.Task[None] | None = None
@@ -534,6 +535,22 @@ class Controller:
                 log.error("%s", line)
         return lines
 
+    def report_storage(self, failing: dict[str, str]) -> None:
+        """The service says which state files cannot be written (file -> why; empty:
+        written again): status()["storage"], a `storage` event (alert, dashboard), a log
+        line. While one fails, a restart would resume from a stale place."""
+        ok = not failing
+        if ok == self._storage["ok"] and failing == self._storage["failing"]:
+            return
+        self._storage = {"ok": ok, "failing": dict(failing), "since": self.clock.time()}
+        self.bus.publish(events.STORAGE, ok=ok, failing=dict(failing))
+        if ok:
+            self._log("state files written again in state_dir", level="info")
+        else:
+            files = ", ".join(f"{name} ({why})" for name, why in sorted(failing.items()))
+            self._log(f"cannot write the state in state_dir: {files}; a restart now would "
+                      "resume from an older run state", level="error")
+
     def announce(self, message: str, *, level: events.LogLevel = "info") -> None:
         """An operator-facing line from a face (the log, the dashboard's event log)."""
         self._log(message, level)
@@ -682,6 +699,7 @@ class Controller:
             "realtime": {**self.realtime, **_spins(self.clock)},
             "started_at": self._started_at,
             "restart": self._restart,
+            "storage": dict(self._storage),
             "files": self.files_status(),
             "standby": self.standby_status() if self.standby_status else None,
         }

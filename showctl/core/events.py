@@ -24,7 +24,7 @@ from showctl.core.transport import TransportState
 log = logging.getLogger(__name__)
 
 EventKind = Literal["state", "cue", "device", "schedule", "run", "log", "files", "venue",
-                    "power", "check", "alert", "volume", "player"]
+                    "power", "check", "alert", "volume", "player", "storage"]
 
 STATE: Final = "state"
 CUE: Final = "cue"
@@ -39,6 +39,7 @@ CHECK: Final = "check"
 ALERT: Final = "alert"
 VOLUME: Final = "volume"
 PLAYER: Final = "player"
+STORAGE: Final = "storage"
 
 
 # What `data` holds for each kind; each docstring says when it goes out. The events
@@ -168,11 +169,19 @@ class PlayerData(TypedDict):
     mismatch: str | None
 
 
+class StorageData(TypedDict):
+    """the state files that cannot be written changed (`failing`: file -> why; empty:
+    all written again): a restart would resume from a stale run state"""
+
+    ok: bool
+    failing: dict[str, str]
+
+
 PAYLOADS: dict[EventKind, type] = {
     STATE: StateData, CUE: CueData, DEVICE: DeviceData, SCHEDULE: ScheduleData,
     RUN: RunData, LOG: LogData, FILES: FilesData, VENUE: VenueData,
     POWER: PowerData, CHECK: CheckData, ALERT: AlertData, VOLUME: VolumeData,
-    PLAYER: PlayerData,
+    PLAYER: PlayerData, STORAGE: StorageData,
 }
 
 
@@ -260,6 +269,10 @@ class EventBus:
     @overload
     def publish(self, kind: Literal["player"], wall: float | None = None,
                 **data: Unpack[PlayerData]) -> Event: ...
+
+    @overload
+    def publish(self, kind: Literal["storage"], wall: float | None = None,
+                **data: Unpack[StorageData]) -> Event: ...
 
     def publish(self, kind: EventKind, wall: float | None = None, **data: Any) -> Event:
         """mypy checks each kind's keys and types at every call (the overloads above)."""

@@ -88,6 +88,10 @@ class _StatusCollector:
                                       "1 when the last self-check found the room ready")
             ready.add_metric([], 1.0 if check.get("ready") else 0.0)
             yield ready
+        storage = GaugeMetricFamily("showctl_state_write_failing", "State files in "
+                                    "state_dir whose last write failed (0: all written)")
+        storage.add_metric([], float(len((status.get("storage") or {}).get("failing") or {})))
+        yield storage
         if status.get("standby"):
             yield from _standby(status["standby"])
 

@@ -141,6 +141,7 @@ function render() {
   showVolume(s.volume);
   showSchedule(s.schedule || {});
   showRestart(s.restart);
+  showStorage(s.storage);
   showStandby(s.standby);
   showRoom(s);
   $("log-zone").textContent = $("history-zone").textContent = $("alerts-zone").textContent = zoneName();
@@ -306,6 +307,17 @@ function showStandby(sb) {
 // cue), what the restart did, when, and what the operator can do now (with the button
 // for it). `done` is the log's sentence, which names the show by its id (ids have no colon).
 const canCueUp = (r) => !!r?.stopped_at && !!r.advice?.startsWith("to go on");
+// A state file that cannot be written (a full or read-only state_dir): a restart now would
+// resume from an older place, so it stays on screen until the files are written again.
+function showStorage(storage) {
+  const failing = Object.entries(storage?.failing || {});
+  $("storage").hidden = !failing.length;
+  $("storage").querySelector(".text").textContent = failing.length
+    ? `The controller cannot write its state in state_dir: ${failing.map(([f, why]) => `${f} (${why})`).join(", ")}. ` +
+      "A restart now would resume from an older place: free the disk."
+    : "";
+}
+
 function showRestart(restart) {
   const key = restart ? `showctl-restart-${restart.at}` : null;
   const dismissed = key && localStorage.getItem(key);
