@@ -65,6 +65,10 @@ async def test_a_full_state_dir_is_in_status_metrics_and_an_alert(tmp_path: Path
                 filler = fill(state)
                 await client.ok("/showctl/load", "small")  # the run state is written now
                 await asyncio.wait_for(hook.arrived.wait(), 30)
+                for _ in range(100):  # `arrived` is set as the request comes, before its body
+                    if hook.posts:
+                        break
+                    await asyncio.sleep(0.02)
                 assert "cannot write the state in state_dir: run-state.json" in \
                     hook.posts[0]["message"]
                 status = await client.ok("/showctl/status")
