@@ -32,12 +32,19 @@ class SteadyStream(DmxStream):
         self.mixer = Mixer(period=1.0 / rate)
         self.keepalive = keepalive
         self._last: float | None = None  # the latest frame built
+        self._last_frame = b""
         self._repeats = 0
 
     def start(self, levels: Iterable[tuple[int, int]], fade: float, at: float,
               anchor: Anchor) -> None:
         super().start(levels, fade, at, anchor)
         self._repeats = 0
+        if (self._last is not None and abs(self._last - at) < 1e-9
+                and self.dispatcher.clock.monotonic() >= at
+                and self.mixer.frame(at) == self._last_frame):
+            # a fade starting where the last one ended, its frame already sent: the
+            # same frame again at the same instant would break the steady rate
+            self.mixer.advance(at)
 
     def peek(self) -> float | None:
         moving = self.mixer.next_frame
@@ -48,6 +55,7 @@ class SteadyStream(DmxStream):
     def build(self, dispatcher: Dispatcher) -> None:
         if self.mixer.next_frame is not None:
             at = self.mixer.next_frame
+            self._last_frame = self.mixer.frame(at)
             super().build(dispatcher)
             self._last, self._repeats = at, 0
             return
@@ -55,6 +63,7 @@ class SteadyStream(DmxStream):
         if t is None:
             return
         frame = Dmx(self.device, self.mixer.frame(t))
+        self._last_frame = frame.frame
         for _, address, data in self.router.packets([frame], None):
             dispatcher.push(self, t - self.router.lead[self.device], address, data, deadline=t)
         self._built_until = t

@@ -71,7 +71,10 @@ class Mixer:
         if not ends:
             self.next_frame = None
             return
-        self.next_frame = min(sent + self.period, min(ends))
+        step, end = sent + self.period, min(ends)
+        # a grid instant a rounding error short of the end is the end (frames summed
+        # 40 times a second drift by ~1e-15 each: 3.9999999999991 must not precede 4.0)
+        self.next_frame = end if step > end - 1e-6 else step
 
 
 def levels_at(starts: Iterable[tuple[float, Iterable[tuple[int, int]], float]], t: float) -> Mixer:

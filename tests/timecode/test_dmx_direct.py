@@ -91,3 +91,32 @@ async def test_artnet_frames_at_the_devices_own_rate(tmp_path):
         assert rx.got[-1].data[:2] == bytes([30, 0]) and len(rx.got) >= 15
     finally:
         await room.close()
+
+
+async def test_back_to_back_fades_keep_the_rate_without_a_doubled_frame(tmp_path):
+    show = {"id": "dmx", "preroll": 0, "cues": [
+        {"id": str(k), "at": float(k), "levels": {"channels": {1: 255 * (k % 2)}, "fade": 1}}
+        for k in range(1, 4)] + [
+        {"id": "cut", "at": 4.0, "levels": {"channels": {1: 77}, "fade": 0}}]}
+    room = await open_room(tmp_path, shows=[show], patch=NO_LEAD, extra_devices=(
+        {"id": "dimmers", "kind": "lighting", "profile": "sacn", "universe": 1},))
+    port = room.controller.config.venue.device("dimmers").port
+    index = [d.id for d in room.controller.config.venue.devices].index("dimmers")
+    room.transports[index].close()
+    await asyncio.sleep(0)
+    transport, rx = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: DmxReceiver(room.clock, read_e131), local_addr=("127.0.0.1", port))
+    room.transports.append(transport)
+    try:
+        room.controller.start("dmx", by="test")
+        t0 = room.controller.engine._t0
+        await room.clock.advance_to(t0 + 4.01)
+        moving = [f for f in rx.got if f.at <= t0 + 4.0 + 1e-9]
+        *steady, cut = moving
+        assert len(steady) == 3 * 40 + 1, "one frame every 25 ms from 1 s to 4 s"
+        assert all(abs(b.at - a.at - 0.025) < 1e-9 for a, b in itertools.pairwise(steady))
+        assert steady[40].data[0] == 255 and steady[80].data[0] == 0
+        assert cut.at == steady[-1].at and cut.data[0] == 77, \
+            "a cut at a fade's end is a new look: it still goes out at once"
+    finally:
+        await room.close()
