@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import multiprocessing as mp
 import os
 import re
@@ -144,7 +145,8 @@ def analyse(got: list[tuple[str, int, float]], run: dict[str, Any]) -> dict[str,
     dmx = [stamp for kind, _, stamp in got if kind == "dmx"]
     grid = 1 / DMX_RATE
     moving = [s for s in dmx if t0 + 1.0 - 0.001 <= s <= t0 + LENGTH - 2.0 + 0.02]
-    out["dmx_interval"] = [abs((b - a) - grid) * 1e3 for a, b in zip(moving, moving[1:])]
+    out["dmx_interval"] = [abs((b - a) - grid) * 1e3
+                           for a, b in itertools.pairwise(moving)]
     out["dmx"] = [((s - t0 - 1.0) - round((s - t0 - 1.0) / grid) * grid) * 1e3
                   for s in moving]
     out["counts"] = {"screen": len(screens), "tc": len(tc), "dmx": len(moving)}
@@ -170,7 +172,7 @@ def main() -> None:
     rx = ctx.Process(target=receiver, args=(ports, theirs), daemon=True)
     rx.start()
     assert mine.recv() == "ready"
-    print(f"load average before: {open('/proc/loadavg').read().split()[:3]}, "
+    print(f"load average before: {Path('/proc/loadavg').read_text().split()[:3]}, "
           f"{os.cpu_count()} CPUs")
     results: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for _ in range(args.rounds):
@@ -193,7 +195,7 @@ def main() -> None:
                         hogs.__exit__()
                 results.setdefault((load, mode), []).append({**analyse(got, run), **run})
     mine.send("stop")
-    print(f"load average after: {open('/proc/loadavg').read().split()[:3]}")
+    print(f"load average after: {Path('/proc/loadavg').read_text().split()[:3]}")
     for (load, mode), runs in results.items():
         merged: dict[str, list[float]] = {}
         for r in runs:
