@@ -166,12 +166,15 @@ class Controller:
         self._log(f"{by}: start {found.id}")
 
     @command
-    def rejoin(self, show: str, t: float, *, by: str, hold_at: float | None = None) -> None:
+    def rejoin(self, show: str, t: float, *, by: str, hold_at: float | None = None,
+               t0: float | None = None) -> None:
         """After a restart: the show taken back at show time `t` (or holding at `hold_at`)
-        with the players that kept playing left as they are (Engine.rejoin)."""
+        with the players that kept playing left as they are (Engine.rejoin). `t0`: the
+        monotonic instant of show time 0 instead (a takeover keeps the other controller's
+        anchor exactly: `t` is worked out from it at the last moment)."""
         found = self._show(show)
         self._apply_pending_venue()
-        self.engine.rejoin(found, t, by, hold_at)
+        self.engine.rejoin(found, t, by, hold_at, t0)
         self._log(f"{by}: rejoined {found.id} at {t:.3f} s"
                   + (f", holding at {hold_at:g} s" if hold_at is not None else ""))
 

@@ -168,7 +168,8 @@ class Engine:
         else:
             self._set_state(TransportState.RUNNING)
 
-    def rejoin(self, show: Show, t: float, by: str, hold_at: float | None = None) -> None:
+    def rejoin(self, show: Show, t: float, by: str, hold_at: float | None = None,
+               t0: float | None = None) -> None:
         """A controller restarted mid-show takes the show back where it is, without
         touching players that kept playing: show time `t` now (running), or holding at
         the hold cue at `hold_at` since `t - hold_at` seconds (players kept playing).
@@ -185,7 +186,10 @@ class Engine:
         except KeyError as exc:
             raise CommandError(f"show {show.id!r} names unknown device {exc}") from None
         effect, anchor = self.out.effect(), self.clock.anchor()
-        t_e = t + (effect - self.clock.monotonic())  # show time when it takes effect
+        now = self.clock.monotonic()
+        if t0 is not None:  # the show's line given by its origin: exact whatever this took
+            t = now - t0
+        t_e = t + (effect - now)  # show time when it takes effect
         at = t_e if hold_at is None else hold_at
         self.plan, self.current, self.loads = plan, None, self.loads + 1
         self.out.timecode.load(show)

@@ -197,6 +197,8 @@ class StandbyFace:
     def keepalived_state(self, state: str) -> None:
         """keepalived's word (the notify script): MASTER is active, the rest standby."""
         state = state.upper()
+        if state != self.keepalived:
+            self._say(f"standby: keepalived says {state} ({self.me} is {self.role})")
         self.keepalived = state
         if state == "MASTER":
             self.promote(f"keepalived: {state}")
@@ -282,9 +284,9 @@ class StandbyFace:
         t0 = None if t0_wall is None else float(t0_wall) - wall + mono  # on this clock
         try:
             if state == "running" and t0 is not None:
-                ctl.rejoin(show, mono - t0, by=BY)
+                ctl.rejoin(show, mono - t0, by=BY, t0=t0)
             elif state == "holding" and t0 is not None and frozen is not None:
-                ctl.rejoin(show, mono - t0, by=BY, hold_at=float(frozen))
+                ctl.rejoin(show, mono - t0, by=BY, hold_at=float(frozen), t0=t0)
             elif state == "prerolling" and t0 is not None:
                 ctl.start(show, by=BY, at=t0)
             elif state == "loaded":
