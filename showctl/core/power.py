@@ -22,7 +22,11 @@ from showctl.outputs import wol
 from showctl.outputs.pjlink import PjlinkError, PjlinkUnavailable, Projector
 
 log = logging.getLogger(__name__)
-RoomPower = Literal["unknown", "waking", "on", "sleeping", "off"]
+RoomPower = Literal["unknown", "waking", "on", "sleeping", "off", "partly on", "partly off",
+                    "none"]
+"""`partly on`/`partly off`: the last sequence failed for some device (`failed` says which,
+`reason` why): the room is not what was asked, and says so; `none`: nothing in the venue
+can be powered (no PJLink projector, no PC with a `mac`)."""
 POLL = 2.0  # seconds between two power queries of a warming projector
 TRIES = 3  # a projector that does not answer is asked this many times
 AFTER_BLACK = 10.0  # longest wait for a running show's stop before projectors go off
@@ -73,7 +77,20 @@ class PowerSequence:
         self._lock = asyncio.Lock()
 
     def as_json(self) -> dict[str, Any]:
-        return {"state": self.state, "since": self.since,
+        venue = self._venue()
+        controllable = bool(projectors(venue)) or any(d.mac for d in venue.devices)
+        state: RoomPower = self.state if controllable else "none"
+        failed = [step for step in self.last.steps if not step.ok] if self.last else []
+        reason = None
+        if not controllable:
+            reason = ("nothing to power: the venue has no PJLink projector and no PC with a "
+                      "mac address for wake-on-LAN")
+        elif failed and self.state.startswith("partly"):
+            reason = "; ".join(f"{step.device}: {step.message}" for step in failed)
+        elif self.state == "unknown":
+            reason = "no power sequence since the controller started"
+        return {"state": state, "since": self.since, "controllable": controllable,
+                "failed": [step.device for step in failed], "reason": reason,
                 "last": self.last.as_json() if self.last else None}
 
     async def on(self, *, by: str) -> PowerReport:
@@ -186,6 +203,8 @@ class PowerSequence:
 
     def _done(self, report: PowerReport, state: RoomPower) -> PowerReport:
         self.last = report
+        if not report.ok:  # one state that agrees with the outcome, not "off" after a failure
+            state = "partly on" if state == "on" else "partly off"
         self.state, self.since = state, self.clock.time()
         self.bus.publish(events.POWER, self.clock.time(), state=state, by=report.by,
                          report=report.as_json())

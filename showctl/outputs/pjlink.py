@@ -24,6 +24,7 @@ from aiopjlink.projector import (
     PJLinkERR3,
     PJLinkERR4,
     PJLinkException,
+    PJLinkNoConnection,
     PJLinkPassword,
 )
 
@@ -124,15 +125,23 @@ class Projector:
             raise PjlinkUnavailable(f"{self.label}: not possible in its current state "
                                     "(ERR3: warming up, cooling down or off?)") from None
         except PJLinkERR4:
-            raise PjlinkError(f"{self.label}: projector failure (ERR4)") from None
+            raise PjlinkError(f"{self.label}: projector failure (ERR4: a lamp, fan or "
+                              "temperature fault: see its status)") from None
+        except PJLinkNoConnection as exc:  # aiopjlink's "os timeout - [Errno 111] ..."
+            raise PjlinkError(f"{self.label}: {self._no_connection(exc.__context__)}") \
+                from None
         except (PJLinkERR1, PJLinkERR2) as exc:
             raise PjlinkError(f"{self.label}: command refused ({exc})") from None
         except PJLinkException as exc:
+            if isinstance(exc.__context__, TimeoutError):  # e.g. no welcome message
+                raise PjlinkError(f"{self.label}: timed out: no answer within "
+                                  f"{self.timeout:g} s ({exc})") from None
             raise PjlinkError(f"{self.label}: {exc}") from None
         except TimeoutError:
-            raise PjlinkError(f"{self.label}: no answer within {self.timeout:g} s") from None
+            raise PjlinkError(f"{self.label}: timed out: no answer within "
+                              f"{self.timeout:g} s") from None
         except OSError as exc:
-            raise PjlinkError(f"{self.label}: {exc.strerror or exc}") from None
+            raise PjlinkError(f"{self.label}: {self._no_connection(exc)}") from None
         except asyncio.LimitOverrunError:
             raise PjlinkError(f"{self.label}: unreadable answer (a line longer than "
                               f"{LINE_LIMIT // 1024} KiB)") from None
@@ -142,6 +151,21 @@ class Projector:
             # a line, never an internal error of the sequence, the check or the poll
             raise PjlinkError(f"{self.label}: unreadable answer "
                               f"({_shown(str(exc))})") from None
+
+
+    def _no_connection(self, cause: BaseException | None) -> str:
+        """Why the connection failed, in the words an installer acts on: refused
+        (something answers at that address, nothing listens on the port), timed out (no
+        answer at all), or the system's own reason."""
+        if isinstance(cause, ConnectionRefusedError):
+            return (f"refused the connection: nothing listens on port {self.port} (PJLink "
+                    "off in its network menu, or a wrong port or address?)")
+        if isinstance(cause, TimeoutError) or cause is None:
+            return (f"timed out: no answer within {self.timeout:g} s (unplugged, off "
+                    "the network, or a wrong address?)")
+        if isinstance(cause, OSError):
+            return f"cannot connect: {(cause.strerror or str(cause)).lower()}"
+        return f"cannot connect: {cause}"
 
 
 LINE_LIMIT = 64 * 1024

@@ -131,3 +131,22 @@ async def test_showctl_simulate_answers_for_the_venue_s_projectors():
         assert lines == [("proj1", "PJLink %1POWR 1 -> %1POWR=OK")]  # polls are not said
     finally:
         await sim.stop()
+
+
+async def test_connection_failures_are_said_in_plain_words(sim):
+    """Issue 22: "os timeout - [Errno 111] Connect call failed ('127.0.0.1', 14352)" was a
+    refusal, not a timeout: each failure now says which it is and what to look at."""
+    port = sim.port
+    await sim.stop()  # nothing listens there any more: the kernel refuses
+    with pytest.raises(PjlinkError) as refused:
+        await Projector("127.0.0.1", port, "sesame", timeout=0.5).status()
+    text = str(refused.value)
+    assert text.startswith(f"projector 127.0.0.1:{port}: refused the connection: nothing "
+                           f"listens on port {port}"), text
+    assert "Errno" not in text and "os timeout" not in text
+    with pytest.raises(PjlinkAuthError, match="wrong password"):
+        await sim.start()
+        await client(sim, password="not-it").status()
+    sim.hang()  # connected, never a word back
+    with pytest.raises(PjlinkError, match=r": timed out: no answer within 0\.3 s"):
+        await client(sim, timeout=0.3).status()

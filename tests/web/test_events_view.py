@@ -1,7 +1,8 @@
 """Feeds a person can read, in Debian's chromium at a tablet's and a phone's size (issue
 22, point 4): History shows a self-check as a check with its findings (not as a show
-that never ends). (A burst of mismatches as one line on screen:
-tests/web/test_operator.py::test_a_screen_blacked_behind_the_controllers_back_is_marked.)"""
+that never ends); a room with nothing to power says so and offers no power buttons. (A
+burst of mismatches as one line on screen: tests/web/test_operator.py::
+test_a_screen_blacked_behind_the_controllers_back_is_marked.)"""
 
 from __future__ import annotations
 
@@ -31,3 +32,14 @@ async def test_history_shows_a_check_as_a_check_with_its_findings(room, page: Pa
     await expect(cells.nth(2)).to_have_text("schedule")
     await expect(cells.nth(5)).to_have_text(re.compile(r"^NOT READY: screen3: "))
     await expect(page.locator("#history tbody")).not_to_contain_text("running")
+
+
+async def test_nothing_to_power_says_so_and_offers_no_buttons(room, page: Page):  # noqa: F811
+    """The rig has no projector and no PC with a mac: "UNKNOWN" and Power on/off for an
+    admin used to be what it showed."""
+    await log_in(page, room.rig.url, "admin")
+    await expect(page.locator("#power-state")).to_have_text("no power control")
+    await expect(page.locator("#power-reason")).to_have_text(
+        "nothing to power: the venue has no PJLink projector and no PC with a mac address "
+        "for wake-on-LAN")
+    await expect(page.locator("#power-buttons")).to_be_hidden()

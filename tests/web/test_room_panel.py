@@ -18,9 +18,12 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def room(tmp_path):
-    """The rig with one more device, which never answers: the check is NOT READY."""
-    silent = {"id": "wall", "kind": "osc", "host": "127.0.0.1", "port": free_port()}
-    rig = await open_rig(tmp_path, extra_devices=[silent])
+    """The rig with one more device, which never answers: the check is NOT READY. It has
+    a mac (wake-on-LAN to 127.0.0.1 only): the room has something to power."""
+    silent = {"id": "wall", "kind": "osc", "host": "127.0.0.1", "port": free_port(),
+              "mac": "02:00:00:00:00:01"}
+    rig = await open_rig(tmp_path, extra_devices=[silent], venue={
+        "wake_on_lan": {"address": "127.0.0.1", "port": free_port()}})
     yield rig
     await rig.close()
 

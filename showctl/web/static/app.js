@@ -482,14 +482,17 @@ function showRoom(s) {
   const checkButton = document.querySelector("[data-cmd=check]");
   checkButton.textContent = busy.check ? "checking…" : "Check now";
   const p = s.power || { state: "unknown" };
-  $("power-state").dataset.state = p.state;
-  $("power-state").textContent = p.since ? `${p.state} since ${clockTime(p.since)}` : p.state;
+  $("power-state").dataset.state = p.state.replace(" ", "-");
+  $("power-state").textContent = p.state === "none" ? "no power control"
+    : p.since ? `${p.state} since ${clockTime(p.since)}` : p.state;
+  // why it reads so: nothing to power, no sequence yet, which device failed
+  $("power-reason").textContent = p.reason && !p.state.startsWith("partly") ? p.reason : "";
   const last = p.last;
   const failed = (last?.steps || []).filter((step) => !step.ok);
   $("power-last").textContent = !last ? "" : `last: power ${last.action} by ${last.by}, ` +
     (last.ok ? "done" : `FAILED (${failed.map((x) => `${x.device}: ${x.message}`).join("; ")})`);
   $("power-last").classList.toggle("warn", !!last && !last.ok);
-  $("power-buttons").hidden = me.role !== "admin";
+  $("power-buttons").hidden = me.role !== "admin" || p.controllable === false;
   for (const action of ["on", "off"]) {
     const b = document.querySelector(`[data-cmd=power-${action}]`);
     if (armed.has(b)) continue;
