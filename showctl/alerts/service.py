@@ -35,6 +35,7 @@ from showctl.core import events
 from showctl.core.check import fault_message
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
+from showctl.logtext import escape
 from showctl.model.venue import AlertTarget
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,42 @@ Send = Callable[[str, str, str], bool]
 """(url, title, body) -> delivered; blocking, run on the alert thread."""
 
 
+class NotDelivered(Exception):
+    """Apprise said no; the message is its own reason (what it logged while trying)."""
+
+
+REASON_MAX = 300  # characters of Apprise's reason kept (status, log, dashboard)
+
+
+class _Reasons(logging.Handler):
+    """What Apprise logs at WARNING and above while it sends (on whichever thread its
+    plugin uses): the only place it says why a notification failed (notify() returns
+    just False). Two targets failing at the same instant may share their reasons."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.lines) < 10:
+            self.lines.append(record.getMessage())
+
+
 def apprise_send(url: str, title: str, body: str) -> bool:
     notifier = apprise.Apprise()
     if not notifier.add(url):
         raise ValueError("Apprise cannot use this URL")
-    return bool(notifier.notify(title=title, body=body))
+    reasons = _Reasons()
+    logger = logging.getLogger("apprise")
+    logger.addHandler(reasons)
+    try:
+        delivered = bool(notifier.notify(title=title, body=body))
+    finally:
+        logger.removeHandler(reasons)
+    if not delivered:
+        said = "; ".join(dict.fromkeys(line.strip() for line in reasons.lines if line.strip()))
+        raise NotDelivered(escape(said[:REASON_MAX]) or "Apprise gave no reason")
+    return True
 
 
 def masked(url: str) -> str:
@@ -166,6 +198,8 @@ class AlertService:
                     error = "not delivered (see the log for Apprise's reason)"
             except TimeoutError:
                 error = f"no answer within {SEND_TIMEOUT:.0f} s"
+            except NotDelivered as exc:
+                error = f"not delivered: {exc}"
             except Exception as exc:  # a plugin's own failure must not end the service
                 error = f"{type(exc).__name__}: {exc}"
             final = error is None or pause is None

@@ -4,6 +4,7 @@ clock; a server that refuses or hangs never holds the controller."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -273,3 +274,28 @@ async def test_a_projector_fault_a_poll_sees_is_one_alert_until_it_clears(
             await service.stop()
             await ctl.close()
             await sim.stop()
+
+
+async def test_apprises_reason_is_in_the_status_and_the_log(tmp_path: Path, caplog) -> None:
+    """A refused delivery says why, as Apprise said it (issue 21: the status said "see
+    the log" and the log line had no reason)."""
+    nobody = f"json://127.0.0.1:{free_port()}/alerts"  # nothing listens there
+    room = await _room(tmp_path, {"url": nobody})
+    service = AlertService(room.controller, room.clock)
+    got = _deliveries(room)
+    await service.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="showctl"):
+            await room.clock.advance(alerts.GROUP)
+            first = await _next(got)
+        assert first["status"] == "retrying"
+        assert first["error"].startswith("not delivered: ") and "see the log" not in \
+            first["error"]
+        assert "refused" in first["error"].lower() or "connect" in first["error"].lower()
+        said = room.controller.status()["alerts"][-1]["error"]
+        assert said == first["error"]
+        assert any(first["error"] in r.getMessage() for r in caplog.records
+                   if r.name.startswith("showctl"))
+    finally:
+        await service.stop()
+        await room.close()
