@@ -8,6 +8,7 @@ import difflib
 from collections.abc import Collection, Iterable, Mapping
 
 from showctl.files.errors import FileError
+from showctl.files.picture_checks import check_pictures
 from showctl.files.schedule_checks import check_schedule
 from showctl.files.timecode_checks import check_show_timecode, check_timecode
 from showctl.files.yamlsrc import Document, Loc
@@ -279,6 +280,7 @@ def check_venue(venue: Venue, doc: Document) -> list[FileError]:
                 errors.append(doc.error(("safe_look", "lights"), f"{device.id} "
                                         f"({profile.name}) gets the safe look: {problem}"))
     errors += check_timecode(venue, doc)
+    errors += check_pictures(venue, doc)
     ids = [d.id for d in venue.devices]
     for name, members in venue.groups.items():
         if name == "all" or name in ids:

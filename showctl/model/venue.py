@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from showctl.model.media import MediaSettings
 from showctl.model.mqtt import Mqtt, Trigger
+from showctl.model.picture import Blend, Geometry
 from showctl.model.players import PlayerPolicy
 from showctl.model.standby import Standby
 from showctl.model.timecode import Timecode
@@ -72,6 +73,8 @@ class Device(Frozen):
     feedback_port: Whole | None = Field(
         default=None, ge=1, le=65535,
         description="UDP port the controller listens on for this device's replies")
+    blend: Blend | None = Field(default=None, description="soft edges (screens, SPEC 7.3)")
+    geometry: Geometry | None = Field(default=None, description="keystone or warp (screens)")
     mac: str | None = Field(default=None, pattern=r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$",
                             description="MAC address: the power plan wakes it (wake-on-LAN)")
 
@@ -84,6 +87,9 @@ class Device(Frozen):
     def _screens_have_an_index(self) -> Device:
         if self.kind == "screen" and self.index is None:
             raise ValueError(f"screen {self.id!r} needs an index")
+        if self.kind != "screen" and (self.blend or self.geometry):
+            raise ValueError(f"{self.id!r} is a {self.kind} device: blend and geometry "
+                             "are for screens")
         return self
 
 

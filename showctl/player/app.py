@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from showctl.codec import slip
@@ -28,6 +28,7 @@ from showctl.player.device import DevicePlayer
 from showctl.player.guard import Guard
 from showctl.player.media import needed_media
 from showctl.player.mpv import MpvProcess
+from showctl.player.picture import PictureKeeper
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,11 @@ class Player:
         self.guard = Guard(venue, self.controller[0])
         self.mpvs: dict[str, MpvProcess] = {}
         known = {d.id: d for d in venue.devices}
+        try:
+            self.picture = PictureKeeper([known[d] for d in device_ids if d in known],
+                                         ipc_dir / "shaders", venue.source)
+        except ValueError as exc:
+            raise PlayerError(f"blend/geometry: {exc}") from None
         for device_id in dict.fromkeys(device_ids):
             device = known.get(device_id)
             if device is None:
@@ -107,8 +113,10 @@ class Player:
             self.devices[device_id] = player
             try:
                 self.mpvs[device_id] = MpvProcess(
-                    device_id, player.kind, ipc_dir / f"{device_id}.sock", mpv_args,
+                    device_id, player.kind, ipc_dir / f"{device_id}.sock",
+                    [*mpv_args, *self.picture.mpv_args(device_id)],
                     player.mpv_ready, player.new_ipc, on_exit=player.mpv_gone)
+                self.picture.targets[device_id] = self._shader_setter(device_id)
             except ValueError as exc:
                 raise PlayerError(str(exc)) from None
         self._servers: list[asyncio.BaseTransport | asyncio.AbstractServer] = []
@@ -130,6 +138,7 @@ class Player:
             raise
         self._status_task = loop.create_task(self._report(), name="player-status")
         self.guard.warn_if_open()
+        self.picture.start(self._screens_now)
         for player in self.devices.values():
             missing = player.status().missing
             if missing:
@@ -210,7 +219,24 @@ class Player:
                 log.warning("status to %s:%s failed (%d times): %s", *to,
                             self.status_errors, exc)
 
+    def _screens_now(self) -> dict[str, Device]:
+        assert self.venue.source is not None
+        from showctl.files.loader import load_config
+        return {d.id: d for d in load_config(self.venue.source).venue.devices}
+
+    def _shader_setter(self, device_id: str) -> Callable[[list[str]], None]:
+        """A changed shader: the running mpv loads it now, a restarted one from its args."""
+        def set_shader(args: list[str]) -> None:
+            mpv = self.mpvs[device_id]
+            mpv.args = [a for a in mpv.args if not a.startswith("--glsl-shaders=")] + args
+            ipc = self.devices[device_id].ipc
+            if ipc is not None:
+                ipc.send("set_property", "glsl-shaders",
+                         [a.split("=", 1)[1] for a in args])
+        return set_shader
+
     async def stop(self) -> None:
+        await self.picture.stop()
         if self._status_task is not None:
             self._status_task.cancel()
             await asyncio.gather(self._status_task, return_exceptions=True)
