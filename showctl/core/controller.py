@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, get_args
 
 from showctl.core import events
 from showctl.core.check import CheckResult, RoomFacts, run_check
@@ -29,6 +29,8 @@ from showctl.files.loader import Config, LastGood, keep_previous_shows, load_con
 from showctl.files.offloop import release
 from showctl.model import Show, Venue
 from showctl.model.player_status import PlayerStatus
+from showctl.model.show import TestPattern
+from showctl.outputs.actions import Black, Pattern
 from showctl.timecode import TimeFormatError, format_time, parse_time
 
 log = logging.getLogger(__name__)
@@ -238,6 +240,29 @@ class Controller:
                 raise NotFound(f"no cue {cue_id!r} in {plan.show.id}") from None
         self.engine.fire(cue_id)
         self._log(f"{by}: fired cue {cue_id}")
+
+    @command
+    def pattern(self, kind: str, screens: str | list[str | int] | None = None, *,
+                by: str) -> list[str]:
+        """A test pattern on the screens (all by default) now, drawn by the players
+        (`off`: black again): refused while a show is loaded or playing (setting up is
+        not showing)."""
+        kinds = (*get_args(TestPattern.model_fields["kind"].annotation), "off")
+        if kind not in kinds:
+            raise BadArgument(f"unknown pattern {kind!r} (patterns: {', '.join(kinds)})")
+        if self.engine.state != TransportState.IDLE:
+            raise CommandError(f"a test pattern only on an idle room: the show is "
+                               f"{self.engine.state} (stop it first)")
+        try:
+            chosen = self.venue.resolve_screens(
+                "all" if screens is None else screens if isinstance(screens, str)
+                else tuple(screens))
+        except KeyError as exc:
+            raise NotFound(f"no screen {exc.args[0]} in the venue") from None
+        self.engine.out.send_now([Black(device, 0.0) if kind == "off" else Pattern(device, kind)
+                                  for device in chosen])
+        self._log(f"{by}: test pattern {kind} on {', '.join(chosen) or 'no screen'}")
+        return list(chosen)
 
     # -- sound ------------------------------------------------------------------------
     @command

@@ -15,6 +15,7 @@ from showctl.outputs.actions import (
     Lights,
     Load,
     Osc,
+    Pattern,
     Pause,
     Play,
     PlayerAction,
@@ -181,6 +182,8 @@ def compile_plan(show: Show, venue: Venue) -> Plan:
                 actions.append(Stop(device, cue.stop.fade))
             if cue.black is not None:
                 actions.append(Black(device, cue.black.fade))
+            if cue.pattern is not None:
+                actions.append(Pattern(device, cue.pattern.kind))
         if cue.lights is not None:
             for device in [venue.device(cue.lights.device).id] if cue.lights.device else lighting:
                 actions.append(Lights(device, cue.lights.cue, cue.lights.fade))

@@ -21,7 +21,7 @@ __all__ = [
     "check_cues", "check_duration", "check_schedule", "check_show", "check_venue", "did_you_mean",
 ]
 
-SCREEN_ACTIONS = ("play", "stop", "black", "pause")
+SCREEN_ACTIONS = ("play", "stop", "black", "pause", "pattern")
 
 
 def did_you_mean(name: object, known: Iterable[str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -53,6 +53,14 @@ class Play(Frozen):
             raise ValueError(f"{brace} (a placeholder is written "
                              f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)})")
         return media
+
+
+class TestPattern(Frozen):
+    """`pattern: {kind: grid | crosshatch | blend | bars}` (SPEC 7.3): drawn by the player,
+    so it needs no media file; crosshatch shows the screen's index and angle, blend is
+    full white (the overlaps' check), bars are SMPTE HD colour bars."""
+
+    kind: Literal["grid", "crosshatch", "blend", "bars"]
 
 
 class Stop(Frozen):
@@ -123,6 +131,8 @@ class Cue(Frozen):
     stop: Stop | None = Field(default=None, description="screens stop their player")
     pause: Flag = Field(default=False, description="screens pause on the current frame")
     black: Black | None = Field(default=None, description="screens fade to black")
+    pattern: TestPattern | None = Field(
+        default=None, description="screens show a test pattern the player draws")
     lights: Lights | None = Field(default=None, description="recall a lighting console cue")
     levels: Levels | None = Field(default=None, description="set DMX channels directly")
     sound: Sound | None = Field(default=None, description="audio devices play a sound file")
@@ -142,7 +152,7 @@ class Cue(Frozen):
 
     @model_validator(mode="after")
     def _screen_actions_need_screens(self) -> Cue:
-        acts = [n for n in ("play", "stop", "black") if getattr(self, n) is not None]
+        acts = [n for n in ("play", "stop", "black", "pattern") if getattr(self, n) is not None]
         if self.pause:
             acts.append("pause")
         if acts and self.screens is None:

@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 from showctl.codec.osc import Arg
 
 ActionKind = Literal["load", "play", "pause", "resume", "stop", "black", "seek", "clock",
-                     "lights", "levels", "dmx", "volume", "osc"]
+                     "lights", "levels", "dmx", "volume", "osc", "pattern"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +135,16 @@ class Osc(_Action):
     kind: ClassVar[Literal["osc"]] = "osc"
 
 
+@dataclass(frozen=True, slots=True)
+class Pattern(_Action):
+    """A test pattern the player draws itself (grid, crosshatch, blend, bars): no media."""
+
+    pattern: str
+    kind: ClassVar[Literal["pattern"]] = "pattern"
+
+
 Action = (Load | Play | Pause | Resume | Stop | Black | Seek | ShowClock | Lights | Levels
-          | Dmx | Volume | Osc)
+          | Dmx | Volume | Osc | Pattern)
 """Any one device action (`match` or `isinstance` on the class to read its fields)."""
 
 PlayerAction = Play | Pause | Stop | Black

@@ -24,7 +24,7 @@ from showctl.model.player_status import OFFSET_WINDOW, PlayerState, PlayerStatus
 from showctl.model.players import PlayerPolicy
 from showctl.model.types import SILENT_DB
 from showctl.outputs.profiles import profile_for
-from showctl.player import timing
+from showctl.player import patterns, timing
 from showctl.player.ipc import MpvError, MpvIpc
 from showctl.player.media import BadMedia, media_path, missing_media
 from showctl.player.sync import Anchor, ClockOffset, Drift
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/showctl/player/"
 ARGS = {"load": "sf", "play": "sf", "pause": "", "resume": "", "stop": "f", "black": "f",
-        "seek": "f", "clock": "fsf", "volume": "ff"}
+        "seek": "f", "clock": "fsf", "volume": "ff", "pattern": "s"}
 """What each command takes (SPEC 3.2): s a string, f a number; more arguments are refused."""
 CUE_MARGIN = 0.25
 """Seconds ahead a cued start is aimed at first; doubled (up to MAX_MARGIN) if too short."""
@@ -348,6 +348,25 @@ class DevicePlayer:
     def _do_black(self, wall: float, fade: float = 0.0) -> None:
         self.failsafe = None
         self._end("black", fade)
+
+    def _do_pattern(self, wall: float, kind: str) -> None:
+        """A test pattern drawn by the player (showctl/player/patterns.py), no media."""
+        if kind not in patterns.KINDS:
+            raise BadMedia(f"unknown pattern {kind!r} (patterns: {', '.join(patterns.KINDS)})")
+        self._cancel(self._cue, self._fade)
+        self.state, self.media, self.anchor, self.cued_at = "idle", f"pattern:{kind}", None, None
+        self.opened = None
+        self._cue = self._task(self._show_pattern(kind), "pattern")
+
+    async def _show_pattern(self, kind: str) -> None:
+        ipc = self.ipc
+        if ipc is None:
+            return
+        where = self.media_root / ".showctl-media" / "patterns"
+        url = await asyncio.to_thread(patterns.source, kind, self.device, where)
+        await self._unfade(ipc)
+        self._set_speed(1.0)
+        ipc.send("loadfile", url, "replace", "pause=yes")
 
     def _do_volume(self, wall: float, db: float, fade: float) -> None:
         self._cancel(self._volume)

@@ -49,6 +49,20 @@ async def media_sync(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "requested": asked})
 
 
+@routes.post("/api/pattern")
+@requires("admin")
+async def pattern(request: web.Request) -> web.Response:
+    """A test pattern on the screens (SPEC 7.3): admins, and only while no show is loaded."""
+    body = await _body(request, "kind", "screens")
+    kind, screens = body.get("kind"), body.get("screens")
+    if not isinstance(kind, str):
+        raise BadArgument('"kind" must be grid, crosshatch, blend, bars or off')
+    if screens is not None and not isinstance(screens, str | list):
+        raise BadArgument('"screens" must be all, a group, or a list of screens')
+    shown = request.app[CONTROLLER].pattern(kind, screens, by=who(request).by)
+    return web.json_response({"ok": True, "screens": shown})
+
+
 def _agent(request: web.Request) -> str:
     """The device a media agent speaks for, once its token is checked (401 otherwise)."""
     device = request.match_info["device"]

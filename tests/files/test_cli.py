@@ -92,7 +92,8 @@ def test_schema_is_json_with_the_cue_properties():
     assert schema["required"] == ["id", "cues"]
     cue = schema["$defs"]["Cue"]
     assert {"id", "at", "name", "screens", "play", "stop", "pause", "black", "lights",
-            "sound", "volume", "levels", "osc", "hold", "notes"} == set(cue["properties"])
+            "sound", "volume", "levels", "osc", "hold", "notes", "pattern"} == set(
+                cue["properties"])
     assert cue["additionalProperties"] is False
     assert {"type": "string", "pattern": cue["properties"]["at"]["anyOf"][1]["pattern"]} in (
         cue["properties"]["at"]["anyOf"])

@@ -18,7 +18,7 @@ def test_unknown_keys_point_at_the_key_with_a_suggestion(tmp_path):
         "show.yaml:5:5: unknown key `screen`: did you mean `screens`?",
         "show.yaml:6:26: unknown key `form`: did you mean `from`?",
         "show.yaml:9:5: unknown key `colour` (expected one of: at, black, hold, id, levels, "
-        "lights, name, notes, osc, pause, play, screens, sound, stop, volume)",
+        "lights, name, notes, osc, pattern, pause, play, screens, sound, stop, volume)",
     ]
 
 

@@ -252,8 +252,9 @@ def test_a_venue_with_shape_errors_still_gets_its_other_checks(tmp_path):
           front: [screen1, screen7]
         """) == [
         "venue.yaml:2:15: listen: 'nowhere' is not host:port, e.g. 127.0.0.1:8080",
-        "venue.yaml:4:55: unknown key `colour` (expected one of: angle, cue_list, feedback_port, "
-        "framing, host, id, index, input, kind, latency, layer, mac, passcode, password, "
+        "venue.yaml:4:55: unknown key `colour` (expected one of: angle, blend, cue_list, "
+        "feedback_port, framing, geometry, host, id, index, input, kind, latency, layer, mac, "
+        "passcode, password, "
         "playback, port, prefix, priority, profile, rate, sequence, transport, universe, "
         "workspace)",
         "venue.yaml:5:40: duplicate screen index 1 (first on line 4)",

@@ -109,3 +109,27 @@ async def test_the_self_check_fails_for_a_file_not_verified(tmp_path: Path) -> N
         assert (await ctl.check(by="test")).ready
     finally:
         await ctl.close()
+
+
+async def test_patterns_over_http_are_for_admins_on_an_idle_room(tmp_path: Path,
+                                                                  aiohttp_client) -> None:
+    ctl = _controller(tmp_path)
+    client = await aiohttp_client(make_app(ctl))
+    try:
+        operator = await login(client, "operator")
+        assert (await client.post("/api/pattern", headers=operator,
+                                  json={"kind": "grid"})).status == 403
+        await client.post("/logout", headers=operator)
+        admin = await login(client, "admin")
+        res = await client.post("/api/pattern", headers=admin, json={"kind": "crosshatch"})
+        assert res.status == 200 and (await res.json())["screens"] == ["screen1", "screen2"]
+        res = await client.post("/api/pattern", headers=admin,
+                                json={"kind": "bars", "screens": [2]})
+        assert (await res.json())["screens"] == ["screen2"]
+        assert (await client.post("/api/pattern", headers=admin,
+                                  json={"kind": "zebra"})).status == 400
+        ctl.load("small", by="test")
+        res = await client.post("/api/pattern", headers=admin, json={"kind": "grid"})
+        assert res.status == 409 and "idle room" in (await res.json())["error"]
+    finally:
+        await ctl.close()

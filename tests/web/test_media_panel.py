@@ -40,6 +40,7 @@ async def test_the_media_line_and_who_may_sync(room, page):  # noqa: F811
     await expect(page.locator("#media-players li[data-device=screen2]")).to_contain_text(
         "no agent")
     await expect(page.locator("#media-sync")).to_be_hidden()
+    await expect(page.locator("#pattern-buttons")).to_be_hidden()
     await log_out(page)
     await log_in(page, room.url, "operator")
     await expect(page.locator("#media-sync")).to_be_hidden()
@@ -53,4 +54,11 @@ async def test_the_media_line_and_who_may_sync(room, page):  # noqa: F811
     room.controller.media.report(MediaReport(
         device="screen1", files={n: "verified" for n in needed}, free_bytes=7_000_000_000))
     await expect(line).to_contain_text("screen1: ready")
+    await expect(page.locator("#pattern-buttons")).to_be_visible()
+    await page.click("[data-pattern=grid]")
+    await expect(page.locator("#log")).to_contain_text("test pattern grid on screen1")
+    room.controller.load("ring", by="test")
+    await page.click("[data-pattern=bars]")
+    await expect(page.locator(".room-media .control-error")).to_contain_text("idle room")
+    room.controller.panic(by="test")
     assert room.controller.media_status("screen1")["players"][0]["requested"] == before + 1

@@ -7,6 +7,7 @@ from showctl.outputs.actions import (
     Black,
     Lights,
     Load,
+    Pattern,
     Play,
     Seek,
     ShowClock,
@@ -26,7 +27,7 @@ class ShowctlProfile(Profile):
     options = frozenset({"transport"})
     kinds = frozenset(
         {"load", "play", "pause", "resume", "stop", "black", "seek", "clock", "volume",
-         "lights", "osc"}
+         "lights", "osc", "pattern"}
     )
 
     def translate(self, action: Action) -> list[Message]:
@@ -48,5 +49,7 @@ class ShowctlProfile(Profile):
                                    float(action.position)))]
             case Volume():
                 return [(address, (float(action.db), float(action.fade)))]
+            case Pattern():
+                return [(address, (str(action.pattern),))]
             case _:  # pause, resume
                 return [(address, ())]

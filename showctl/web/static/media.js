@@ -1,6 +1,7 @@
 // The Room panel's media line (docs/media.md): per player needed / verified / missing /
 // wrong / bytes to go / free disk, read from GET /api/media every 2 s while the page is
-// shown; admins get "Sync media" (POST /api/media/sync). Its own module, so the
+// shown; admins get "Sync media" (POST /api/media/sync) and the test patterns
+// (POST /api/pattern). Its own module, so the
 // dashboard's app.js stays as it is.
 import { get, post, whoAmI } from "./api.js";
 
@@ -34,7 +35,6 @@ async function refresh() {
   if (document.hidden) return;
   try {
     show(await get("/api/media"));
-    document.querySelector(".room-media .control-error").hidden = true;
   } catch (e) {
     fail(e);
   }
@@ -61,6 +61,16 @@ async function start() {
       button.disabled = false;
     }
   });
+  // Test patterns (docs/picture.md): admins, on an idle room; the controller refuses otherwise.
+  document.getElementById("pattern-buttons").hidden = me.role !== "admin";
+  document.querySelectorAll("[data-pattern]").forEach((b) => b.addEventListener("click", async () => {
+    try {
+      await post("/api/pattern", { kind: b.dataset.pattern });
+      document.querySelector(".room-media .control-error").hidden = true;
+    } catch (e) {
+      fail(e);
+    }
+  }));
   await refresh();
   setInterval(refresh, EVERY_MS);
 }
