@@ -17,6 +17,7 @@ The figures print with the machine's load (docs/benchmarks.md)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -79,10 +80,36 @@ async def test_the_standby_takes_over_without_a_dark_frame(room, tmp_path, how):
         await pair.b.wait_for("is now the active controller", 10)
         await until_wall(t0 + WATCH_UNTIL)
         await measure(pair, how, t0, failed)
+        if how == "link":
+            await healed(pair)
     finally:
         if how == "link":
             room.link_up("ctl")
         await pair.close()
+
+
+async def healed(pair: NetPair) -> None:
+    """The cable back: both think they are active; the older epoch yields (no split
+    brain), and from then on only one controller sends."""
+    pair.room.link_up("ctl")
+    await pair.a.wait_for("is now the standby controller", 15)
+    yielded = time.time()
+    await asyncio.sleep(3.0)  # the room goes on; whatever keepalived settles meanwhile
+    roles = {}
+    for host, venue in (("ctl", pair.venues[0]), ("ctlb", pair.venues[1])):
+        done = await asyncio.to_thread(
+            pair.room.exec, host, [sys.executable, "-m", "showctl", "standby", "status",
+                                   "--json", "--config", str(venue)],
+            check=False, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        roles[host] = json.loads(done.stdout)["role"]
+    old = pair.room.address("ctl")
+    late = [w for r in pair.recorders.values() for w, src, _ in r.got
+            if src == old and w > yielded + 0.5]
+    print(f"[link] healed: {roles}; datagrams from the yielded controller after it "
+          f"yielded: {len(late)}")
+    assert sorted(roles.values()) == ["active", "standby"], roles
+    assert not late
 
 
 async def measure(pair: NetPair, how: str, t0: float, failed: float) -> None:
