@@ -37,7 +37,7 @@ async def taken_over(tmp_path, adopt: bool) -> tuple[list[float], list[dict]]:
 
 async def test_the_new_active_controller_does_not_start_a_decided_start_again(tmp_path):
     starts, today = await taken_over(tmp_path, adopt=True)
-    assert [(s["at"][11:16], s["status"]) for s in today][0] == ("16:45", "done")
+    assert (today[0]["at"][11:16], today[0]["status"]) == ("16:45", "done")
     # 16:47 only (at its preload), by the new active one; 16:45 was A's
     assert [round(at - wall(16, 47)) for at in starts] == [-10]
 
