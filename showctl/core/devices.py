@@ -82,6 +82,8 @@ class DeviceBook:
         self.answering: set[str] = set()  # devices online by their own answers
         # devices that cannot say they are there (SPEC 7.1: `unknown` until heard), why
         self.silent: dict[str, str] = {}
+        # devices asked less often than the venue's timeout (PJLink polls): their own
+        self.timeouts: dict[str, float] = {}
         self.said: dict[str, dict[str, Any]] = {}  # their latest feedback, per device
         self.confirmed: dict[str, dict[str, Any]] = {}  # players: their latest status
         self.mismatch: dict[str, str | None] = {}  # players: why not where they should be
@@ -113,16 +115,20 @@ class DeviceBook:
         """Devices silent for longer than `timeout` monotonic seconds (`now`): marked
         offline (since `wall`), returned."""
         gone = [d for d, on in self.online.items()
-                if on and now - self.heard.get(d, float("-inf")) > timeout]
+                if on and now - self.heard.get(d, float("-inf")) > self._timeout(d, timeout)]
         for device in gone:
             said = "no answer" if device in self.answering else "no heartbeat"
-            self.went_offline(device, wall, f"{said} for {timeout:g} s")
+            self.went_offline(device, wall, f"{said} for {self._timeout(device, timeout):g} s")
         return gone
+
+    def _timeout(self, device_id: str, timeout: float) -> float:
+        return max(timeout, self.timeouts.get(device_id, 0.0))
 
     def next_expiry(self, now: float, timeout: float) -> float | None:
         """Seconds until the first online device could be silent for longer than
         `timeout` monotonic seconds (None: none online): the liveness watch sleeps that."""
-        due = [self.heard.get(d, now) + timeout - now for d, on in self.online.items() if on]
+        due = [self.heard.get(d, now) + self._timeout(d, timeout) - now
+               for d, on in self.online.items() if on]
         return max(0.0, min(due)) if due else None
 
     def playing_screens(self, after: Sequence[Action] = ()) -> list[str]:

@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 Answered = Callable[[str, dict[str, Any]], None]
 """(device id, what it said worth showing): the device answered in its own protocol."""
 MIN_INTERVAL = 0.2
-_CONNECTION = ("host", "port", "profile", "transport", "framing", "feedback_port", "password",
+PJLINK_POLL = 5.0
+"""Seconds between a projector's status polls unless its `poll_interval` says: what
+controllers commonly do (each poll is five queries on the kept connection)."""
+_CONNECTION = ("host", "port", "profile", "transport", "framing", "feedback_port",
+               "poll_interval", "password",
                "passcode", "workspace")
 """What a device's link depends on: another value and the link is opened anew."""
 
@@ -137,7 +141,8 @@ class DeviceLinks:
             def on_status(status: ProjectorStatus) -> None:
                 self.answered(device_id, {"projector": status.as_json()})
             return PjlinkLink(Projector(device.host, device.port, device.password,
-                                        timeout=max(0.2, min(4.0, timeout / 2))), on_status)
+                                        timeout=self._pjlink_answer(device)), on_status,
+                              period=self._pjlink_period(device), now=self.clock.monotonic)
         if wire is Transport.WEBSOCKET:
             def on_answer(said: dict[str, Any]) -> None:
                 self.answered(device_id, said)
@@ -172,6 +177,22 @@ class DeviceLinks:
             now = self.router.addresses.get(device_id)
             if now is not None:
                 self.sender.links[now] = link
+
+    def _pjlink_period(self, device: Device) -> float:
+        return device.poll_interval or PJLINK_POLL
+
+    def _pjlink_answer(self, device: Device) -> float:
+        """Seconds a projector's answer may take."""
+        return max(0.2, min(4.0, self.venue.osc.heartbeat_timeout / 2))
+
+    @property
+    def timeouts(self) -> dict[str, float]:
+        """Devices asked less often than the venue's timeout: silent for this long before
+        they are offline (a PJLink projector: two polls missed, the last one's answer
+        time included)."""
+        return {d.id: 2 * self._pjlink_period(d) + 2 * self._pjlink_answer(d)
+                for d in self.venue.devices if self.router.profiles[d.id].wire is
+                Transport.PJLINK}
 
     def _packet(self, device_id: str, profile: Profile, data: bytes) -> None:
         try:

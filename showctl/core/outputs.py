@@ -32,6 +32,7 @@ class Outputs:
                                  answered or _ignore)
         self.devices.answering = self.links.answering
         self.devices.silent = self.links.silent
+        self.devices.timeouts = self.links.timeouts
         self.players = PlayerClock(self.devices, self.router)
         self.master = Master(db=venue.volume)
         dispatcher.lead = self.router.max_lead

@@ -329,6 +329,9 @@ def _check_options(device: Device, loc: Loc, doc: Document) -> list[FileError]:
                 and profile.transports_why else ""
             errors.append(doc.error((*loc, key), f"{key}: profile {profile.name!r} does not "
                                     f"take it (only {', '.join(takers) or 'none'}){why}"))
+    if (problem := profile.check_device()) is not None:
+        at = (*loc, "input") if device.input is not None and "input" in problem else loc
+        errors.append(doc.error(at, problem))
     if device.transport is not None and "transport" in profile.options:
         try:
             profile.wire  # noqa: B018 - raises for a transport the product does not speak

@@ -70,6 +70,12 @@ class Device(Frozen):
                                description="OSC prefix set on the console (grandma3)")
     input: str | None = Field(default=None, pattern=r"^[1-6][1-9A-Z]$",
                               description="PJLink input selected at power on, e.g. '31'")
+    # PJLink (pjlink): the shutter's mute, the status poll's period, the projector's class
+    shutter: Literal["av", "video", "audio"] | None = Field(
+        default=None, description="AVMT 31/30 (av, default), 11/10 (video) or 21/20 (audio)")
+    poll_interval: Seconds | None = Field(default=None, ge=1, le=300,
+                                          description="seconds between status polls (5)")
+    pjlink_class: Literal[1, 2] | None = Field(default=None, description="PJLink class (1)")
     feedback_port: Whole | None = Field(
         default=None, ge=1, le=65535,
         description="UDP port the controller listens on for this device's replies")
@@ -80,7 +86,8 @@ class Device(Frozen):
 
     OPTIONS: ClassVar[tuple[str, ...]] = (
         "transport", "framing", "password", "passcode", "workspace", "cue_list", "sequence",
-        "playback", "layer", "prefix", "input", "feedback_port", "priority", "rate")
+        "playback", "layer", "prefix", "input", "feedback_port", "priority", "rate",
+        "shutter", "poll_interval", "pjlink_class")
     """The product options: each profile takes some (`Profile.options`), refuses others."""
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import time
 from collections.abc import Callable
 from ipaddress import ip_address
 from typing import Protocol
@@ -274,17 +275,22 @@ class TcpLink:
 
 
 class PjlinkLink:
-    """A projector: `send` takes one PJLink command line (`%1AVMT 11\\r`, what the
-    `pjlink` profile encodes) and runs it on its own connection; `poll()` asks its
-    status, handed to `on_status` (an answer is what makes the projector online)."""
+    """A projector: `send` takes one PJLink command line (`%1AVMT 31\\r`, what the
+    `pjlink` profile encodes) and runs it on the projector's kept connection, before any
+    poll query waiting (showctl.outputs.pjlink); `poll_soon()` asks its status at most
+    every `period` seconds (`now`: the controller's monotonic clock), handed to
+    `on_status` (an answer is what makes the projector online)."""
 
-    def __init__(self, projector: Projector,
-                 on_status: Callable[[ProjectorStatus], None]) -> None:
-        self.projector, self.on_status = projector, on_status
+    def __init__(self, projector: Projector, on_status: Callable[[ProjectorStatus], None],
+                 period: float = 5.0, now: Callable[[], float] | None = None) -> None:
+        self.projector, self.on_status, self.period = projector, on_status, period
+        self.now = now or time.monotonic
         self.sent = self.dropped = 0
+        self.polls = 0
         self.last_error: str | None = None
         self._tasks: set[asyncio.Task[object]] = set()
-        self._lock = asyncio.Lock()  # one connection at a time: projectors take few
+        self._polled: float | None = None
+        self._closing: asyncio.Task[None] | None = None
 
     @property
     def connected(self) -> bool:
@@ -303,30 +309,33 @@ class PjlinkLink:
         task.add_done_callback(self._tasks.discard)
 
     async def _command(self, body: str, param: str) -> None:
-        async with self._lock:
-            try:
-                await self.projector.command(body, param)
-                self.sent += 1
-            except PjlinkError as exc:
-                self.dropped += 1
-                self.last_error = str(exc)
-                log.warning("%s", exc)
+        try:
+            await self.projector.command(body, param)
+            self.sent += 1
+        except PjlinkError as exc:
+            self.dropped += 1
+            self.last_error = str(exc)
+            log.warning("%s", exc)
 
     def poll_soon(self) -> None:
-        """A status poll in the background, unless one is still under way."""
-        if any(t.get_name() == "pjlink poll" for t in self._tasks):
+        """A status poll in the background, unless one is under way or the last began
+        less than `period` ago."""
+        now = self.now()
+        if any(t.get_name() == "pjlink poll" for t in self._tasks) or (
+                self._polled is not None and now - self._polled < self.period):
             return
+        self._polled = now
+        self.polls += 1
         task = asyncio.get_running_loop().create_task(self.poll(), name="pjlink poll")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def poll(self) -> ProjectorStatus | None:
-        async with self._lock:
-            try:
-                status = await self.projector.status()
-            except PjlinkError as exc:
-                self.last_error = str(exc)
-                return None
+        try:
+            status = await self.projector.status()
+        except PjlinkError as exc:
+            self.last_error = str(exc)
+            return None
         self.last_error = None
         self.on_status(status)
         return status
@@ -334,3 +343,8 @@ class PjlinkLink:
     def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop: nothing was opened
+        self._closing = loop.create_task(self.projector.close())

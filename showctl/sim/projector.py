@@ -5,8 +5,10 @@ It greets with `PJLINK 0` (no password) or `PJLINK 1 <random>`; with a password 
 first command must carry MD5(random + password) in front, else `PJLINK ERRA` and the
 connection closes. Power on goes through warming (`POWR=3`) for `warm_up` seconds, off
 through cooling (`POWR=2`); meanwhile a power command gets ERR3, and so do input and
-shutter commands while the lamp is not on. Faults are set from outside (`fault`), and
-`hang()` makes it a projector that accepts connections and never answers.
+shutter commands while the lamp is not on. Faults are set from outside (`fault`),
+`hang()` makes it a projector that accepts connections and never answers, and `delay`
+one that takes that long to answer each command (a slow projector: commands queue
+behind what is being answered). It hangs up after 30 s without a command (4.1).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class ProjectorSim:
         self.hung = False
         self.commands: list[str] = []  # every command line received, for tests
         self.auth_failures = 0
+        self.connections = 0  # connections accepted, for tests
+        self.delay = 0.0  # seconds before each answer
         self._server: asyncio.Server | None = None
         self._conns: set[asyncio.Task[None]] = set()
 
@@ -83,6 +87,7 @@ class ProjectorSim:
         task = asyncio.current_task()
         assert task is not None
         self._conns.add(task)
+        self.connections += 1
         try:
             await self._session(reader, writer)
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError,
@@ -118,6 +123,8 @@ class ProjectorSim:
                 await reader.read()
                 return
             self.commands.append(text)
+            if self.delay:
+                await asyncio.sleep(self.delay)  # a slow projector, by its configuration
             answer = self._answer(text)
             if self.on_command is not None:
                 self.on_command(text, answer)

@@ -190,7 +190,8 @@ async def test_a_projector_is_online_by_its_pjlink_status_and_offline_when_it_ha
     show = {"id": "desk", "preroll": 0, "cues": [
         {"id": "1", "at": 0, "screens": ["proj1"], "black": {"fade": 0}}]}
     c = controller(tmp_path, {"id": "proj1", "kind": "projector", "host": "127.0.0.1",
-                              "port": sim.port, "profile": "pjlink", "password": "sesame"},
+                              "port": sim.port, "profile": "pjlink", "password": "sesame",
+                              "poll_interval": 1},
                    shows=[show])
     changes = Changes(c.bus)
     try:
@@ -203,7 +204,7 @@ async def test_a_projector_is_online_by_its_pjlink_status_and_offline_when_it_ha
                 await asyncio.sleep(0.02)
         c.start("desk", by="test")
         async with asyncio.timeout(10):  # black on a projector closes its shutter
-            while "%1AVMT 11" not in sim.commands:
+            while "%1AVMT 31" not in sim.commands:
                 await asyncio.sleep(0.02)
         sim.hang()
         await changes.next("proj1", False, within=TIMEOUT + 3)

@@ -60,8 +60,11 @@ async def test_shutter_and_input(sim):
     sim.time.now += 30
     await proj.shutter(True)
     assert (await proj.status()).shutter_closed is True
-    assert sim.video_muted and not sim.audio_muted
+    assert sim.video_muted and sim.audio_muted  # AV mute (31), as controllers send it
     await proj.shutter(False)
+    await proj.shutter(True, mute="1")  # video only (11)
+    assert sim.video_muted and not sim.audio_muted
+    await proj.shutter(False, mute="1")
     await proj.set_input("11")
     status = await proj.status()
     assert (status.shutter_closed, status.input) == (False, "11")
@@ -150,3 +153,83 @@ async def test_connection_failures_are_said_in_plain_words(sim):
     sim.hang()  # connected, never a word back
     with pytest.raises(PjlinkError, match=r": timed out: no answer within 0\.3 s"):
         await client(sim, timeout=0.3).status()
+
+
+async def test_commands_that_follow_each_other_share_one_connection(sim):
+    proj = client(sim)
+    await proj.power_on()
+    sim.time.now += 30
+    for closed in (True, False, True):
+        await proj.shutter(closed)
+    await proj.status()
+    assert sim.connections == 1 and proj.connects == 1
+    await proj.close()
+
+
+async def test_a_connection_idle_for_a_while_is_closed_and_opened_again(sim):
+    proj = Projector("127.0.0.1", sim.port, "sesame", timeout=2.0, idle=0.05)
+    await proj.power()
+    async with asyncio.timeout(5):
+        while proj._pj is not None:  # closed by its idle timer
+            await asyncio.sleep(0.01)
+    await proj.power()
+    assert sim.connections == 2
+    await proj.close()
+
+
+async def test_a_command_goes_before_the_rest_of_a_poll(sim):
+    """A slow projector (0.1 s an answer): a shutter command sent while a status poll
+    (five queries) is under way waits for the one answer asked for, not the poll."""
+    proj = client(sim)
+    await proj.power_on()
+    sim.time.now += 30
+    await proj.power()  # connected
+    sim.delay = 0.1
+    sim.commands.clear()
+    poll = asyncio.create_task(proj.status())
+    async with asyncio.timeout(5):
+        while not sim.commands:  # the poll's first query is being answered
+            await asyncio.sleep(0.005)
+    await proj.shutter(True)
+    assert not poll.done()  # the command was answered before the poll ended
+    status = await poll
+    assert sim.commands[:2] == ["%1POWR ?", "%1AVMT 31"], sim.commands
+    assert status.power == "on" and status.shutter_closed is True
+    await proj.close()
+
+
+async def test_the_link_polls_at_its_period_however_often_it_is_asked(sim):
+    from showctl.outputs.links import PjlinkLink
+
+    now = Time()
+    seen = []
+    link = PjlinkLink(client(sim), seen.append, period=5.0, now=now)
+    for t in (0.0, 1.0, 4.9):
+        now.now = t
+        link.poll_soon()
+        await asyncio.gather(*link._tasks)
+    now.now = 5.0
+    link.poll_soon()
+    await asyncio.gather(*link._tasks)
+    assert link.polls == 2 and len(seen) == 2
+    link.close()
+    await link._closing
+
+
+def test_an_input_is_checked_against_the_projector_s_class(tmp_path):
+    from showctl.files.kinds import load_venue
+
+    path = tmp_path / "venue.yaml"
+    path.write_text("venue: room\nsafe_look: {lights: null}\ndevices:\n"
+                    "  - {id: p1, kind: projector, profile: pjlink, input: '3A'}\n"
+                    "  - {id: p2, kind: projector, profile: pjlink, input: '3A', "
+                    "pjlink_class: 2}\n"
+                    "  - {id: p3, kind: projector, profile: pjlink, input: '61'}\n"
+                    "  - {id: p4, kind: projector, profile: pjlink, input: '31', "
+                    "shutter: video, poll_interval: 10}\n")
+    loaded = load_venue(path)
+    assert [str(e).split(":", 1)[1] for e in loaded.errors] == [
+        "4:55: input '3A' is not a PJLink class 1 input (types 1-5, numbers 1-9, e.g. "
+        "'31'); a class 2 projector takes it: pjlink_class: 2",
+        "6:55: input '61' is not a PJLink class 1 input (types 1-5, numbers 1-9, e.g. "
+        "'31'); a class 2 projector takes it: pjlink_class: 2"]

@@ -158,9 +158,9 @@ def test_pjlink_profile_speaks_pjlink_lines_not_osc():
     proj = profile_for(device("pjlink", kind="projector"))
     router = Router(Venue(venue="v", devices=(proj.device,)))
     assert [d for _, _, d in router.packets([Black("dev", 0.0)], None)] == \
-        [b"%1AVMT 11\r"]
+        [b"%1AVMT 31\r"]
     assert [d for _, _, d in router.packets([Play("dev", "x", 0.0)], None)] == \
-        [b"%1AVMT 10\r"]
+        [b"%1AVMT 30\r"]
 
 
 def test_checks_refuse_what_a_product_cannot_take():
@@ -227,7 +227,7 @@ def test_the_worked_example_in_the_docs(tmp_path, capsys):
     for line in ("house    QLC+ web API: start function 'house-out'",
                  "desk     /eos/cue/2/5/fire",
                  "screen1  /composition/layers/2/clips/3/connect 1",
-                 "proj1    PJLink %1AVMT 10", "proj1    PJLink %1AVMT 11",
+                 "proj1    PJLink %1AVMT 30", "proj1    PJLink %1AVMT 31",
                  "screen1  /composition/layers/2/clear 1", "sound    /cue/12/start"):
         assert line in out, line
 

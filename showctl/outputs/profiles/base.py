@@ -162,6 +162,11 @@ class Profile:
         name...), for the files' checks; None when it can."""
         return None
 
+    def check_device(self) -> str | None:
+        """Why the device's own settings do not suit the product (for the files'
+        checks, at the device), None when they do."""
+        return None
+
     def note(self) -> str | None:
         """What the venue should know about this device as configured (said once at load,
         `showctl validate` prints it as a note), None when nothing."""
