@@ -1,5 +1,7 @@
 """Venue and schedule errors, each at the line and column of its node."""
 
+from showctl.model import Device
+
 from .helpers import errors
 
 SHOW = "id: normandy\ncues:\n  - {id: '1', at: 0, lights: {cue: x}}\n"
@@ -252,11 +254,8 @@ def test_a_venue_with_shape_errors_still_gets_its_other_checks(tmp_path):
           front: [screen1, screen7]
         """) == [
         "venue.yaml:2:15: listen: 'nowhere' is not host:port, e.g. 127.0.0.1:8080",
-        "venue.yaml:4:55: unknown key `colour` (expected one of: angle, blend, cue_list, "
-        "feedback_port, framing, geometry, host, id, index, input, kind, latency, layer, mac, "
-        "passcode, password, "
-        "playback, port, prefix, priority, profile, rate, sequence, transport, universe, "
-        "workspace)",
+        "venue.yaml:4:55: unknown key `colour` (expected one of: "
+        f"{', '.join(sorted(Device.model_fields))})",
         "venue.yaml:5:40: duplicate screen index 1 (first on line 4)",
         "venue.yaml:5:64: unknown profile 'showctll': did you mean 'showctl'?",
         "venue.yaml:7:20: the venue has no device 'screen7': did you mean 'screen2'?",
