@@ -4,6 +4,7 @@ methods and listens on `bus`; none reaches into the engine."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import math
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, get_args
 
 from showctl.core import events
+from showctl.core.chase import Chase
 from showctl.core.check import CheckResult, RoomFacts, run_check
 from showctl.core.clock import Clock
 from showctl.core.confirmed import confirmed_json, mismatch, report_instant
@@ -119,6 +121,12 @@ class Controller:
         self.engine.resolver.on_change.append(self._addresses_changed)
         self._addresses_changed()
         self._report_files()
+        found = config.venue.timecode.input
+        self.chase = Chase(self, found, clock) if found is not None else None
+        """The show slaved to an external timecode (core/chase.py): reads once a loop runs."""
+        if self.chase is not None:
+            with contextlib.suppress(RuntimeError):  # no loop yet: the caller starts it
+                self.chase.start()
 
     # -- properties -------------------------------------------------------------------
     @property
@@ -718,7 +726,8 @@ class Controller:
             "devices": engine.devices.as_json(now, engine.out.master.db),
             "volume": engine.out.master.as_json(),
             "lighting": {"lights": lights, "levels": levels},
-            "timecode": {"outputs": engine.out.timecode.status()},
+            "timecode": {"outputs": engine.out.timecode.status(),
+                         "input": self.chase.status() if self.chase else None},
             "schedule": {"held": self._schedule_held, **self._schedule_info},
             "counters": dict(self._counters),
             "alerts": list(self._alerts),
@@ -734,6 +743,8 @@ class Controller:
 
     async def close(self) -> None:
         """Stops the core's timers and closes its socket (the service's shutdown)."""
+        if self.chase is not None:
+            await self.chase.close()
         if self._watch is not None:
             self._watch.cancel()
             await asyncio.gather(self._watch, return_exceptions=True)

@@ -143,6 +143,7 @@ function render() {
   showRestart(s.restart);
   showStorage(s.storage);
   showStandby(s.standby);
+  showTimecode(s.timecode);
   showRoom(s);
   $("log-zone").textContent = $("history-zone").textContent = $("alerts-zone").textContent = zoneName();
   showTimeline($("timeline"), $("cue-list"), $("group-pick"), s.show, pick)
@@ -286,6 +287,20 @@ function showSchedule(sched) {
 
 // Two controllers (docs/standby.md): which one this is, the other, the replication, the
 // last takeover; a warning colour when the pair is not following.
+function showTimecode(tc) {
+  // the chase (timecode in) and the show's timecode outputs (docs/timecode.md)
+  const input = tc?.input, outputs = tc?.outputs || [];
+  $("timecode-box").hidden = !input && !outputs.length;
+  const chase = $("chase");
+  chase.dataset.state = input ? input.state : "";
+  chase.textContent = input
+    ? `Chasing ${input.source} · ${input.state.toUpperCase()}` + (input.code ? ` · ${input.code}` : "") +
+      (input.offset_ms !== null ? ` · offset ${input.offset_ms} ms` : "")
+    : "";
+  $("timecode-out").textContent = outputs.map((o) =>
+    `${o.kind} ${o.fps} fps → ${o.to}: ${o.state}${o.code ? ` ${o.code}` : ""}`).join("  ");
+}
+
 function showStandby(sb) {
   const box = $("standby");
   box.hidden = !sb;
