@@ -89,7 +89,7 @@ async def test_the_show_locks_after_the_preroll_and_stays_within_two_frames(chas
     status = chase(room)
     assert status["source"].startswith("artnet 127.0.0.1:") and status["code"] == "10:00:07:05"
     assert abs(status["offset_ms"]) <= 80
-    assert [e for _, k, e in room.events if k == "run"][0]["by"] == "chase"
+    assert next(e for _, k, e in room.events if k == "run")["by"] == "chase"
 
 
 async def test_a_dropout_freewheels_then_holds_and_the_code_coming_back_relocks(chased):
