@@ -67,7 +67,7 @@ CASES = [
     ("qlab", {"kind": "audio", "workspace": "ABC-1"}, Play("dev", "3", 0.0),
      [osc("/workspace/ABC-1/cue/3/start")]),
     ("qlab", {"kind": "audio"}, Stop("dev", 0.0), [osc("/stop")]),
-    ("qlab", {"kind": "audio"}, Stop("dev", 2.0), [osc("/panic")]),
+    ("qlab", {"kind": "audio"}, Stop("dev", 2.0), [osc("/panicInTime", "f", f(2.0))]),
     ("qlab", {"kind": "audio"}, Pause("dev"), [osc("/pause")]),
     ("qlab", {"kind": "audio"}, Resume("dev"), [osc("/resume")]),
     # Resolume Arena/Avenue 7
@@ -76,7 +76,8 @@ CASES = [
     ("resolume", {"kind": "screen", "layer": 2}, Play("dev", "column 4", 0.0),
      [osc("/composition/columns/4/connect", "i", i(1))]),
     ("resolume", {"kind": "screen", "layer": 2}, Black("dev", 1.0),
-     [osc("/composition/layers/2/clear", "i", i(1))]),
+     [osc("/composition/layers/2/clear", "i", i(1)),
+      osc("/composition/layers/2/clear", "i", i(0))]),
     # Millumin 5
     ("millumin", {"kind": "screen"}, Play("dev", "4", 0.0),
      [osc("/millumin/action/launchColumn", "i", i(4))]),
@@ -84,6 +85,8 @@ CASES = [
      [osc("/millumin/action/launchColumn", "s", s("Opening"))]),
     ("millumin", {"kind": "screen"}, Stop("dev", 0.0),
      [osc("/millumin/action/stopColumn")]),
+    ("millumin", {"kind": "screen"}, Pause("dev"), [osc("/millumin/action/pauseTimeline")]),
+    ("millumin", {"kind": "screen"}, Resume("dev"), [osc("/millumin/action/playTimeline")]),
     # disguise: the cue as 1 to 3 integers, then play
     ("disguise", {"kind": "screen"}, Play("dev", "1.2.5", 0.0),
      [osc("/d3/showcontrol/cue", "iii", i(1), i(2), i(5)), osc("/d3/showcontrol/play")]),
@@ -228,7 +231,8 @@ def test_the_worked_example_in_the_docs(tmp_path, capsys):
                  "desk     /eos/cue/2/5/fire",
                  "screen1  /composition/layers/2/clips/3/connect 1",
                  "proj1    PJLink %1AVMT 30", "proj1    PJLink %1AVMT 31",
-                 "screen1  /composition/layers/2/clear 1", "sound    /cue/12/start"):
+                 "screen1  /composition/layers/2/clear 1", "/composition/layers/2/clear 0",
+                 "sound    /cue/12/start"):
         assert line in out, line
 
 

@@ -6,7 +6,9 @@ unless `/udpReplyPort` says another; every reply is `/reply/<address>` with one 
 string (`status` ok/error, `data`); `/connect <passcode>` first when the workspace has
 one; `/workspace/<id>/...` addresses one workspace (else every open one); `/cue/<number>/
 start`, `/cue/<number>/load`, `/go`, `/stop`, `/panic` (fades everything out),
-`/pause`, `/resume`, `/thump` (answered `thump`: the liveness probe). Bundles are not
+`/pause`, `/resume`, `/panicInTime <seconds>` (fades everything out over that time, as
+the Bitfocus Companion module's `panicInTime` action sends it: companion-module-figure53-
+qlab-advance, actions.js), `/thump` (answered `thump`: the liveness probe). Bundles are not
 documented: plain messages at the instant.
 
 A show's media name for a QLab device is a QLab cue number: `play: {media: "12"}` starts
@@ -52,8 +54,10 @@ class QlabProfile(Profile):
             case Load() | Play():
                 verb = "load" if isinstance(action, Load) else "start"
                 return [(f"{root}/cue/{action.media}/{verb}", ())]
-            case Stop() | Black():  # a fade asks QLab to fade everything out: its panic
-                return [(f"{root}/panic" if action.fade else f"{root}/stop", ())]
+            case Stop() | Black():  # a fade: QLab fades everything out over the show's
+                if action.fade:  # fade (`/panicInTime`, QLab 5; Companion's panicInTime)
+                    return [(f"{root}/panicInTime", (float(action.fade),))]
+                return [(f"{root}/stop", ())]
             case _:
                 return [(f"{root}/{action.kind}", ())]
 

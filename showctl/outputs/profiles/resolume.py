@@ -9,7 +9,9 @@ the instant.
 
 A show's media name for a Resolume device is a clip slot on the device's `layer`
 (`play: {media: "3"}`) or a whole column (`media: "column 3"`); stop and black clear
-the layer.
+the layer, pressed and released (`clear 1` then `clear 0`, as the Bitfocus Companion
+module does: companion-module-resolume-arena src/arena-api/osc.ts `clearLayer`). Its OSC
+has no fade to black: the clear cuts (docs/profiles.md).
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class ResolumeProfile(Profile):
     def translate(self, action: Action) -> list[Message]:
         layer = self.device.layer or 1
         if not isinstance(action, Play):
-            return [(f"/composition/layers/{layer}/clear", (1,))]
+            clear = f"/composition/layers/{layer}/clear"
+            return [(clear, (1,)), (clear, (0,))]
         match = _SLOT.match(action.media.strip().lower())
         assert match is not None  # check() refused it at validation
         what, number = match.groups()
