@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from showctl.codec.player_protocol import ScreenTransport
 from showctl.core.mix import combined
 from showctl.model import Venue
 from showctl.outputs.actions import (
@@ -26,41 +27,32 @@ from showctl.outputs.actions import (
 Liveness = Literal["online", "offline", "unknown"]
 
 
-@dataclass(slots=True)
-class Output:
-    """A screen's commanded state; the position advances on the monotonic clock while
-    playing (a hold stops the timeline, not the players)."""
+@dataclass
+class Output(ScreenTransport):
+    """A screen's commanded state: the protocol's one transport state machine
+    (`ScreenTransport`, which the simulator runs too), driven by the actions the engine
+    sends; the position advances on the monotonic clock while playing (a hold stops the
+    timeline, not the players)."""
 
-    state: str = "idle"
-    media: str | None = None
-    position: float = 0.0
-    since: float = 0.0
     level: float = 0.0  # audio: the cue level (dB) it was last told, master not included
     level_until: float = 0.0  # audio: when the fade to `level` ends (monotonic)
-
-    def position_at(self, now: float) -> float:
-        return self.position + (now - self.since if self.state == "playing" else 0.0)
 
     def apply(self, action: Action, now: float) -> None:
         match action:
             case Volume():
                 self.level, self.level_until = float(action.db), now + float(action.fade)
-                return
-            case Load() | Play():
-                self.media, self.position = action.media, float(action.position)
-                self.state = "loaded" if isinstance(action, Load) else "playing"
-            case Pause() if self.state == "playing":
-                self.position, self.state = self.position_at(now), "paused"
-            case Resume() if self.state in ("paused", "loaded"):
-                self.state = "playing"
+            case Load():
+                self.load(action.media, float(action.position), now)
+            case Play():
+                self.play(action.media, float(action.position), now)
+            case Pause():
+                self.pause(now)
+            case Resume():
+                self.resume(now)
             case Seek():
-                self.position = float(action.position)
+                self.seek(float(action.position), now)
             case Stop() | Black():
-                self.state = "stopped" if isinstance(action, Stop) else "black"
-                self.media, self.position = None, 0.0
-            case _:
-                return
-        self.since = now
+                self.end(isinstance(action, Black), now)
 
     def as_json(self, now: float) -> dict[str, Any]:
         return {"state": self.state, "media": self.media,

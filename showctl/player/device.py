@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from showctl.codec import player_protocol
 from showctl.codec.osc import Message, PacketError, decode
+from showctl.codec.player_protocol import PREFIX
 from showctl.model import Device
 from showctl.model.player_status import OFFSET_WINDOW, PlayerState, PlayerStatus
 from showctl.model.players import PlayerPolicy
@@ -31,10 +32,6 @@ from showctl.player.sync import Anchor, ClockOffset, Drift
 
 log = logging.getLogger(__name__)
 
-PREFIX = "/showctl/player/"
-ARGS = {"load": "sf", "play": "sf", "pause": "", "resume": "", "stop": "f", "black": "f",
-        "seek": "f", "clock": "fsf", "volume": "ff", "pattern": "s"}
-"""What each command takes (SPEC 3.2): s a string, f a number; more arguments are refused."""
 CUE_MARGIN = 0.25
 """Seconds ahead a cued start is aimed at first; doubled (up to MAX_MARGIN) if too short."""
 MAX_MARGIN = 1.5
@@ -239,23 +236,8 @@ class DevicePlayer:
         self._end("black", self.policy.failsafe_fade, safe=True)
 
     def _valid(self, message: Message) -> bool:
-        name = message.address.removeprefix(PREFIX)
-        wanted = ARGS.get(name) if message.address.startswith(PREFIX) else None
-        problem = None
-        if wanted is None:
-            problem = "unknown address"
-        elif len(message.args) != len(wanted) and not (
-                (name in ("stop", "black") and not message.args)
-                or (name == "clock" and len(message.args) == 1)  # an older controller
-                or (name == "clock" and len(message.args) == 4  # with its epoch
-                    and isinstance(message.args[3], int) and message.args[3] >= 0)):
-            problem = f"takes {len(wanted)} argument(s), got {len(message.args)}"
-        else:
-            for n, (kind, arg) in enumerate(zip(wanted, message.args, strict=False), 1):
-                number = isinstance(arg, int | float) and not isinstance(arg, bool)
-                if (kind == "f" and not (number and math.isfinite(arg))) or (
-                        kind == "s" and not isinstance(arg, str)):
-                    problem = f"argument {n} must be a {'number' if kind == 'f' else 'string'}"
+        """The protocol's own table says what each command takes (player_protocol)."""
+        problem = player_protocol.problem(message.address, message.args)
         if problem:
             self.errors += 1
             log.warning("%s: %s %s: %s: ignored", self.device.id, message.address,

@@ -6,15 +6,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from showctl.codec import player_protocol
+from showctl.codec.player_protocol import PREFIX, ScreenTransport
 from showctl.model.player_status import PlayerState, PlayerStatus
 
-NEEDS_PLAYER = {"load": 2, "play": 2, "pause": 0, "resume": 0, "stop": 0, "black": 0,
-                "seek": 1, "clock": 3, "volume": 1}
-NUMBER_AT = {"load": 1, "play": 1, "seek": 0, "clock": 0, "volume": 0}
-"""Which argument of a player command is a position or time (a number, not NaN)."""
-NEEDS = {**{f"/showctl/player/{name}": n for name, n in NEEDS_PLAYER.items()},
-         "/showctl/lights/cue": 1}
-"""How many arguments each address needs at least (SPEC 3.2)."""
+LIGHTS_CUE = "/showctl/lights/cue"
 
 
 @dataclass
@@ -24,66 +20,68 @@ class SimDevice:
 
     id: str
     kind: str
-    state: str = "idle"
-    media: str | None = None
+    transport: ScreenTransport = field(default_factory=ScreenTransport)
     lights: str | None = None
     levels: dict[int, int] = field(default_factory=dict)
     show_time: float | None = None  # the last drift-clock value received
     volume: float | None = None  # audio: the last level received (dB, master included)
     rejoined: bool = False  # the last clock put it back where the show is
     commands: int = 0
-    _position: float = 0.0
-    _since: float = field(default_factory=time.monotonic)
+
+    @property
+    def state(self) -> str:
+        return self.transport.state
+
+    @property
+    def media(self) -> str | None:
+        return self.transport.media
 
     @property
     def position(self) -> float:
-        moving = time.monotonic() - self._since if self.state == "playing" else 0.0
-        return self._position + moving
+        return self.transport.position_at(time.monotonic())
 
     def apply(self, address: str, args: tuple[Any, ...]) -> str | None:
-        """Acts on one message; None when it did, else why it was ignored."""
+        """Acts on one message; None when it did, else why it was ignored. Player
+        commands are checked by the protocol's own table, as the real player checks
+        them, and move the protocol's own transport state machine."""
         self.commands += 1
         now = time.monotonic()
-        position = self.position
-        name = address.rsplit("/", 1)[-1]
-        needs = NEEDS.get(address, 0)
-        if len(args) < needs:
-            return f"needs {needs} argument{'s' * (needs > 1)}, got {len(args)}: ignored"
-        number = NUMBER_AT.get(name) if address.startswith("/showctl/player/") else None
-        if number is not None and (isinstance(args[number], bool | str | bytes)
-                                   or not isinstance(args[number], int | float)
-                                   or args[number] != args[number]):
-            return f"argument {number + 1} must be a number, got {args[number]!r}: ignored"
-        if address.startswith("/showctl/player/") and name in NEEDS_PLAYER:
-            if name in ("load", "play"):
-                self.media, position = str(args[0]), float(args[1])
-                self.state = "loaded" if name == "load" else "playing"
-            elif name == "pause" and self.state == "playing":
-                self.state = "paused"
-            elif name == "resume" and self.state in ("paused", "loaded"):
-                self.state = "playing"
-            elif name in ("stop", "black"):
-                self.state, self.media, position = ("stopped" if name == "stop" else "black",
-                                                    None, 0.0)
-            elif name == "seek":
-                position = float(args[0])
-            elif name == "clock":
-                self.show_time = float(args[0])
-                media, must_be = args[1], args[2]
-                if isinstance(media, str) and isinstance(must_be, int | float):
-                    # as a real player rejoins: the media it must play, where it must be
-                    self.rejoined = self.state != "playing" or self.media != media
-                    self.media, self.state, position = media, "playing", float(must_be)
-            elif name == "volume":
-                self.volume = float(args[0])
-        elif address == "/showctl/lights/cue":
+        if address.startswith(PREFIX):
+            problem = player_protocol.problem(address, args)
+            if problem is not None:
+                return f"{problem}: ignored"
+            self._player(address.removeprefix(PREFIX), args, now)
+        elif address == LIGHTS_CUE and args:
             self.lights = str(args[0])
         elif address.startswith("/dmx/universe/") and args and isinstance(args[0], bytes):
             self.levels = {n + 1: v for n, v in enumerate(args[0]) if v}
         else:
-            return "unknown address: ignored"
-        self._position, self._since = position, now
+            return "unknown address: ignored" if address != LIGHTS_CUE else (
+                "needs 1 argument, got 0: ignored")
         return None
+
+    def _player(self, name: str, args: tuple[Any, ...], now: float) -> None:
+        screen = self.transport
+        match name:
+            case "load":
+                screen.load(args[0], float(args[1]), now)
+            case "play":
+                screen.play(args[0], float(args[1]), now)
+            case "pause":
+                screen.pause(now)
+            case "resume":
+                screen.resume(now)
+            case "stop" | "black":
+                screen.end(name == "black", now)
+            case "seek":
+                screen.seek(float(args[0]), now)
+            case "clock":
+                self.show_time = float(args[0])
+                if len(args) >= 3:  # as a real player rejoins: the media, where it must be
+                    self.rejoined = screen.state != "playing" or screen.media != args[1]
+                    screen.play(args[1], float(args[2]), now)
+            case "volume":
+                self.volume = float(args[0])
 
     def status(self) -> PlayerStatus:
         """What a showctl player would report (`/showctl/player/status`): the simulator's

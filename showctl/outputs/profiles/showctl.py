@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from showctl.codec.player_protocol import message
 from showctl.outputs.actions import (
     Action,
     Black,
@@ -31,25 +32,24 @@ class ShowctlProfile(Profile):
     )
 
     def translate(self, action: Action) -> list[Message]:
-        address = f"/showctl/player/{action.kind}"
+        """Player commands are encoded by the protocol's one table (player_protocol)."""
         match action:
             case Lights():
                 return [("/showctl/lights/cue", (str(action.cue), float(action.fade)))]
             case Load() | Play():
-                return [(address, (str(action.media), float(action.position)))]
+                return [message(action.kind, action.media, action.position)]
             case Stop() | Black():
-                return [(address, (float(action.fade),))]
+                return [message(action.kind, action.fade)]
             case Seek():
-                return [(address, (float(action.position),))]
+                return [message(action.kind, action.position)]
             case ShowClock() if action.epoch:
-                return [(address, (float(action.time), str(action.media),
-                                   float(action.position), int(action.epoch)))]
+                return [message(action.kind, action.time, action.media, action.position,
+                                action.epoch)]
             case ShowClock():
-                return [(address, (float(action.time), str(action.media),
-                                   float(action.position)))]
+                return [message(action.kind, action.time, action.media, action.position)]
             case Volume():
-                return [(address, (float(action.db), float(action.fade)))]
+                return [message(action.kind, action.db, action.fade)]
             case Pattern():
-                return [(address, (str(action.pattern),))]
+                return [message(action.kind, action.pattern)]
             case _:  # pause, resume
-                return [(address, ())]
+                return [message(action.kind)]
