@@ -76,12 +76,12 @@ def problem(address: str, args: tuple[object, ...]) -> str | None:
     for n, (kind, arg) in enumerate(zip(command.types, args, strict=False), 1):
         number = isinstance(arg, int | float) and not isinstance(arg, bool)
         if kind == "f" and not (number and math.isfinite(arg)):  # type: ignore[arg-type]
-            return f"argument {n} must be a number"
+            return f"argument {n} must be a number, got {arg!r}"
         if kind == "s" and not isinstance(arg, str):
-            return f"argument {n} must be a string"
+            return f"argument {n} must be a string, got {arg!r}"
         if kind == "i" and not (isinstance(arg, int) and not isinstance(arg, bool)
                                 and arg >= 0):
-            return f"argument {n} must be a whole number >= 0"
+            return f"argument {n} must be a whole number >= 0, got {arg!r}"
     return None
 
 

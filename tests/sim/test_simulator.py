@@ -127,16 +127,16 @@ async def test_garbage_and_unknown_addresses_are_reported_not_fatal(sim_env):
     assert line.startswith("ignored: malformed packet: neither an OSC message") and sim.errors == 1
     send(sender, venue, "screen1", encode_message("/showctl/player/play", "no-position.mp4"))
     _, line = await asyncio.wait_for(lines.get(), WAIT)
-    assert line.endswith("(needs 2 arguments, got 1: ignored)")
+    assert line.endswith("(takes 2 argument(s), got 1: ignored)")  # the player's own words
     send(sender, venue, "screen1", encode_message("/showctl/player/seek", 77.4))
     _, line = await asyncio.wait_for(lines.get(), WAIT)
     assert line == "/showctl/player/seek 77.4"  # not the float32's 77.4000015258789
-    send(sender, venue, "screen1", encode_message("/showctl/player/volume", 86399.123))
+    send(sender, venue, "screen1", encode_message("/showctl/player/volume", 86399.123, 0.5))
     _, line = await asyncio.wait_for(lines.get(), WAIT)
-    assert line == "/showctl/player/volume 86399.125"  # the float32 nearest 86399.123, whole
-    send(sender, venue, "screen1", encode_message("/showctl/player/clock", 1.0))
+    assert line == "/showctl/player/volume 86399.125 0.5"  # the float32 nearest 86399.123, whole
+    send(sender, venue, "screen1", encode_message("/showctl/player/clock", 1.0, "a.mp4"))
     _, line = await asyncio.wait_for(lines.get(), WAIT)
-    assert line.endswith("(needs 3 arguments, got 1: ignored)")
+    assert line.endswith("(takes 1 or 3 or 4 argument(s), got 2: ignored)")
     for bad in [("/showctl/player/seek", ("x",)), ("/showctl/player/play", ("a.mp4", "x"))]:
         send(sender, venue, "screen1", encode_message(bad[0], *bad[1]))
         _, line = await asyncio.wait_for(lines.get(), WAIT)
