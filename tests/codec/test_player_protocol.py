@@ -19,7 +19,7 @@ EVERY_ACTION = [
     actions.Black("screen1", 0), actions.Seek("screen1", 12),
     actions.ShowClock("screen1", 3.0, "a.mp4", 3.0),
     actions.ShowClock("screen1", 3.0, "a.mp4", 3.0, epoch=7),
-    actions.Volume("screen1", -6, 0.5),
+    actions.Volume("screen1", -6, 0.5), actions.Pattern("screen1", "grid"),
 ]
 
 
@@ -51,7 +51,7 @@ def test_message_coerces_to_the_wire_types_and_refuses_a_wrong_count():
     with pytest.raises(ValueError):
         message("seek")
     assert set(COMMANDS) == {"load", "play", "pause", "resume", "stop", "black", "seek",
-                             "clock", "volume"}
+                             "clock", "volume", "pattern"}
 
 
 def test_the_screen_state_machine():
