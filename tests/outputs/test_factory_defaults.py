@@ -100,3 +100,21 @@ def test_validate_notes_the_devices_whose_liveness_will_be_unknown(tmp_path):
     ]
     assert all(line.startswith(f"{path}:") for line in done.stdout.splitlines()
                if ": note: " in line)
+
+
+def test_the_documented_factory_default_devices_load(tmp_path):
+    """docs/profiles.md, "Each product at its factory defaults": every device line there
+    is a valid device, and gets the port the table says."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "profiles.md").read_text()
+    table = text.split("## Each product at its factory defaults", 1)[1].split("\n### ", 1)[0]
+    lines = re.findall(r"^\| [^|]+ \| `(\{id: [^`]+\})`", table, re.M)
+    assert len(lines) == 10
+    loaded = venue(tmp_path, "".join(f"- {line}\n" for line in lines))
+    assert loaded.errors == []
+    assert loaded.model is not None
+    ports = {d.id: d.port for d in loaded.model.devices}
+    assert ports == {"desk": 3032, "sound": 53000, "ma": 8000, "mq": 8000, "house": 9999,
+                     "wall": 7000, "side": 5000, "d3": 7401, "proj1": 4352, "dmx": 7770}
