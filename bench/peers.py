@@ -9,6 +9,14 @@
   timetag-rt the same under SCHED_FIFO, as `realtime: auto` runs it as root or in the unit
   pd         Pd 0.53 (`pd -nogui -nosound -sleepgrain 1`, SCHED_FIFO as root by default)
              running a generated patch: [metro 250] -> [oscformat] -> [netsend -u -b]
+  service    the real service: `showctl run` of a venue file (its nine screens plain-message
+             devices: the showctl profile with `latency: 0`, sent at the instant), started
+             over OSC (`/showctl/start`), `realtime: auto`; the error is against each cue's
+             own `deadline_wall` (the cue events it pushes to a subscriber)
+  play       `showctl play` of the same venue and show (no t0 is exposed: the grid error)
+Options: --flood (service only: four sources send heartbeats and status requests at the
+OSC port through the show, bounded), --neighbour PRIO (a SCHED_FIFO process at PRIO doing
+2 ms bursts every 10 ms, as an audio server would, beside every sender).
 Loads: A quiet (whatever the shared machine does), B one busy-looping process per core.
 Runs are interleaved (round, load, sender). Nine receivers in another process stamp each
 datagram with the kernel's receive time (SO_TIMESTAMPNS).
@@ -49,7 +57,7 @@ from bench.timing import free_ports, make_show
 CUES, SCREENS, GAP = 40, 9, 0.25
 NTP_EPOCH = 2208988800
 CUE_MEDIA = re.compile(rb"/play\x00.*c(\d+)_", re.S)
-SENDERS = ("plain", "plain-rt", "timetag", "timetag-rt", "pd")
+SENDERS = ("plain", "plain-rt", "timetag", "timetag-rt", "pd", "service", "play")
 
 
 # -- receivers ---------------------------------------------------------------------------
@@ -126,6 +134,141 @@ def showctl_sender(ports: list[int], mode: str, conn: Any) -> None:
                 "policy": report.policy, "lead": controller.engine.out.router.max_lead}
 
     conn.send(asyncio.run(play()))
+
+
+# -- the real service ----------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def service_venue(ports: list[int], folder: Path) -> tuple[Path, int]:
+    """A venue file for `showctl run` / `play`: nine plain-message screens (showctl
+    profile, latency 0), the bench show; its OSC port."""
+    import yaml
+
+    from bench.timing import free_ports as free
+    osc, web = free(2)
+    (folder / "shows").mkdir(exist_ok=True)
+    show = make_show(CUES, (GAP, GAP))
+    (folder / "shows" / "bench.yaml").write_text(yaml.safe_dump({
+        "id": show.id, "preroll": show.preroll, "cues": [
+            {"id": c.id, "at": c.at, "screens": "all",
+             "play": {"media": f"c{c.id}_{{screen}}.mp4"}} for c in show.cues]}))
+    venue = folder / "venue.yaml"
+    venue.write_text(yaml.safe_dump({
+        "venue": "bench", "state_dir": str(folder / "var"), "shows": "shows",
+        "realtime": "auto", "osc": {"listen": f"127.0.0.1:{osc}",
+                                    "allow": ["127.0.0.0/8"]},
+        "web": {"listen": f"127.0.0.1:{web}"},
+        "devices": [{"id": f"screen{n}", "kind": "screen", "index": n, "host": "127.0.0.1",
+                     "port": p, "profile": "showctl", "latency": 0}
+                    for n, p in enumerate(ports, 1)]}, sort_keys=False))
+    return venue, osc
+
+
+def play_service(ports: list[int], folder: Path, flood: bool) -> dict[str, Any]:
+    """`showctl run` started over OSC; (cue -> its deadline_wall) from the cue events."""
+    import json
+    import socket as sk
+
+    from showctl.codec.osc import decode, encode_message
+    venue, osc = service_venue(ports, folder)
+    proc = subprocess.Popen([sys.executable, "-m", "showctl", "run", "--config", str(venue)],
+                            cwd=str(folder), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    floods: list[subprocess.Popen[bytes]] = []
+    try:
+        assert proc.stderr is not None
+        while b"ready:" not in (line := proc.stderr.readline()):
+            assert line, "showctl run did not start"
+        client = sk.socket(sk.AF_INET, sk.SOCK_DGRAM)
+        client.bind(("127.0.0.1", 0))
+        client.settimeout(CUES * GAP + 20)
+        client.sendto(encode_message("/showctl/subscribe", 1), ("127.0.0.1", osc))
+        client.sendto(encode_message("/showctl/status"), ("127.0.0.1", osc))
+        if flood:  # bounded: four sources, for the show's length, ~2,500 packets/s each
+            floods = [subprocess.Popen([sys.executable, "-c", FLOOD, f"127.0.0.{20 + n}",
+                                        str(osc), str(CUES * GAP + 1.5)]) for n in range(4)]
+        cpu0 = time.process_time()
+        client.sendto(encode_message("/showctl/start", "bench"), ("127.0.0.1", osc))
+        deadlines: dict[int, float] = {}
+        realtime: dict[str, Any] = {}
+        running = False
+        while True:
+            data = client.recv(1 << 16)
+            for message in decode(data):
+                body = json.loads(message.args[0]) if message.args else {}
+                if message.address == "/showctl/reply/showctl/status":
+                    realtime = body["data"].get("realtime") or {}
+                elif message.address == "/showctl/event/cue":
+                    deadlines[int(body["cue"])] = body["deadline_wall"]
+                elif message.address == "/showctl/event/state":
+                    running = running or body["state"] == "running"
+                    if running and body["state"] == "idle":
+                        break
+            else:
+                continue
+            break
+        cpu = time.process_time() - cpu0  # the bench's own: the service's is its process
+        client.sendto(encode_message("/showctl/status"), ("127.0.0.1", osc))
+        while not realtime.get("spin", {}).get("count"):  # how long its dispatcher spun
+            for message in decode(client.recv(1 << 16)):
+                if message.address == "/showctl/reply/showctl/status":
+                    realtime = json.loads(message.args[0])["data"].get("realtime") or {}
+    finally:
+        for f in floods:
+            f.wait(30)
+        proc.terminate()
+        proc.wait(20)
+    return {"t0": None, "deadlines": deadlines, "cpu": cpu, "spin": realtime.get("spin"),
+            "lead": 0.0, "policy": realtime.get("policy", "?"),
+            "flood": len(floods)}
+
+
+FLOOD = """
+import socket, sys, time
+from showctl.codec.osc import encode_message
+host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((host, 0))
+beat, ask = encode_message("/showctl/heartbeat", "screen1"), encode_message("/showctl/status")
+end, n = time.monotonic() + seconds, 0
+while time.monotonic() < end:
+    for _ in range(25):
+        s.sendto(beat if n % 5 else ask, ("127.0.0.1", port)); n += 1
+    time.sleep(0.01)
+print(n, file=sys.stderr)
+"""
+
+
+def play_play(ports: list[int], folder: Path) -> dict[str, Any]:
+    """`showctl play bench` of the same venue (in its own process, as a user runs it)."""
+    venue, _ = service_venue(ports, folder)
+    proc = subprocess.Popen([sys.executable, "-m", "showctl", "play", "bench", "--config",
+                             str(venue)], cwd=str(folder), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stderr is not None
+    while b" cue " not in (line := proc.stderr.readline()):  # the show has begun
+        assert line, "showctl play ended before its first cue"
+    try:
+        policy = os.sched_getscheduler(proc.pid) & ~getattr(os, "SCHED_RESET_ON_FORK", 0)
+    except OSError:
+        policy = -1
+    _, err = proc.communicate(timeout=CUES * GAP + 30)
+    assert proc.returncode == 0, err
+    return {"t0": None, "cpu": 0.0, "spin": None, "lead": 0.0,
+            "policy": {0: "SCHED_OTHER", 1: "SCHED_FIFO"}.get(policy, policy)}
+
+
+NEIGHBOUR = """
+import os, sys, time
+os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(int(sys.argv[1])))
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:   # an audio server's period: 2 ms of work every 10 ms
+    burst = time.monotonic() + 0.002
+    while time.monotonic() < burst:
+        pass
+    time.sleep(0.008)
+"""
 
 
 # -- Pd ----------------------------------------------------------------------------------
@@ -227,7 +370,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 def analyse(got: list[tuple[int, int, float, int | None]], t0: float | None,
-            lead: float = 0.0, t0_ntp: int | None = None) -> dict:
+            lead: float = 0.0, t0_ntp: int | None = None,
+            deadlines: dict[int, float] | None = None) -> dict:
     """Errors (ms) against the plan from `t0` (sent `lead` early: the error is the
     dispatch's, against the planned send time), or against the best-fitting grid;
     timetags (NTP units) against the plan from `t0_ntp`."""
@@ -240,7 +384,10 @@ def analyse(got: list[tuple[int, int, float, int | None]], t0: float | None,
     out: dict[str, Any] = {
         "n": len(got), "grid": grid,
         "skew": [(max(s) - min(s)) * 1e3 for s in per_cue.values() if len(s) == SCREENS]}
-    if t0 is not None:
+    if deadlines:  # the service's own plan: each cue's deadline_wall
+        out["error"] = [abs(stamp - deadlines[cue]) * 1e3 for cue, stamp in stamps
+                        if cue in deadlines]
+    elif t0 is not None:
         out["error"] = [abs(stamp - (t0 - lead + cue * GAP)) * 1e3 for cue, stamp in stamps]
         tags = [(cue, stamp, tag) for _, cue, stamp, tag in got if tag is not None]
         if t0_ntp is not None:  # in timetag units (2**-32 s)
@@ -264,8 +411,12 @@ def merge(runs: list[dict]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--senders", default=",".join(SENDERS))
+    parser.add_argument("--loads", default="A,B")
+    parser.add_argument("--flood", action="store_true")
+    parser.add_argument("--neighbour", type=int, default=None, metavar="PRIO")
     args = parser.parse_args()
-    senders = [s for s in SENDERS if s != "pd" or shutil.which("pd")]
+    senders = [s for s in args.senders.split(",") if s != "pd" or shutil.which("pd")]
     ports = free_ports(SCREENS)
     parent, child = mp.Pipe()
     rx = mp.Process(target=receive, args=(ports, child), daemon=True)
@@ -283,15 +434,23 @@ def main() -> None:
     load_before = os.getloadavg()
     began = time.time()
     for _ in range(args.rounds):
-        for load in ("A", "B"):
+        for load in args.loads.split(","):
             for sender in senders:
                 collect()
                 hogs = Hogs() if load == "B" else None
+                neighbour = None
                 try:
                     if hogs:
                         hogs.__enter__()
+                    if args.neighbour is not None:
+                        neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR,
+                                                      str(args.neighbour), "60"])
                     if sender == "pd":
                         info = play_pd(ports, folder)
+                    elif sender == "service":
+                        info = play_service(ports, folder, args.flood)
+                    elif sender == "play":
+                        info = play_play(ports, folder)
                     else:
                         back, out = mp.Pipe()
                         proc = mp.Process(target=showctl_sender, args=(ports, sender, out))
@@ -301,11 +460,14 @@ def main() -> None:
                         proc.join(10)
                     time.sleep(0.3)  # the last datagrams reach the receiver process
                 finally:
+                    if neighbour is not None:
+                        neighbour.kill()
+                        neighbour.wait(5)
                     if hogs:
                         hogs.__exit__()
                 got = collect()
                 run = analyse(got, None if sender == "pd" else info["t0"], info.get("lead", 0.0),
-                              info.get("t0_ntp"))
+                              info.get("t0_ntp"), info.get("deadlines"))
                 results.setdefault((sender, load), []).append(run)
                 extra.setdefault((sender, load), []).append(info)
     parent.send("stop")
@@ -314,27 +476,30 @@ def main() -> None:
     print(f"{CUES} cues x {SCREENS} screens, {GAP * 1000:g} ms apart; {args.rounds} rounds "
           f"interleaved; A quiet, B {os.cpu_count()} CPU hogs; host load average before "
           f"{load_before[0]:.1f} (1 min), after {os.getloadavg()[0]:.1f}; "
-          f"{time.time() - began:.0f} s")
+          f"{time.time() - began:.0f} s" + (" ; flood on service" if args.flood else "")
+          + (f"; a SCHED_FIFO {args.neighbour} neighbour (2 ms bursts / 10 ms)"
+             if args.neighbour is not None else ""))
     pd_p99 = {load: pct(merge(results[("pd", load)])["grid"], .99)
               for load in ("A", "B") if ("pd", load) in results}
-    for load in ("A", "B"):
+    for load in args.loads.split(","):
         print(f"-- load {load}")
         for sender in senders:
             m = merge(results[(sender, load)])
             infos = extra[(sender, load)]
             cpu = sum(i["cpu"] for i in infos) / len(infos)
-            kind = "grid" if sender == "pd" else "error"
+            kind = "grid" if sender in ("pd", "play") else "error"
             line = (f"{sender:<10} {infos[0]['policy']:<11} recv {m['n']:>4}/"
                     f"{CUES * SCREENS * len(infos)}  {kind} ms p50 {pct(m[kind], .5):6.3f} "
                     f"p99 {pct(m[kind], .99):6.3f} max {max(m[kind], default=0):7.3f}  "
                     f"skew p99 {pct(m['skew'], .99):6.3f}  CPU {cpu:5.2f} s/run")
-            if sender != "pd":
+            if sender not in ("pd", "play"):
                 line += f"  grid p99 {pct(m['grid'], .99):6.3f}"
                 if load in pd_p99:
                     line += f" (x{pct(m['grid'], .99) / pd_p99[load]:.2f} Pd)"
-                spins = [i["spin"] for i in infos]
-                line += f"  spin max {max(s['max_ms'] for s in spins):.2f} ms " \
-                        f"mean {sum(s['mean_ms'] for s in spins) / len(spins):.2f}"
+                spins = [i["spin"] for i in infos if i["spin"]]
+                if spins:
+                    line += f"  spin max {max(s['max_ms'] for s in spins):.2f} ms " \
+                            f"mean {sum(s['mean_ms'] for s in spins) / len(spins):.2f}"
             print(line)
             if m.get("tag_error"):
                 early = m["early"]
