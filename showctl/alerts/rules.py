@@ -13,7 +13,8 @@ from showctl.core.check import fault_message
 from showctl.model.venue import AlertEvent
 
 ALERT_KINDS: tuple[str, ...] = get_args(AlertEvent)
-PROBLEMS = frozenset(ALERT_KINDS) - {"device_online", "projector_ok", "storage_ok"}
+PROBLEMS = frozenset(ALERT_KINDS) - {"device_online", "projector_ok", "storage_ok",
+                                     "standby_following"}
 """Kinds that are trouble; `device_online` is the all-clear after a `device_offline`,
 `projector_ok` after a `projector_error` a projector's own status raised."""
 
@@ -58,6 +59,11 @@ def from_event(event: events.Event) -> Alert | None:
         files = ", ".join(f"{n} ({why})" for n, why in sorted((d.get("failing") or {}).items()))
         return Alert("storage_failed", "state_dir", f"cannot write the state in state_dir: "
                      f"{files}; a restart would resume from an older run state", event.wall)
+    if event.kind == events.STANDBY and d.get("what") != "standby":
+        kind = {"takeover": "takeover", "not_following": "standby_not_following",
+                "following": "standby_following"}[str(d["what"])]
+        return Alert(kind, "standby", str(d.get("message", "")).removeprefix("standby: "),
+                     event.wall)
     if event.kind == events.CHECK and d.get("ready") is False:
         findings = d.get("findings") or []
         lines = "; ".join(f"{f.get('device') or 'room'}: {f.get('message')}" for f in findings)

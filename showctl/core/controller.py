@@ -298,6 +298,16 @@ class Controller:
     def muted(self) -> bool:
         return self.engine.dispatcher.sender.muted
 
+    def report_standby(self, what: Literal["takeover", "standby", "not_following",
+                                           "following"],
+                       message: str, *, me: str, peer: str, epoch: int) -> None:
+        """The pair's face says what changed (a `standby` event: alerts, dashboard) and
+        the line an operator reads."""
+        self.bus.publish(events.STANDBY, what=what, me=me, peer=peer, epoch=epoch,
+                         message=message)
+        self._log(message, "info" if what == "following" else
+                  "error" if what == "not_following" else "warning")
+
     def set_epoch(self, epoch: int) -> None:
         """The controller's term, carried by every player clock from now on."""
         self.engine.out.players.epoch = int(epoch)

@@ -24,7 +24,7 @@ from showctl.core.transport import TransportState
 log = logging.getLogger(__name__)
 
 EventKind = Literal["state", "cue", "device", "schedule", "run", "log", "files", "venue",
-                    "power", "check", "alert", "volume", "player", "storage"]
+                    "power", "check", "alert", "volume", "player", "storage", "standby"]
 
 STATE: Final = "state"
 CUE: Final = "cue"
@@ -40,6 +40,7 @@ ALERT: Final = "alert"
 VOLUME: Final = "volume"
 PLAYER: Final = "player"
 STORAGE: Final = "storage"
+STANDBY: Final = "standby"
 
 
 # What `data` holds for each kind; each docstring says when it goes out. The events
@@ -177,11 +178,23 @@ class StorageData(TypedDict):
     failing: dict[str, str]
 
 
+class StandbyData(TypedDict):
+    """two controllers (docs/standby.md): this one took over (`takeover`), became the
+    standby one (`standby`), or the replication with the other stopped or came back
+    (`not_following`, `following`)"""
+
+    what: Literal["takeover", "standby", "not_following", "following"]
+    me: str
+    peer: str
+    epoch: int
+    message: str
+
+
 PAYLOADS: dict[EventKind, type] = {
     STATE: StateData, CUE: CueData, DEVICE: DeviceData, SCHEDULE: ScheduleData,
     RUN: RunData, LOG: LogData, FILES: FilesData, VENUE: VenueData,
     POWER: PowerData, CHECK: CheckData, ALERT: AlertData, VOLUME: VolumeData,
-    PLAYER: PlayerData, STORAGE: StorageData,
+    PLAYER: PlayerData, STORAGE: StorageData, STANDBY: StandbyData,
 }
 
 
@@ -273,6 +286,10 @@ class EventBus:
     @overload
     def publish(self, kind: Literal["storage"], wall: float | None = None,
                 **data: Unpack[StorageData]) -> Event: ...
+
+    @overload
+    def publish(self, kind: Literal["standby"], wall: float | None = None,
+                **data: Unpack[StandbyData]) -> Event: ...
 
     def publish(self, kind: EventKind, wall: float | None = None, **data: Any) -> Event:
         """mypy checks each kind's keys and types at every call (the overloads above)."""

@@ -177,7 +177,7 @@ AlertEvent = Literal[
     "device_offline", "device_online", "show_failed", "show_interrupted",
     "start_skipped", "start_missed", "start_devices_missing", "check_failed",
     "projector_error", "projector_ok", "controller_restarted", "storage_failed",
-    "storage_ok",
+    "storage_ok", "takeover", "standby_not_following", "standby_following",
 ]
 
 

@@ -27,7 +27,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from showctl.core.clock import Clock
 from showctl.core.controller import Controller
@@ -222,8 +222,8 @@ class StandbyFace:
         self._send("state")
         self._start_faces()
         self.controller.count("standby.takeovers")
-        self._say(f"standby: TAKEOVER: {self.me} is now the active controller (epoch "
-                  f"{self.epoch}; {reason}; {took or 'no show'}; {ms:.1f} ms)", "warning")
+        self._report("takeover", f"standby: TAKEOVER: {self.me} is now the active controller "
+                     f"(epoch {self.epoch}; {reason}; {took or 'no show'}; {ms:.1f} ms)")
         return {"role": ACTIVE, "epoch": self.epoch, "changed": True, "ms": round(ms, 3)}
 
     def demote(self, reason: str, *, handover: bool = True) -> dict[str, Any]:
@@ -243,7 +243,7 @@ class StandbyFace:
                 self.controller.panic(by=BY, interrupted=f"handed over to {self.peer} "
                                       f"({reason})")
         self._send("state")
-        self._say(f"standby: {self.me} is now the standby controller ({reason})", "warning")
+        self._report("standby", f"standby: {self.me} is now the standby controller ({reason})")
         return {"role": STANDBY, "epoch": self.epoch, "changed": True}
 
     def manual_demote(self, reason: str) -> dict[str, Any]:
@@ -370,11 +370,12 @@ class StandbyFace:
             if following != self.following:
                 self.following = following
                 if following:
-                    self._say(f"standby: replication with {self.peer} is up")
+                    self._report("following", f"standby: replication with {self.peer} is up")
                 else:
-                    self._say(f"standby: ALERT: no replication from {self.peer} for "
-                              f"{LOST:g} s" + (" (the standby is not following)"
-                                               if self.role == ACTIVE else ""), "error")
+                    self._report("not_following", f"standby: ALERT: no replication from "
+                                 f"{self.peer} for {LOST:g} s" + (
+                                     " (the standby is not following)"
+                                     if self.role == ACTIVE else ""))
             if self._fault_until is not None and self.clock.monotonic() > self._fault_until:
                 self._write_fault(False)
             await self.clock.sleep_until(self.clock.monotonic() + TICK)
@@ -509,6 +510,11 @@ class StandbyFace:
             "link": self.link.as_json() if self.link else None,
             "findings": self.findings(),
         }
+
+    def _report(self, what: Literal["takeover", "standby", "not_following", "following"],
+                message: str) -> None:
+        self.controller.report_standby(what, message, me=self.me, peer=self.peer,
+                                       epoch=self.epoch)
 
     def _say(self, message: str, level: str = "info") -> None:
         self.controller.announce(message, level=level)  # type: ignore[arg-type]

@@ -174,3 +174,21 @@ async def test_metrics_say_the_role_the_replication_and_the_epoch(pair):
     assert f'showctl_standby_active{{me="{PEERS[1]}",peer="{PEERS[0]}"}} 0.0' in text_b
     assert "showctl_standby_following 1.0" in text_b
     assert "showctl_standby_epoch 1.0" in text
+
+
+async def test_a_takeover_and_a_lost_replication_are_alerts(pair):
+    from showctl.alerts.rules import from_event
+    from showctl.core.events import STANDBY
+
+    seen = []
+    pair.b.bus.subscribe(lambda e: seen.append(e) if e.kind == STANDBY else None)
+    pair.fa.keepalived_state("MASTER")
+    await pair.heard(pair.fb)
+    await pair.room.clock.advance(0.2)
+    await pair.fa.stop()  # the active one gone: the standby stops following
+    await pair.room.clock.advance(1.5)
+    pair.fb.keepalived_state("MASTER")
+    alerts = [from_event(e) for e in seen]
+    kinds = [a.kind for a in alerts if a is not None]
+    assert kinds == ["standby_following", "standby_not_following", "takeover"], kinds
+    assert "TAKEOVER" in alerts[-1].text and PEERS[1] in alerts[-1].text
