@@ -27,7 +27,7 @@ from showctl.core.clock import SystemClock
 from showctl.core.controller import Controller
 from showctl.errors import UserError
 from showctl.files import lastgood
-from showctl.files.loader import Config
+from showctl.files.loader import Config, LastGood
 from showctl.files.offloop import FileReader
 from showctl.history import History
 from showctl.model import Venue
@@ -39,6 +39,7 @@ from showctl.scheduling.power import PowerRunner
 from showctl.scheduling.runner import ScheduleRunner
 from showctl.sdnotify import Notifier
 from showctl.sim import Simulator
+from showctl.sim.here import Relocation
 from showctl.sim.simulator import SIMULATED
 from showctl.standby import StandbyFace
 from showctl.statefile import on_failures, start_writer, stop_writer, write_json
@@ -65,11 +66,14 @@ class Service:
     controller's links to them (TCP devices) open as it is built, and must find them."""
 
     def __init__(self, config: Config, *, sim: Simulator | None = None,
-                 realtime: Realtime | None = None) -> None:
+                 realtime: Realtime | None = None, relocation: Relocation | None = None) -> None:
         self.reader = FileReader()
+        self.relocation = relocation
+        """--simulate with devices of other hosts: they are served here (sim.here), and
+        every venue read, reloads too, is given to the controller so."""
         precise = realtime is not None and realtime.active
         self.controller = Controller(config, SystemClock(precise_sleep=precise),
-                                     reader=self.reader)
+                                     reader=self._read if relocation else self.reader)
         if realtime is not None:
             self.controller.realtime = realtime.as_json()
         venue, clock = config.venue, self.controller.clock
@@ -196,6 +200,10 @@ class Service:
         if self._reload is None or self._reload.done():
             self._reload = asyncio.get_running_loop().create_task(self._reload_files())
 
+    async def _read(self, path: Path, last_good: LastGood) -> Config:
+        config = await self.reader(path, last_good)
+        return self.relocation.apply(config) if self.relocation else config
+
     async def _reload_files(self) -> None:
         try:
             await self.controller.reload()
@@ -204,6 +212,8 @@ class Service:
 
     def _keep_last_good(self) -> None:
         """Files all good: they are the copy a restart falls back on (docs/service.md)."""
+        if self.relocation is not None:  # not the venue as written: never kept
+            return
         config = self.controller.config
         data = lastgood.record(config, self.controller.clock.time())
         if data is None or (self._last_good is not None and all(
@@ -318,10 +328,11 @@ async def start_simulator(venue: Venue, kinds: tuple[str, ...] = SIMULATED) -> S
     try:
         await sim.start()
     except OSError as exc:
-        hint = "another program (showctl simulate?) uses that device port: stop it" \
+        # said to whoever started it, who may not have typed --simulate (scripts/run)
+        hint = "another program (showctl simulate, a player?) uses that port: stop it" \
             if "in use" in str(exc) else "the simulated devices listen where the " \
-            "venue's devices are: give them addresses of this machine"
-        raise UserError(f"{exc}; {hint}, or run without --simulate") from None
+            "venue's devices are, or on 127.0.0.1 for those of other hosts"
+        raise UserError(f"{exc}; {hint}") from None
     return sim
 
 
@@ -331,8 +342,19 @@ async def run(config_path: str | Path, *, simulate: bool = False,
     config = lastgood.load_with_last_good(config_path)  # InvalidFiles: the CLI prints, exit 1
     use_zone(config.venue.timezone)
     report = start_realtime(config.venue)
-    sim = await start_simulator(config.venue, simulate_kinds) if simulate else None
-    service = Service(config, sim=sim, realtime=report)
+    relocation = None
+    if simulate:
+        relocation = Relocation(simulate_kinds)
+        config = relocation.apply(config)
+        for note in relocation.notes:
+            log.warning("%s", note)
+        if (moved := relocation.moved()) is not None:
+            log.info("%s", moved)
+    served = relocation.simulated(config.venue) if relocation else config.venue
+    if relocation is not None and not relocation.ports:
+        relocation = None  # every device served is on this machine: the venue as written
+    sim = await start_simulator(served, simulate_kinds) if simulate else None
+    service = Service(config, sim=sim, realtime=report, relocation=relocation)
     notifier = Notifier()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

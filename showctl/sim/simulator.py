@@ -213,6 +213,8 @@ class Simulator:
         while True:
             for device_id, transport in self._transports.items():
                 device = self.devices[device_id]
+                if profile_for(self._listen[device_id]).answering:
+                    continue  # its heartbeats would be refused: it answers or it is not there
                 if device.kind in ("screen", "audio"):  # as a showctl player reports
                     message = encode_message(STATUS_ADDRESS, device_id,
                                              device.status().to_json())

@@ -79,12 +79,16 @@ class RoomController:
 
     @classmethod
     async def launch(cls, room: VenueRoom, venue: Path, *, host: str = "ctl",
-                     args: tuple[str, ...] = ()) -> RoomController:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = await room.spawn(host, [sys.executable, "-m", "showctl", "run", "--config",
-                                       str(venue), *args],
-                                env=env, stderr=asyncio.subprocess.PIPE,
-                                stdout=asyncio.subprocess.DEVNULL)
+                     args: tuple[str, ...] = (), command: list[str] | None = None,
+                     env: dict[str, str] | None = None) -> RoomController:
+        """`showctl run --config VENUE ARGS` (or `command`, its output read the same
+        way) inside `host`; returns once it said `ready:`."""
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+        argv = command or [sys.executable, "-m", "showctl", "run", "--config", str(venue),
+                           *args]
+        proc = await room.spawn(host, argv, env=env, stderr=asyncio.subprocess.PIPE,
+                                stdout=asyncio.subprocess.DEVNULL,
+                                start_new_session=True)
         ctl = cls(room, host, proc)
         try:
             await ctl.wait_for("ready:")
