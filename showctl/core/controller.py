@@ -169,7 +169,9 @@ class Controller:
         `if_devices_missing: start`), in the run event: alerts act on it."""
         found = self._show(show)
         if self.engine.state not in (TransportState.IDLE, TransportState.LOADED):
-            raise CommandError(f"cannot start while {self.engine.state}: stop the show first")
+            raise CommandError(f"cannot start while {self.engine.state}: " + (
+                "the show is stopping: start once it is idle (Stop again to cut at once)"
+                if self.engine.state == TransportState.STOPPING else "stop the show first"))
         self._apply_pending_venue()
         self.engine.load(found)
         self.engine.go(by, at, reason)
@@ -224,7 +226,9 @@ class Controller:
         """Returns where the playhead went: `{"time", "cue"}` (the cue now current)."""
         plan = self.engine.plan
         if plan is None:
-            raise CommandError(f"cannot seek while {self.engine.state}: load a show first")
+            raise CommandError(f"cannot seek while {self.engine.state}: " + (
+                "wait until it is idle, then load a show" if self.engine.state == "stopping"
+                else "load a show first"))
         if isinstance(to, str):
             t = seek_target(plan, to)
         elif isinstance(to, bool) or not isinstance(to, int | float) or to != to:

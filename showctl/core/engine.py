@@ -121,7 +121,8 @@ class Engine:
 
     def load(self, show: Show) -> None:
         if self.state not in (TransportState.IDLE, TransportState.LOADED):
-            raise CommandError(f"cannot load while {self.state}: stop the show first")
+            raise CommandError(f"cannot load while {self.state}: "
+                               + _advice_to_load(self.state))
         self.resolver.start()  # a no-op once running (it needs the loop)
         try:
             plan = compile_plan(show, self.venue)
@@ -148,7 +149,7 @@ class Engine:
             self._set_state(TransportState.RUNNING)
             return
         if self.state != TransportState.LOADED:
-            raise CommandError(f"cannot go while {self.state}")
+            raise CommandError(f"cannot go while {self.state}: " + _advice_to_go(self.state))
         assert self.plan is not None
         start = self._frozen
         earliest = self._loaded_at + self.plan.show.preroll
@@ -221,7 +222,9 @@ class Engine:
         go out to every device (some already have them: bundles sent cannot be
         recalled), so the room stands still in one consistent look (docs/engine.md)."""
         if self.state not in (TransportState.RUNNING, TransportState.HOLDING):
-            raise CommandError(f"cannot pause while {self.state}")
+            idle = self.state == TransportState.IDLE
+            raise CommandError(f"cannot pause while {self.state}: " + (
+                "load a show and GO first" if idle else "only a running or holding show pauses"))
         self._resume_to = self.state
         if (self.state == TransportState.RUNNING and self._timeline is not None
                 and self.plan is not None):
@@ -268,8 +271,12 @@ class Engine:
         self._set_state(TransportState.RUNNING)
 
     def stop(self, fade: float, by: str | None = None) -> None:
+        if self.state == TransportState.STOPPING:  # a second Stop during the fade: a cut
+            self.out.send_now(self.out.safe_actions(0.0))
+            self._finish("stopped", by)
+            return
         if self.state not in LOADED:
-            raise CommandError(f"cannot stop while {self.state}")
+            raise CommandError(f"cannot stop while {self.state}: nothing is loaded")
         if fade < 0:
             raise CommandError("fade must not be negative")
         was_loaded = self.state == TransportState.LOADED
@@ -294,7 +301,9 @@ class Engine:
 
     def seek(self, t: float) -> None:
         if self.state not in LOADED or self.plan is None:
-            raise CommandError(f"cannot seek while {self.state}")
+            raise CommandError(f"cannot seek while {self.state}: "
+                               + ("wait until it is idle, then load a show"
+                                  if self.state == "stopping" else "load a show first"))
         if not 0 <= t <= self.plan.length:
             raise CommandError(f"{t} is outside the show (0 to {self.plan.length})")
         look = catch_up(self.plan, t, list(self.streams))
@@ -441,3 +450,23 @@ class Engine:
         await self.out.links.aclose()
         await self.resolver.close()
         await self.dispatcher.close()
+
+
+def _advice_to_load(state: str) -> str:
+    """What to do before a load, for the state that refused it."""
+    if state == TransportState.STOPPING:
+        return "the show is stopping: load once it is idle (Stop again to cut at once)"
+    return "stop the show first"
+
+
+def _advice_to_go(state: str) -> str:
+    """What to do before a GO, for the state that refused it."""
+    if state == TransportState.IDLE:
+        return "load a show first"
+    if state in (TransportState.RUNNING, TransportState.PREROLLING):
+        return "the show is already going"
+    if state == TransportState.PAUSED:
+        return "a paused show continues with Resume"
+    if state == TransportState.STOPPING:
+        return "the show is stopping: load it again once it is idle"
+    return "load a show first"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from showctl.core.errors import BadArgument
 from showctl.model.player_status import PlayerStatus
 from showctl.osc.clients import TIME
+from showctl.osc.compact import compact_status
 
 TIME_RATE = 5.0
 """Position pushes a second to `/showctl/subscribe/time` subscribers (a panel's display:
@@ -57,6 +58,24 @@ def _transport(method: str) -> Callable[[Call], Any]:
     return run
 
 
+def _offline_warning(c: Call, show: str | None) -> str:
+    """`; warning: 2 devices of this show offline (screen3, screen7)`, or "": GO goes
+    anyway, as on the dashboard's GO anyway, but the integrator is told."""
+    missing = c.controller.offline_for(show) if show else []
+    if not missing:
+        return ""
+    named = ", ".join(missing[:6]) + (", …" if len(missing) > 6 else "")
+    return (f"; warning: {len(missing)} device{'s' if len(missing) > 1 else ''} of this "
+            f"show offline ({named})")
+
+
+def _go(c: Call) -> str:
+    show = c.controller.show
+    warning = _offline_warning(c, show.id) if show and c.controller.state == "loaded" else ""
+    c.controller.go(by=c.by)
+    return c.controller.state + warning
+
+
 def _load(c: Call) -> str:
     c.controller.load(c.args[0], by=c.by)
     return c.controller.state
@@ -64,7 +83,7 @@ def _load(c: Call) -> str:
 
 def _start(c: Call) -> str:
     c.controller.start(c.args[0], by=c.by)
-    return c.controller.state
+    return c.controller.state + _offline_warning(c, c.args[0])
 
 
 def _stop(c: Call) -> str:
@@ -99,7 +118,8 @@ def _volume(c: Call) -> dict[str, Any]:
 
 
 def _status(c: Call) -> dict[str, Any]:
-    return c.controller.status()
+    status = c.controller.status()
+    return compact_status(status) if c.client.udp else status  # one datagram, unfragmented
 
 
 def _subscribe(c: Call) -> dict[str, bool]:
@@ -174,7 +194,7 @@ def _media_sync(c: Call) -> dict[str, Any]:
 ROUTES: dict[str, Route] = {r.address: r for r in (
     Route("/showctl/load", ("s show",), _load),
     Route("/showctl/start", ("s show",), _start),
-    Route("/showctl/go", (), _transport("go")),
+    Route("/showctl/go", (), _go),
     Route("/showctl/pause", (), _transport("pause")),
     Route("/showctl/resume", (), _transport("resume")),
     Route("/showctl/stop", ("f? fade",), _stop),

@@ -29,6 +29,7 @@ from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.osc import router
 from showctl.osc.clients import TIME, Client, Clients
+from showctl.osc.compact import UDP_SAFE
 from showctl.osc.router import Call
 from showctl.osc.transports import EVICT_AFTER, IDLE_TCP, TcpInput, UdpInput
 
@@ -311,6 +312,11 @@ class OscServer:
             packet = _cached_reply(address, status, data)
         else:
             packet = _reply_packet(address, status, data)
+        if client.udp and len(packet) > UDP_SAFE:  # never a fragmented datagram
+            self.controller.count("osc.reply_too_large")
+            packet = _reply_packet(address, "error", f"the reply ({len(packet)} bytes) does "
+                                   f"not fit one UDP datagram ({UDP_SAFE}): ask over TCP "
+                                   "(same port) or HTTP")
         if client.udp:  # a UDP source can be forged: never a reflector, never an amplifier
             bounded = self._bounded(client, packet, status)
             if bounded is None:

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from showctl.codec import slip
+from showctl.codec import framing, slip
 from showctl.connlimits import FACE_MAX
 from showctl.osc.clients import Client
 
@@ -190,10 +190,26 @@ class UdpInput:
             self.sock.close()
 
 
+def detect_framing(first: int) -> framing.Framing | None:
+    """A connection's framing from its first byte: OSC 1.0's int32 size starts with 0 (no
+    packet is 16 MB), SLIP with END (0xC0, double-END encoders) or the packet itself
+    (`/` an address, `#` a bundle); anything else is neither."""
+    if first == 0:
+        return "length"
+    if first in (slip.END, ord("/"), ord("#")):
+        return "slip"
+    return None
+
+
 class TcpInput(asyncio.Protocol):
+    """One OSC/TCP connection. Its framing (OSC 1.1 SLIP, or OSC 1.0's length prefix, as
+    liblo's `osc.tcp://` and many libraries send) is told from its first byte, and its
+    replies go back in the same framing."""
+
     def __init__(self, server: OscServer) -> None:
         self.server = server
-        self.decoder = slip.SlipDecoder(server.max_packet)
+        self.framing: framing.Framing | None = None
+        self.decoder: framing.Decoder | None = None
         self.transport: asyncio.Transport | None = None
         self.client: Client | None = None
         self.host = ""
@@ -221,11 +237,26 @@ class TcpInput(asyncio.Protocol):
         client = self.client
         if client is None:
             return
+        if self.decoder is None:
+            if not data:
+                return
+            self.framing = detect_framing(data[0])
+            if self.framing is None:  # said in the log and to the client (in SLIP), then closed
+                self.framing = "slip"
+                self.server.reject(client, "unknown_framing", "cannot tell the TCP framing: "
+                                   f"first byte 0x{data[0]:02x} is neither SLIP (0xC0, '/' "
+                                   "or '#') nor an OSC 1.0 int32 length (0x00)")
+                self.close()
+                return
+            self.decoder = framing.decoder(self.framing, self.server.max_packet)
         packets, errors = self.decoder.feed(data)
+        kind = "SLIP frame" if self.framing == "slip" else "length-prefixed packet"
         for reason in errors:
-            self.server.reject(client, reason, f"{reason} SLIP frame discarded")
+            self.server.reject(client, reason, f"{reason} {kind} discarded")
         for packet in packets:
             self.server.handle_packet(packet, client)
+        if self.decoder.broken:  # a length past the limit: no delimiter to resync at
+            self.close()
 
     def _send(self, packet: bytes, dest: tuple[str, int]) -> None:
         transport = self.transport
@@ -236,7 +267,7 @@ class TcpInput(asyncio.Protocol):
                                  "it does not read its replies")
             transport.abort()
             return
-        transport.write(slip.encode(packet))
+        transport.write(framing.frame(packet, self.framing or "slip"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.budget.release("osc", self.host, self)

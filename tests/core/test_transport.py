@@ -181,7 +181,7 @@ REFUSED = [
     ("running", "load"), ("running", "go"), ("running", "resume"),
     ("holding", "resume"), ("holding", "load"),
     ("paused", "go"), ("paused", "pause"), ("paused", "load"),
-    ("stopping", "go"), ("stopping", "pause"), ("stopping", "resume"), ("stopping", "stop"),
+    ("stopping", "go"), ("stopping", "pause"), ("stopping", "resume"),  # (stop again: a cut)
     ("stopping", "seek"), ("stopping", "fire"), ("stopping", "load"),
 ]
 

@@ -17,7 +17,7 @@ from showctl.codec.osc import encode_message
 from showctl.files.loader import load_config
 from showctl.outputs.links import TcpLink
 from showctl.sim import Simulator
-from tests.osc.clients import UdpClient
+from tests.osc.clients import TcpClient, UdpClient
 from tests.support import write_config
 
 pytestmark = pytest.mark.timeout(120)
@@ -78,7 +78,12 @@ async def test_showctl_run_simulate_serves_tcp_devices_over_tcp(tmp_path: Path) 
         # player): asked again on each push of the controller, five times a second
         async with asyncio.timeout(WAIT):
             while True:
-                status = await client.ok("/showctl/status", timeout=WAIT)
+                # the whole status over TCP: UDP gets a compact one (docs/osc.md)
+                tcp = await TcpClient.open(client.target[1])
+                try:
+                    status = (await tcp.ask("/showctl/status"))["data"]
+                finally:
+                    tcp.close()
                 devices = {d["id"]: d for d in status["devices"]}
                 if all(devices[d]["online"] for d in devices) and all(
                         (devices[d]["confirmed"] or {}).get("state") == "playing"

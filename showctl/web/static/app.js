@@ -14,7 +14,7 @@ const ALLOWED = {
   go: (s) => ["loaded", "holding"].includes(s.state),
   pause: (s) => ["running", "holding"].includes(s.state),
   resume: (s) => s.state === "paused",
-  stop: (s) => LOADED.includes(s.state),
+  stop: (s) => LOADED.includes(s.state) || s.state === "stopping",  // again: a cut
   load: (s) => ["idle", "loaded"].includes(s.state),
   "seek-cue": (s) => LOADED.includes(s.state) && picking() !== null,
   "fire-cue": (s) => LOADED.includes(s.state) && pickedCue() !== null,
@@ -35,6 +35,7 @@ const COMMANDS = {
   // an empty fade field: the venue's safe-look fade
   stop: () => post("/api/transport/stop", $("fade").value === "" ? {} : { fade: Number($("fade").value) }),
   panic: () => post("/api/transport/panic"),
+  cut: () => post("/api/transport/stop", { fade: 0 }),  // a second Stop during the fade
   // after a restart that stopped the show: loaded again, at the cue where it stood
   "cue-up": async () => {
     const r = status.restart;
@@ -360,6 +361,8 @@ function enableButtons() {
   for (const id of ["fade", "show-picker", "seek-to", "volume", "go-anyway"]) $(id).disabled = !can;
   if (!status || !ALLOWED.go(status)) $("go-confirm").hidden = true;
   if (!status || !ALLOWED.stop(status)) disarmStop();
+  const stop = document.querySelector("[data-cmd=stop]");
+  if (!armed.has(stop)) stop.textContent = status?.state === "stopping" ? "Cut to black" : "Stop";
   const missing = offlineForGo();
   const go = document.querySelector("[data-cmd=go]");
   go.classList.toggle("warn", missing.length > 0);
@@ -628,6 +631,7 @@ async function main() {
   document.body.classList.toggle("viewer", me.role === "viewer");
   document.querySelectorAll("[data-cmd]").forEach((b) => b.addEventListener("click", () => {
     if (b.dataset.cmd === "go") go(b);
+    else if (b.dataset.cmd === "stop" && status?.state === "stopping") run(b, "cut");
     else if (b.dataset.cmd === "stop") twoTaps(b, "Tap again to stop", "stop");
     else if (b.dataset.cmd === "power-off") twoTaps(b, "Tap again to power off", "power-off");
     else run(b, b.dataset.cmd);
