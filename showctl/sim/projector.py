@@ -47,6 +47,7 @@ class ProjectorSim:
         self.auth_failures = 0
         self.connections = 0  # connections accepted, for tests
         self.delay = 0.0  # seconds before each answer
+        self.idle_close = IDLE_CLOSE  # seconds without a command before it hangs up
         self._server: asyncio.Server | None = None
         self._conns: set[asyncio.Task[None]] = set()
 
@@ -108,7 +109,7 @@ class ProjectorSim:
         await writer.drain()
         first = True
         while True:
-            line = (await asyncio.wait_for(reader.readuntil(b"\r"), IDLE_CLOSE))[:-1]
+            line = (await asyncio.wait_for(reader.readuntil(b"\r"), self.idle_close))[:-1]
             text = line.decode("ascii", "replace")
             if first and token is not None and self.password is not None:
                 digest = hashlib.md5((token + self.password).encode()).hexdigest()

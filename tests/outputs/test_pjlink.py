@@ -233,3 +233,21 @@ def test_an_input_is_checked_against_the_projector_s_class(tmp_path):
         "'31'); a class 2 projector takes it: pjlink_class: 2",
         "6:55: input '61' is not a PJLink class 1 input (types 1-5, numbers 1-9, e.g. "
         "'31'); a class 2 projector takes it: pjlink_class: 2"]
+
+
+async def test_the_emulator_hangs_up_on_an_idle_connection(sim):
+    """PJLink 4.1: the projector closes a connection idle for 30 s (here 0.1 s)."""
+    sim.idle_close = 0.1
+    reader, writer = await asyncio.open_connection("127.0.0.1", sim.port)
+    assert (await asyncio.wait_for(reader.readuntil(b"\r"), 5)).startswith(b"PJLINK 1 ")
+    assert await asyncio.wait_for(reader.read(100), 5) == b""  # hung up, unasked
+    writer.close()
+    proj = client(sim)  # and the client opens a fresh one when its own was closed
+    await proj.power()
+    sim_idle = sim.connections
+    async with asyncio.timeout(5):
+        while len(sim._conns):
+            await asyncio.sleep(0.01)  # the projector hung up on the client too
+    await proj.power()
+    assert sim.connections == sim_idle + 1
+    await proj.close()
