@@ -14,7 +14,7 @@ Use::
 
     with room_or_skip() as room:                  # skips (or fails under CI=true) without root
         room.address("ctl")                       # "198.18.0.10"
-        room.exec("ctl", ["ping", "-c1", room.address("screen1")])
+        room.exec("ctl", ["getent", "hosts", "screen1.venue"])  # after room.hosts_file
         proc = room.popen("screen1", [sys.executable, "-m", "showctl", "player", ...])
         sock = room.socket("sound", socket.SOCK_DGRAM, bind=0)   # created inside "sound"
         room.link_down("screen3"); room.link_up("screen3")
