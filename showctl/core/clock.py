@@ -257,6 +257,22 @@ class FakeClock:
                     future.set_result(seconds)
 
 
+async def wait_until(clock: Clock, deadline: float, event: asyncio.Event) -> bool:
+    """Waits until `event` is set or the injected clock reaches `deadline` (monotonic),
+    whichever is first: True when the deadline came, False when the event was set. A
+    fake clock's week passes in milliseconds, and nothing is left waiting afterwards."""
+    if event.is_set():
+        return False
+    sleeper = asyncio.ensure_future(clock.sleep_until(deadline))
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeper.cancel()
+        waiter.cancel()
+    return not event.is_set()
+
+
 async def settle(rounds: int = 20) -> None:
     """Let every ready callback and the tasks they wake run to their next wait."""
     for _ in range(rounds):

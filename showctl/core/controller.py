@@ -17,7 +17,7 @@ from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, get_args
 from showctl.core import events
 from showctl.core.chase import Chase
 from showctl.core.check import CheckResult, RoomFacts, run_check
-from showctl.core.clock import Clock
+from showctl.core.clock import Clock, wait_until
 from showctl.core.confirmed import confirmed_json, mismatch, report_instant
 from showctl.core.engine import Engine
 from showctl.core.errors import BadArgument, CommandError, Forbidden, NotFound
@@ -697,13 +697,9 @@ class Controller:
         if not woken or all(self.engine.devices.online.get(d) for d in woken):
             return
         unsubscribe = self.bus.subscribe(on_device)
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(self.clock.monotonic() + within))
-        waiter = asyncio.ensure_future(answered.wait())
         try:
-            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            await wait_until(self.clock, self.clock.monotonic() + within, answered)
         finally:
-            sleeper.cancel()
-            waiter.cancel()
             unsubscribe()
 
     def record_alert(self, **delivery: Any) -> None:

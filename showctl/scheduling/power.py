@@ -17,7 +17,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from showctl.core import events
-from showctl.core.clock import Clock
+from showctl.core.clock import Clock, wait_until
 from showctl.core.controller import Controller
 from showctl.model import Schedule
 from showctl.model.schedule import WEEKDAYS, PowerTimes
@@ -92,13 +92,9 @@ class PowerRunner:
         if everyone.is_set() or self.clock.monotonic() >= deadline:
             return
         unsubscribe = ctl.bus.subscribe(look)
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
-        waiter = asyncio.ensure_future(everyone.wait())
         try:
-            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            await wait_until(self.clock, deadline, everyone)
         finally:
-            sleeper.cancel()
-            waiter.cancel()
             unsubscribe()
 
     async def stop(self) -> None:

@@ -19,7 +19,7 @@ from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from showctl.core.clock import STEP, Clock
+from showctl.core.clock import STEP, Clock, wait_until
 from showctl.core.controller import Controller
 from showctl.core.errors import CommandError
 from showctl.core.events import DEVICE, FILES, RUN, SCHEDULE, STATE, Event
@@ -294,16 +294,7 @@ class ScheduleRunner:
 
     async def _wait(self, deadline: float, event: asyncio.Event) -> bool:
         """True when `deadline` came, False when `event` was set first."""
-        if event.is_set():
-            return False
-        sleeper = asyncio.ensure_future(self.clock.sleep_until(deadline))
-        waiter = asyncio.ensure_future(event.wait())
-        try:
-            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            waiter.cancel()
-        return not event.is_set()
+        return await wait_until(self.clock, deadline, event)
 
     async def _start(self, show: str) -> None:
         """The show's job's next start, decided at its preload instant (or later, if late)."""

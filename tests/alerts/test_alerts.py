@@ -214,7 +214,7 @@ async def test_a_scheduled_start_with_devices_offline_is_an_alert(tmp_path: Path
 
 async def test_a_projector_fault_a_poll_sees_is_one_alert_until_it_clears(
         tmp_path: Path) -> None:
-    """A PJLink projector on 127.0.0.1 polled for liveness (real time, 0.6 s timeout):
+    """A PJLink projector on 127.0.0.1 polled for liveness (real time, a poll a second):
     a fault is alerted when a poll first sees it, not again while it stays (more polls,
     another fault beside it, the projector lost and back, a self-check that finds it),
     and its clearing is news. The alerts' grouping runs on a fake clock of its own."""
@@ -224,9 +224,9 @@ async def test_a_projector_fault_a_poll_sees_is_one_alert_until_it_clears(
         path = write_config(tmp_path, screens=1, venue_extra={"alerts": [
             {"url": hook.url, "events": ["projector_error", "projector_ok"]}]})
         add_devices(path, {"id": "proj1", "kind": "projector", "port": sim.port,
-                           "profile": "pjlink"})
+                           "profile": "pjlink", "poll_interval": 1})  # the least allowed
         raw = yaml.safe_load(path.read_text())
-        raw["osc"]["heartbeat_timeout"] = 0.6  # a poll every 0.2 s
+        raw["osc"]["heartbeat_timeout"] = 0.6  # each answer within 0.3 s
         path.write_text(yaml.safe_dump(raw, sort_keys=False))
         ctl = Controller(load_config(path), SystemClock())
         said: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
