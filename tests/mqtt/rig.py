@@ -127,13 +127,16 @@ class MqttRoom:
         return await self.watcher.reply(verb, request_id)
 
     async def retained(self) -> dict[str, str]:
-        """What a newcomer gets: mosquitto_sub's retained messages under the prefix."""
+        """What a newcomer gets: the messages mosquitto_sub marks retained (`%r`) under
+        the prefix and the discovery prefix, read for 2 s (not --retained-only: that ends
+        at the first live message, which may come between the two filters' retained
+        sets on a busy machine)."""
         proc = await asyncio.create_subprocess_exec(
             "mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.broker.port), "-u", "watcher",
-            "-P", "watcher-pw", "-t", f"{PREFIX}/#", "-t", "homeassistant/#", "-v",
-            "--retained-only", "-W", "2", stdout=asyncio.subprocess.PIPE)
+            "-P", "watcher-pw", "-t", f"{PREFIX}/#", "-t", "homeassistant/#",
+            "-F", "%r %t %p", "-W", "2", stdout=asyncio.subprocess.PIPE)
         try:
-            async with asyncio.timeout(15):  # -W 2: it ends by itself within seconds
+            async with asyncio.timeout(15):  # -W 2: it ends by itself
                 out, _ = await proc.communicate()
         finally:
             if proc.returncode is None:
@@ -141,8 +144,10 @@ class MqttRoom:
                 await proc.wait()
         found = {}
         for line in out.decode().splitlines():
-            topic, _, value = line.partition(" ")
-            found[topic] = value
+            flag, _, rest = line.partition(" ")
+            topic, _, value = rest.partition(" ")
+            if flag == "1":
+                found[topic] = value
         return found
 
     async def publish_lines(self, topic: str, lines: list[str]) -> None:

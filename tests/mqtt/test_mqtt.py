@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 from pathlib import Path
 
 import pytest
@@ -167,8 +168,12 @@ async def test_broker_killed_and_restarted_mid_show(tmp_path: Path) -> None:
         await _until(lambda: ctl.state == "idle", timeout=15)
         ticking.cancel()
         assert len(lateness) == 59, "every cue went out"
-        assert max(lateness) < 0.05, sorted(lateness)[-5:]
-        assert max(stalls) < 0.05, sorted(stalls)[-5:]
+        # bounds a busy 2-core CI machine keeps (60 ms stalls seen there with no broker
+        # at all), that a loop held by the broker (a connect, a blocking send: seconds)
+        # breaks; bench/surfaces.py measures the fine figures
+        assert statistics.median(lateness) < 0.01, sorted(lateness)
+        assert max(lateness) < 0.25, sorted(lateness)[-5:]
+        assert max(stalls) < 0.25, sorted(stalls)[-5:]
         assert ctl.status()["counters"]["mqtt.disconnects"] >= 1
 
 
