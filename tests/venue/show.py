@@ -210,3 +210,13 @@ def timetag(data: bytes) -> float | None:
     if (seconds, fraction) == (0, 1):
         return None
     return seconds - NTP_EPOCH + fraction / 2**32
+
+
+def offline(status: dict[str, Any]) -> set[str]:
+    """The devices a `/showctl/status` reply says are offline: the full status (TCP) or
+    the compact one a UDP reply carries (`offline_ids`, up to 12 named)."""
+    devices = status["devices"]
+    if isinstance(devices, dict):
+        assert devices["offline"] == len(devices["offline_ids"]), "more than 12 offline"
+        return set(devices["offline_ids"])
+    return {d["id"] for d in devices if not d["online"]}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from showctl.codec.osc import decode, encode_message
-from tests.venue.show import DeviceSocket, RoomController, room_venue
+from tests.venue.show import DeviceSocket, RoomController, offline, room_venue
 
 pytestmark = pytest.mark.timeout(60)
 EOS_SHOW = {"id": "eos", "preroll": 0.2,
@@ -63,12 +63,11 @@ async def test_a_console_on_the_lan_gets_pings_and_cues(room, tmp_path: Path, li
             assert source[0] == room.address("ctl")  # from the LAN address, not 127.0.0.1
             client = await ctl.osc_client("ctl", to="127.0.0.1" if listen == "127.0.0.1"
                                           else room.address("ctl"))
-            assert await client.ok("/showctl/start", "eos") == "prerolling"
+            assert (await client.ok("/showctl/start", "eos")).startswith("prerolling")
             fired, _ = await _eos_answers(console, "/eos/cue/")
             assert fired == "/eos/cue/1/5/fire"
             status = await client.ok("/showctl/status")
-            device = next(d for d in status["devices"] if d["id"] == "console")
-            assert device["online"] is True  # its answers reached the link
+            assert "console" not in offline(status)  # its answers reached the link
             assert not ctl.said("Invalid argument")
     finally:
         console.close()
@@ -88,7 +87,7 @@ async def test_a_link_that_cannot_send_says_why_once(room, tmp_path: Path):
         async with await RoomController.launch(room, venue) as ctl:
             await _eos_answers(console, "/eos/ping")
             client = await ctl.osc_client("ctl", to="127.0.0.1")
-            assert await client.ok("/showctl/start", "eos") == "prerolling"
+            assert (await client.ok("/showctl/start", "eos")).startswith("prerolling")
             await ctl.read_for(1.5)  # seven pings or more, five cues to the far screen
             about = [line for line in ctl.lines if "198.19.0.32" in line]
             assert len(about) == 1, about
