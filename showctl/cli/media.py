@@ -29,7 +29,8 @@ def register(
         "is still not ready). token ID: the media token of a player device (give it to "
         "`showctl player --media-token FILE`).")
     parser.add_argument("action", choices=("status", "sync", "token"))
-    parser.add_argument("device", nargs="?", help="token: the player device")
+    parser.add_argument("device", nargs="*", help="token: the player device(s); several "
+                        "print 'ID TOKEN' lines, the token file of a PC with several")
     parser.add_argument("--player", metavar="ID", help="only this player device")
     parser.add_argument("--verify", action="store_true",
                         help="sync: re-hash every copy first (finds bit rot)")
@@ -41,7 +42,7 @@ def register(
 def run(args: argparse.Namespace) -> int:
     venue = load_config(args.config).venue
     if args.action == "token":
-        return _token(venue, args.device or args.player)
+        return _token(venue, args.device or ([args.player] if args.player else []))
     if args.action == "status":
         status = asyncio.run(_status(venue, args.player))
         print_status(status)
@@ -49,14 +50,17 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_sync(venue, args.player, args.verify, args.timeout))
 
 
-def _token(venue: Venue, device: str | None) -> int:
+def _token(venue: Venue, devices: list[str]) -> int:
     from showctl.cli import UserError
 
     players = [d.id for d in venue.players]
-    if device not in players:
-        raise UserError(f"name a player device: {', '.join(players) or 'none in the venue'}")
+    unknown = [d for d in devices if d not in players]
+    if not devices or unknown:
+        raise UserError(f"name player devices: {', '.join(players) or 'none in the venue'}")
     key = read_or_make_key(venue.media.key_file or venue.state_dir / "media.key")
-    print(player_token(key, device))
+    for device in devices:
+        token = player_token(key, device)
+        print(token if len(devices) == 1 else f"{device} {token}")
     return 0
 
 

@@ -73,6 +73,7 @@ class MediaBook:
         self._requested: dict[str, int] = {}  # device -> the newest sync request number
         self._verify: dict[str, bool] = {}  # device -> that request asks for full re-hashing
         self._changed: asyncio.Condition | None = None
+        self._closing = False
         self._key: bytes | None = None
         self.served: dict[str, dict[str, int]] = {}  # device -> requests, ranges, resumed_bytes
         self._needed: tuple[int, dict[str, list[str]]] | None = None
@@ -186,7 +187,14 @@ class MediaBook:
         async with changed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait_for(
-                    lambda: self._requested.get(device, 0) > synced), timeout)
+                    lambda: self._closing or self._requested.get(device, 0) > synced), timeout)
+
+    async def release(self) -> None:
+        """Every long poll answers now (the web face is closing)."""
+        self._closing = True
+        changed = self._condition()
+        async with changed:
+            changed.notify_all()
 
     def report(self, report: MediaReport) -> dict[str, Any]:
         """An agent's report; the answer carries the limit now (a show may have started)."""

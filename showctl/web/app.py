@@ -63,6 +63,7 @@ def make_app(
         app[pages.HUB].start()
 
     async def stop_hub(app: web.Application) -> None:
+        await controller.media.release()  # the media agents' long polls answer now
         await app[pages.HUB].stop()
         app[metrics.METRICS].close()
 
