@@ -18,7 +18,7 @@ from showctl.logtext import EscapeControl
 __all__ = ["UserError", "build_parser", "main"]
 
 COMMANDS = ("validate", "cues", "play", "run", "simulate", "player", "schedule", "schema",
-            "passwd", "power", "check", "media", "standby")
+            "passwd", "power", "check", "media", "standby", "ltc")
 
 
 DEFAULTS = {"config": "config/venue.yaml", "debug": False}
