@@ -2,7 +2,8 @@
 `ctl`) sends Art-Net to the subnet's broadcast and E1.31 unicast to the lighting host,
 where olad's Art-Net and E1.31 plugins take them into universes 3 and 7; olad's OSC
 output sends each universe back to the test as OLA merged it. tshark on the lighting
-host's interface decodes the same traffic (`artnet`, `acn` with DMX enabled)."""
+host's interface decodes the same traffic (`artnet`, `acn` with DMX enabled). And the
+show's Art-Net timecode to the subnet's broadcast, as tshark reads it there."""
 
 from __future__ import annotations
 
@@ -157,3 +158,48 @@ async def test_olad_receives_the_fades_over_artnet_broadcast_and_e131(room, tmp_
             for r in acn} == {("7", "120", "showctl spots")}
     seqs = [int(r["acn.dmx.seq_number"]) for r in acn]
     assert seqs == [n % 256 for n in range(seqs[0], seqs[0] + len(seqs))]
+
+
+async def test_arttimecode_to_the_subnets_broadcast_reaches_the_lighting_host(room, tmp_path):
+    """Art-Net timecode as consoles expect it: to the subnet's directed broadcast (inside
+    the room only), read on the lighting host's interface by tshark's `artnet`."""
+    os.chmod(tmp_path, 0o777)
+    pcap = tmp_path / "tc.pcap"
+    tshark = await room.spawn("lighting", ["tshark", "-i", "eth0", "-f", "udp port 6454",
+                                           "-w", str(pcap)],
+                              stdout=asyncio.subprocess.DEVNULL,
+                              stderr=asyncio.subprocess.PIPE)
+    show = {"id": "tc", "preroll": 0.1, "timecode": {"start": "10:00:00:00"}, "cues": [
+        {"id": "1", "at": 0, "hold": False}, {"id": "2", "at": 0.6}]}
+    try:
+        assert tshark.stderr is not None
+        async with asyncio.timeout(20):
+            while b"Capturing on" not in (line := await tshark.stderr.readline()):
+                assert line, "tshark ended"
+        venue = write_config(tmp_path, shows=[show], screens=1, venue_extra={"timecode": {
+            "outputs": [{"kind": "artnet", "host": room.broadcast, "fps": 25}]}})
+
+        async def play() -> None:
+            controller = Controller(load_config(venue), SystemClock())
+            ended = asyncio.get_running_loop().create_future()
+            controller.bus.subscribe(lambda e: e.kind == "run" and e.data["event"] == "end"
+                                     and not ended.done() and ended.set_result(None))
+            try:
+                controller.start("tc", by="test")
+                await asyncio.wait_for(ended, 10)
+            finally:
+                await controller.close()
+
+        await room.run_in("ctl", play)
+        await asyncio.sleep(0.3)
+    finally:
+        if tshark.returncode is None:
+            tshark.send_signal(2)
+        await asyncio.wait_for(tshark.communicate(), 20)
+    rows = await fields(pcap, None, ["ip.src", "ip.dst", "udp.dstport", "artnet.header.opcode",
+                                     "artnet.excess_bytes"], display="artnet")
+    assert {(r["ip.src"], r["ip.dst"], r["udp.dstport"], r["artnet.header.opcode"])
+            for r in rows} == {(room.address("ctl"), room.broadcast, "6454", "0x9700")}
+    labels = [bytes.fromhex(r["artnet.excess_bytes"])[2:6] for r in rows]
+    moving = [f"{h:02d}:{m:02d}:{s:02d}:{f:02d}" for f, s, m, h in labels]
+    assert moving[0] == "10:00:00:00" and "10:00:00:10" in moving and len(rows) >= 14
