@@ -37,6 +37,9 @@ def check_timecode(venue: Venue, doc: Document) -> list[FileError]:
     found = venue.timecode.input
     if found is not None and found.kind == "mtc" and (problem := midi_problem()):
         errors.append(doc.error(("timecode", "input", "kind"), problem))
+    elif found is not None and found.kind != "artnet":
+        errors.append(doc.error(("timecode", "input", "kind"), f"chasing "
+                                f"{found.kind} timecode is not supported yet: use kind: artnet"))
     return errors
 
 

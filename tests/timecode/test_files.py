@@ -67,3 +67,9 @@ def test_drop_frame_labels_and_counts_round_trip_over_a_whole_day():
         assert smpte.check_label(label, rate) is None
     assert smpte.to_label(1800, rate) == (0, 1, 0, 2)
     assert smpte.to_label(smpte.frame_at(600.0, rate), rate) == (0, 10, 0, 0)
+
+
+def test_only_an_artnet_input_can_be_chased_today(tmp_path):
+    venue = VENUE % "    - {kind: artnet, host: 127.0.0.1}" + "  input: {kind: ltc}\n"
+    assert errors(tmp_path, venue=venue) == [
+        "venue.yaml:7:17: chasing ltc timecode is not supported yet: use kind: artnet"]
