@@ -137,6 +137,10 @@ class Player:
             await self.stop()
             raise
         self._status_task = loop.create_task(self._report(), name="player-status")
+        if self._reports_to_itself():
+            log.warning("statuses go to %s:%s (the venue's osc.listen), this PC itself, "
+                        "while its devices listen on the LAN: on a screen PC give "
+                        "--controller ADDRESS (or name) of the controller", *self.controller)
         self.guard.warn_if_open()
         self.picture.start(self._screens_now)
         for player in self.devices.values():
@@ -182,6 +186,23 @@ class Player:
                 self._send_status(player.status())
             due += STATUS_INTERVAL
             await asyncio.sleep(max(0.0, due - loop.time()))
+
+    def _reports_to_itself(self) -> bool:
+        """osc.listen's loopback or wildcard host used as the controller's address by a
+        player whose devices are on a LAN address: the statuses never leave the PC."""
+        try:
+            target = ipaddress.ip_address(self.controller[0])
+        except ValueError:
+            return False
+        if not (target.is_loopback or target.is_unspecified):
+            return False
+        for player in self.devices.values():
+            try:
+                if not ipaddress.ip_address(player.device.host).is_loopback:
+                    return True
+            except ValueError:
+                return True
+        return False
 
     async def _resolve(self) -> None:
         """The controller's name looked up (off the loop, bounded); the last good address

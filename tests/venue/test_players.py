@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import file_written
 from tests.venue.room import VenueRoom
 from tests.venue.show import OSC_PORT, ROOT, RoomController, offline, room_venue
 
@@ -32,7 +33,8 @@ def start_players(room: VenueRoom, venue: Path, tmp: Path, controller: str,
             procs.append(room.popen(screen, [
                 sys.executable, "-m", "showctl", "player", "--config", str(venue),
                 "--device", screen, "--media", str(media), "--ipc-dir", str(ipc),
-                "--controller", controller, "--mpv-arg=--vo=null", "--mpv-arg=--ao=null"],
+                *(["--controller", controller] if controller else []),
+                "--mpv-arg=--vo=null", "--mpv-arg=--ao=null"],
                 env=env, stdout=log, stderr=-2))
     return procs
 
@@ -74,7 +76,18 @@ async def test_players_reach_their_controller_and_count_from_their_address(
                 if by == "name":
                     room.hosts_file(screen, {})
         for screen in PLAYERS:
-            assert "status to " in (tmp_path / f"{screen}.log").read_text()
+            said = (tmp_path / f"{screen}.log").read_text()
+            assert "status to " in said and "this PC itself" not in said, said
+
+
+async def test_a_player_without_controller_says_its_statuses_stay_on_the_pc(room, tmp_path):
+    venue = lan_venue(room, tmp_path)  # osc.listen 0.0.0.0: on screen1, screen1 itself
+    procs = start_players(room, venue, tmp_path, controller="", screens=["screen1"])
+    try:
+        said = await file_written(tmp_path / "screen1.log", lambda t: "playing screen1" in t)
+        assert "this PC itself" in said and "--controller" in said, said
+    finally:
+        stop(procs)
 
 
 async def test_a_heartbeat_in_a_screens_name_from_another_host_is_refused(room, tmp_path):
