@@ -16,7 +16,8 @@
   play       `showctl play` of the same venue and show (no t0 is exposed: the grid error)
 Options: --flood (service only: four sources send heartbeats and status requests at the
 OSC port through the show, bounded), --neighbour PRIO (a SCHED_FIFO process at PRIO doing
-2 ms bursts every 10 ms, as an audio server would, beside every sender).
+2 ms bursts every 10 ms, as an audio server would, beside every sender; --per-core: one
+pinned to each core, so the controller cannot move away from them).
 Loads: A quiet (whatever the shared machine does), B one busy-looping process per core.
 Runs are interleaved (round, load, sender). Nine receivers in another process stamp each
 datagram with the kernel's receive time (SO_TIMESTAMPNS).
@@ -262,6 +263,8 @@ def play_play(ports: list[int], folder: Path) -> dict[str, Any]:
 NEIGHBOUR = """
 import os, sys, time
 os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(int(sys.argv[1])))
+if len(sys.argv) > 3:  # pinned to one core: the controller cannot move away from it
+    os.sched_setaffinity(0, {int(sys.argv[3])})
 end = time.monotonic() + float(sys.argv[2])
 while time.monotonic() < end:   # an audio server's period: 2 ms of work every 10 ms
     burst = time.monotonic() + 0.002
@@ -415,6 +418,8 @@ def main() -> None:
     parser.add_argument("--loads", default="A,B")
     parser.add_argument("--flood", action="store_true")
     parser.add_argument("--neighbour", type=int, default=None, metavar="PRIO")
+    parser.add_argument("--per-core", action="store_true",
+                        help="one neighbour pinned to each core instead of one")
     args = parser.parse_args()
     senders = [s for s in args.senders.split(",") if s != "pd" or shutil.which("pd")]
     ports = free_ports(SCREENS)
@@ -443,8 +448,11 @@ def main() -> None:
                     if hogs:
                         hogs.__enter__()
                     if args.neighbour is not None:
-                        neighbour = subprocess.Popen([sys.executable, "-c", NEIGHBOUR,
-                                                      str(args.neighbour), "60"])
+                        cores = range(os.cpu_count() or 1) if args.per_core else [None]
+                        neighbours = [subprocess.Popen(
+                            [sys.executable, "-c", NEIGHBOUR, str(args.neighbour), "60",
+                             *([] if core is None else [str(core)])]) for core in cores]
+                        neighbour = neighbours
                     if sender == "pd":
                         info = play_pd(ports, folder)
                     elif sender == "service":
@@ -460,9 +468,9 @@ def main() -> None:
                         proc.join(10)
                     time.sleep(0.3)  # the last datagrams reach the receiver process
                 finally:
-                    if neighbour is not None:
-                        neighbour.kill()
-                        neighbour.wait(5)
+                    for proc_n in neighbour or ():
+                        proc_n.kill()
+                        proc_n.wait(5)
                     if hogs:
                         hogs.__exit__()
                 got = collect()
@@ -477,7 +485,8 @@ def main() -> None:
           f"interleaved; A quiet, B {os.cpu_count()} CPU hogs; host load average before "
           f"{load_before[0]:.1f} (1 min), after {os.getloadavg()[0]:.1f}; "
           f"{time.time() - began:.0f} s" + (" ; flood on service" if args.flood else "")
-          + (f"; a SCHED_FIFO {args.neighbour} neighbour (2 ms bursts / 10 ms)"
+          + (f"; SCHED_FIFO {args.neighbour} neighbour(s) (2 ms bursts / 10 ms"
+             f"{', one pinned per core' if args.per_core else ''})"
              if args.neighbour is not None else ""))
     pd_p99 = {load: pct(merge(results[("pd", load)])["grid"], .99)
               for load in ("A", "B") if ("pd", load) in results}
