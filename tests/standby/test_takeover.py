@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import signal
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -129,6 +130,13 @@ async def measure(pair: NetPair, how: str, t0: float, failed: float) -> None:
     positions = {screen: w.errors(t0, t0 + 2.0, t0 + WATCH_UNTIL)
                  for screen, w in pair.watches.items()}
     worst = {s: max(map(abs, e), default=None) for s, e in positions.items()}
+    baseline = {s: max(map(abs, w.errors(t0, t0 + 2.0, failed)), default=0.0)
+                for s, w in pair.watches.items()}
+    buckets = {s: [abs(statistics.median(w.errors(t0, t0 + b, t0 + b + 1.0) or [0.0]))
+                   for b in range(2, int(WATCH_UNTIL))] for s, w in pair.watches.items()}
+    # Each second's median error: a sample is stamped when this test's loop reads it, so
+    # on a loaded machine a late read shows as an error on every player at once; a stop
+    # or a jump moves the median for seconds.
     stops = {s: [c for c in w.changes if c[0] > t0 + 1.0 and (
         (c[1] == "pause" and c[2]) or (c[1] == "idle-active" and c[2])
         or (c[1] == "vo-configured" and not c[2]))]
@@ -138,7 +146,10 @@ async def measure(pair: NetPair, how: str, t0: float, failed: float) -> None:
           f"{new}); cue errors before {', '.join(f'{e * 1e3:+.3f}' for e in before)} ms; "
           f"largest datagram gap at screen5 {gap * 1e3:.0f} ms; cue errors after "
           f"takeover {', '.join(f'{e * 1e3:+.3f}' for e in errors)} ms; players' worst "
-          f"position error {shown}; load {Path('/proc/loadavg').read_text().strip()}")
+          f"position error {shown} (before the failure: "
+          f"{', '.join(f'{v * 1e3:.0f}' for v in baseline.values())} ms; worst "
+          f"median of a second {', '.join(f'{max(b) * 1e3:.0f}' for b in buckets.values())}"
+          f" ms); load {Path('/proc/loadavg').read_text().strip()}")
     limit = 3.0  # (a promote: from the command typed, its Python start-up included)
     assert takeover <= limit, f"takeover {takeover:.3f} s"
     assert gap <= 1.1 + (0 if how == "promote" else takeover), f"datagram gap {gap:.3f} s"
@@ -150,5 +161,6 @@ async def measure(pair: NetPair, how: str, t0: float, failed: float) -> None:
     assert not twice, twice
     for screen in PLAYERS:
         assert not stops[screen], f"{screen} stopped or went dark: {stops[screen]}"
-        assert worst[screen] is not None and worst[screen] <= 4 * FRAME, \
-            f"{screen} off its line by {worst[screen]:.3f} s"
+        assert worst[screen] is not None, f"{screen}: no position sampled"
+        assert max(buckets[screen]) <= 2 * FRAME, \
+            f"{screen} off its line: each second's median {buckets[screen]}"
