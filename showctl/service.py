@@ -15,10 +15,8 @@ import os
 import signal
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from showctl import realtime
 from showctl.alerts import AlertService
@@ -30,6 +28,7 @@ from showctl.files import lastgood
 from showctl.files.loader import Config, LastGood
 from showctl.files.offloop import FileReader
 from showctl.history import History
+from showctl.logzone import ZoneFormatter, use_zone  # noqa: F401  (cli.run's formatter)
 from showctl.model import Venue
 from showctl.mqtt import MqttFace
 from showctl.osc import OscServer
@@ -241,27 +240,6 @@ def _adopt(face: Face, today: list[dict[str, Any]]) -> None:
         face.adopt(today)
 
 
-class ZoneFormatter(logging.Formatter):
-    """Log lines stamped on the venue's clock with its zone (`14:02:11.250 CET`), like
-    the dashboard and the schedule, whatever the host's own zone (UTC on most servers).
-    Until the venue is read (`use_zone`), the host's zone, named too."""
-
-    zone: ZoneInfo | None = None
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        at = datetime.fromtimestamp(record.created, self.zone).astimezone(self.zone)
-        return f"{at:%H:%M:%S}.{int(record.msecs):03d} {at:%Z}"
-
-
-def use_zone(timezone: str) -> None:
-    """Every ZoneFormatter of the root logger (or of the handlers its queue writes to,
-    `targets`) stamps lines in `timezone` from now on."""
-    for queued in logging.getLogger().handlers:
-        for handler in (queued, *getattr(queued, "targets", ())):
-            if isinstance(handler.formatter, ZoneFormatter):
-                handler.formatter.zone = ZoneInfo(timezone)
-
-
 def prepare_state_dir(venue: Venue) -> Path:
     """The state folder, created if missing; `UserError` naming it when it cannot be."""
     path = Path(venue.state_dir)
@@ -378,7 +356,8 @@ async def run(config_path: str | Path, *, simulate: bool = False,
     gc.freeze()
     host, port = config.venue.osc.listen
     ready = f"{config.venue.venue}: OSC {host}:{port}, web {service.web.url}"
-    log.info("ready: %s%s", ready, " (simulated devices)" if simulate else "")
+    log.info("ready: %s%s", ready,  # which are simulated: scripts/run's screens are real mpv
+             f" (simulated: {', '.join(simulate_kinds)})" if simulate else "")
     notifier.ready(ready)
     await stop.wait()
     log.info("stopping")

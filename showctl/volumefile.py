@@ -68,8 +68,9 @@ class VolumeFile:
                       self.path, exc)
             self._write(ctl.volume)
             return
-        log.info("master volume %+g dB (kept from before the restart, set by %s)",
-                 ctl.volume, saved.get("by"))
+        by = saved.get("by")
+        log.info("master volume %+g dB (kept from before the restart%s)", ctl.volume,
+                 f", set by {by}" if by else "")  # never "set by None"
 
     def stop(self) -> None:
         if self._unsubscribe is not None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from showctl.cli import UserError
 from showctl.files.loader import load_config
 from showctl.lograte import RateLimit
+from showctl.logzone import stamp_in
 
 if TYPE_CHECKING:
     from showctl.player.app import Player
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     for handler in logging.getLogger().handlers:  # a flood of bad packets, a few lines
         handler.filters.insert(0, RateLimit())  # (before the escaping: it keys on templates)
     config = load_config(args.config)
+    stamp_in(config.venue.timezone)  # like the controller's lines: the venue's clock, named
     assert config.venue.source is not None
     media = args.media or (config.venue.source.parent.parent / "media")
     if not media.is_dir():
