@@ -28,7 +28,7 @@ from showctl.files import lastgood
 from showctl.files.loader import Config, LastGood
 from showctl.files.offloop import FileReader
 from showctl.history import History
-from showctl.logzone import ZoneFormatter, use_zone  # noqa: F401  (cli.run's formatter)
+from showctl.logzone import use_zone
 from showctl.model import Venue
 from showctl.mqtt import MqttFace
 from showctl.osc import OscServer

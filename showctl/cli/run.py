@@ -17,6 +17,7 @@ from showctl import service
 from showctl.cli import UserError
 from showctl.lograte import RateLimit
 from showctl.logtext import EscapeControl
+from showctl.logzone import FORMAT, ZoneFormatter
 from showctl.sim.simulator import SIMULATED
 
 
@@ -96,7 +97,7 @@ def setup_logging(log_format: str, debug: bool, stream: TextIO | None = None) ->
     if log_format == "json":
         handler.setFormatter(JsonLines())
     else:
-        handler.setFormatter(service.ZoneFormatter("%(asctime)s %(levelname)-7s %(message)s"))
+        handler.setFormatter(ZoneFormatter(FORMAT))
     lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     queued = LineQueue(lines)
     queued.targets = (handler,)  # service.use_zone finds the formatter there
