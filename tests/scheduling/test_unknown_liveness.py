@@ -49,6 +49,8 @@ async def test_a_room_of_products_that_cannot_answer_plays_its_shows(tmp_path):
             "screen1": "unknown", "screen2": "unknown", "desk": "unknown"}
         assert "Resolume's OSC output sends what changes" in devices["screen1"]["liveness_note"]
         assert devices["desk"]["offline_reason"] is None
+        check = await setup.controller.check(by="test")  # shown, never missing
+        assert not [f for f in check.findings if f.kind == "offline"], check.findings
         await setup.clock.advance(90)  # 10:00:30
     finally:
         await setup.close()
@@ -62,6 +64,9 @@ async def test_a_silent_eos_is_missing_and_the_start_is_skipped_with_why(tmp_pat
     try:
         desk = setup.controller.status()["devices"][-1]
         assert desk["liveness"] == "offline" and desk["liveness_by"] == "answers"
+        check = await setup.controller.check(by="test")
+        assert [(f.device, f.kind) for f in check.findings if f.kind == "offline"] == [
+            ("desk", "offline")]
         await setup.clock.advance(90)
     finally:
         await setup.close()
