@@ -190,8 +190,15 @@ class StandbyFace:
         self.controller.gate = None
 
     async def stop_active_faces(self) -> None:
-        """The service's shutdown: nothing scheduled may slip in from here on."""
+        """The service's shutdown: nothing scheduled may slip in from here on; an active
+        controller with a following peer hands the show over rather than ending it
+        (a maintenance stop must not darken the room)."""
         await self._stop_faces()
+        if self.role == ACTIVE and self._peer_fresh():
+            try:
+                self.manual_demote("this controller is shutting down")
+            except CommandError as exc:
+                self._say(f"standby: no handover at shutdown: {exc}", "warning")
 
     # -- roles --------------------------------------------------------------------------
     def keepalived_state(self, state: str) -> None:

@@ -192,3 +192,16 @@ async def test_a_takeover_and_a_lost_replication_are_alerts(pair):
     kinds = [a.kind for a in alerts if a is not None]
     assert kinds == ["standby_following", "standby_not_following", "takeover"], kinds
     assert "TAKEOVER" in alerts[-1].text and PEERS[1] in alerts[-1].text
+
+
+async def test_a_shutdown_of_the_active_one_hands_the_show_over(pair):
+    """SIGTERM on the active controller (maintenance): the peer takes the show over,
+    this one ends muted (its shutdown's panic reaches no device)."""
+    pair.fa.keepalived_state("MASTER")
+    pair.a.start("ring", by="test")
+    await pair.room.clock.advance(2.0)
+    await pair.heard(pair.fb)
+    await pair.fa.stop_active_faces()
+    await pair.heard(pair.fb)
+    assert (pair.fa.role, pair.fb.role) == ("standby", "active")
+    assert pair.a.muted and pair.a.state == "idle" and pair.b.state == "running"
