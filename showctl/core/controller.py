@@ -646,6 +646,9 @@ class Controller:
                                  projectors=self.power.projector_states,
                                  unverified=self.media.unverified)
         self._check = result
+        visual = self.venue.check.visual
+        if visual is not None and self.engine.state == TransportState.IDLE:
+            self.pattern(visual, by=f"{by} (self-check's visual step)")
         self.bus.publish(events.CHECK, self.clock.time(), **result.as_json())
         if result.ready:
             self._log("self-check: ready")

@@ -220,6 +220,9 @@ class SelfCheck(Frozen):
     warm_up_timeout: Seconds = Field(default=120.0, description="projector warm-up limit")
     on_fail: Literal["run", "hold"] = Field(
         default="run", description="run: starts go ahead (alerted); hold: the schedule is held")
+    visual: Literal["grid", "crosshatch", "blend", "bars"] | None = Field(
+        default=None, description="the optional visual step: this test pattern on every "
+        "screen after each check of an idle room, for a technician's look (docs/picture.md)")
 
 
 class Metrics(Frozen):

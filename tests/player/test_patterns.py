@@ -143,3 +143,32 @@ def test_the_crosshatch_shows_the_screens_index_on_rendered_frames(tmp_path: Pat
         assert 2.0 < lit[8] / lit[1] < 4.5
     finally:
         mpv.close()
+
+
+async def test_the_self_checks_visual_step_shows_its_pattern(tmp_path: Path) -> None:
+    import yaml
+
+    path = write_config(tmp_path, screens=2, shows=[SMALL_SHOW])
+    data = yaml.safe_load(path.read_text())
+    data["check"] = {"visual": "crosshatch"}
+    path.write_text(yaml.safe_dump(data))
+    screen = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    screen.bind(("127.0.0.1", data["devices"][1]["port"]))
+    screen.setblocking(False)
+    ctl = Controller(load_config(path), SystemClock())
+    loop = asyncio.get_running_loop()
+    try:
+        await ctl.check(by="test")
+        data_in = await asyncio.wait_for(loop.sock_recv(screen, 65536), 5)
+        assert [(m.address, m.args) for m in decode(data_in)] == [
+            ("/showctl/player/pattern", ("crosshatch",))]
+        said: list[str] = []
+        ctl.bus.subscribe(lambda e: said.append(str(e.data.get("message")))
+                          if e.kind == "log" else None)
+        ctl.load("small", by="test")  # a loaded room: the check shows nothing
+        await ctl.check(by="test")
+        assert any("self-check" in line for line in said)
+        assert not any("test pattern" in line for line in said)
+    finally:
+        screen.close()
+        await ctl.close()
