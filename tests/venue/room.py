@@ -66,6 +66,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,8 +341,16 @@ class VenueRoom:
         """The host's cable pulled: its interface down (inside its own namespace)."""
         _ip("-n", self.ns(host), "link", "set", IFACE, "down")
 
-    def link_up(self, host: str) -> None:
+    def link_up(self, host: str, timeout: float = 3.0) -> None:
+        """The cable back; returns once the kernel says the interface is up (carrier),
+        or after `timeout` (the kernel has no event for it that `ip` could wait on)."""
         _ip("-n", self.ns(host), "link", "set", IFACE, "up")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = _ip("-n", self.ns(host), "-o", "link", "show", IFACE, check=False).stdout
+            if "state UP" in shown:
+                return
+            time.sleep(0.02)
 
     def argv(self, host: str, argv: Sequence[str]) -> list[str]:
         """`argv` as run inside `host`."""

@@ -5,6 +5,7 @@ nothing of a room outlives it (even a room whose process was killed)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import select
@@ -69,8 +70,13 @@ def test_a_pulled_cable_cuts_the_host_off_until_it_is_back(room):
         out.sendto(b"lost", to)  # ARP goes unanswered: dropped
         assert _received(listener, 0.5) is None
         room.link_up("screen3")
-        out.sendto(b"back", to)
-        assert _received(listener, 3.0) == (b"back", room.address("ctl"))
+        got = None
+        for _ in range(10):  # the first datagram may meet a neighbour entry still failed
+            with contextlib.suppress(OSError):  # (told as EHOSTUNREACH on the next send)
+                out.sendto(b"back", to)
+            if (got := _received(listener, 0.3)) is not None:
+                break
+        assert got == (b"back", room.address("ctl"))
     finally:
         room.link_up("screen3")
         listener.close()
