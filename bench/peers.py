@@ -185,7 +185,6 @@ def play_service(ports: list[int], folder: Path, flood: bool) -> dict[str, Any]:
         client.bind(("127.0.0.1", 0))
         client.settimeout(CUES * GAP + 20)
         client.sendto(encode_message("/showctl/subscribe", 1), ("127.0.0.1", osc))
-        client.sendto(encode_message("/showctl/status"), ("127.0.0.1", osc))
         if flood:  # bounded: four sources, for the show's length, ~2,500 packets/s each
             floods = [subprocess.Popen([sys.executable, "-c", FLOOD, f"127.0.0.{20 + n}",
                                         str(osc), str(CUES * GAP + 1.5)]) for n in range(4)]
@@ -198,9 +197,7 @@ def play_service(ports: list[int], folder: Path, flood: bool) -> dict[str, Any]:
             data = client.recv(1 << 16)
             for message in decode(data):
                 body = json.loads(message.args[0]) if message.args else {}
-                if message.address == "/showctl/reply/showctl/status":
-                    realtime = body["data"].get("realtime") or {}
-                elif message.address == "/showctl/event/cue":
+                if message.address == "/showctl/event/cue":
                     deadlines[int(body["cue"])] = body["deadline_wall"]
                 elif message.address == "/showctl/event/state":
                     running = running or body["state"] == "running"
@@ -210,11 +207,11 @@ def play_service(ports: list[int], folder: Path, flood: bool) -> dict[str, Any]:
                 continue
             break
         cpu = time.process_time() - cpu0  # the bench's own: the service's is its process
-        client.sendto(encode_message("/showctl/status"), ("127.0.0.1", osc))
-        while not realtime.get("spin", {}).get("count"):  # how long its dispatcher spun
-            for message in decode(client.recv(1 << 16)):
-                if message.address == "/showctl/reply/showctl/status":
-                    realtime = json.loads(message.args[0])["data"].get("realtime") or {}
+        # the full status (over TCP: UDP gets the compact one): how long its dispatcher spun
+        from showctl.cli.controller_link import ask
+        from showctl.files.loader import load_config
+        full = asyncio.run(ask(load_config(venue).venue, "/showctl/status", timeout=10))
+        realtime = full["data"].get("realtime") or {}
     finally:
         for f in floods:
             f.wait(30)

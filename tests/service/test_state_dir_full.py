@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.alerts.receivers import Webhook
-from tests.osc.clients import UdpClient
+from tests.osc.clients import TcpClient, UdpClient
 from tests.support import SMALL_SHOW, write_config
 
 pytestmark = [pytest.mark.timeout(90),
@@ -71,8 +71,11 @@ async def test_a_full_state_dir_is_in_status_metrics_and_an_alert(tmp_path: Path
                     await asyncio.sleep(0.02)
                 assert "cannot write the state in state_dir: run-state.json" in \
                     hook.posts[0]["message"]
-                status = await client.ok("/showctl/status")
-                storage = status["storage"]
+                tcp = await TcpClient.open(port)  # the full status (UDP gets the compact)
+                try:
+                    storage = (await tcp.ask("/showctl/status"))["data"]["storage"]
+                finally:
+                    tcp.close()
                 assert storage["ok"] is False and "run-state.json" in storage["failing"]
                 assert "No space left on device" in storage["failing"]["run-state.json"]
                 async with aiohttp.ClientSession() as session, \
@@ -85,11 +88,15 @@ async def test_a_full_state_dir_is_in_status_metrics_and_an_alert(tmp_path: Path
                 filler.unlink()
                 hook.arrived.clear()
                 await client.ok("/showctl/stop")
-                for _ in range(200):
-                    if (await client.ok("/showctl/status"))["storage"]["ok"]:
-                        break
-                    await asyncio.sleep(0.05)
-                assert (await client.ok("/showctl/status"))["storage"]["ok"] is True
+                tcp = await TcpClient.open(port)
+                try:
+                    for _ in range(200):
+                        if (await tcp.ask("/showctl/status"))["data"]["storage"]["ok"]:
+                            break
+                        await asyncio.sleep(0.05)
+                    assert (await tcp.ask("/showctl/status"))["data"]["storage"]["ok"] is True
+                finally:
+                    tcp.close()
             finally:
                 client.close()
     finally:
