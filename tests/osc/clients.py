@@ -120,3 +120,15 @@ class TcpClient:
 
     def close(self) -> None:
         self.writer.close()
+
+
+async def full_status(port: int) -> dict[str, Any]:
+    """The whole `/showctl/status`, asked over TCP: over UDP the controller answers with a
+    compact one that fits a safe datagram (docs/osc.md)."""
+    client = await TcpClient.open(port)
+    try:
+        reply = await client.ask("/showctl/status")
+    finally:
+        client.close()
+    assert reply["status"] == "ok", reply
+    return reply["data"]

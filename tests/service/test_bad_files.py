@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.osc.clients import UdpClient
+from tests.osc.clients import UdpClient, full_status
 from tests.service.test_sigterm import Output
 from tests.support import SMALL_SHOW, write_config
 
@@ -49,13 +49,7 @@ def osc_port(venue: Path) -> int:
 
 
 async def status(venue: Path) -> dict:
-    client = await UdpClient.open(osc_port(venue))
-    try:
-        reply = await client.ask("/showctl/status")
-    finally:
-        client.close()
-    assert reply["status"] == "ok"
-    return reply["data"]
+    return await full_status(osc_port(venue))  # the whole one: over TCP
 
 
 async def test_bad_show_files_are_rejected_alone_and_the_good_show_plays(tmp_path: Path):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.osc.clients import UdpClient
+from tests.osc.clients import UdpClient, full_status
 from tests.support import write_config
 
 pytestmark = pytest.mark.timeout(60)
@@ -130,7 +130,7 @@ async def test_the_log_and_status_say_which_policy_is_in_force():
             port = int(yaml.safe_load(venue.read_text())["osc"]["listen"].rsplit(":", 1)[1])
             client = await UdpClient.open(port)
             try:
-                status = (await client.ask("/showctl/status"))["data"]
+                status = await full_status(port)
             finally:
                 client.close()
             realtime = status["realtime"]

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 import yaml
 
-from tests.osc.clients import UdpClient
+from tests.osc.clients import UdpClient, full_status
 from tests.procs import alive, descendants, lingering
 from tests.support import free_port
 
@@ -82,7 +82,7 @@ async def status_until(client: UdpClient, done: Any, timeout: float = WAIT) -> d
     timer of ours."""
     async with asyncio.timeout(timeout):
         while True:
-            status = await client.ok("/showctl/status", timeout=WAIT)
+            status = await full_status(client.target[1])  # whole: TCP
             if done(status):
                 return status
             while not (await client.next(timeout=timeout))[0].startswith("/showctl/event/"):
