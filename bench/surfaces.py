@@ -41,6 +41,10 @@ from tests.mqtt.broker import Mosquitto
 from tests.support import free_port, write_config
 
 CUES, SPACING, POLL = 100, 0.3, 0.25
+ROUNDS = int(os.environ.get("ROUNDS", "2"))  # A B pairs
+"""The showctl profile sends each bundle 20 ms ahead of its timetag (its lead): an error
+of -20 ms is a bundle sent on the dot; one after its timetag (error > 0) is late for the
+player."""
 TOKEN = "bench-viewer-token"
 PREFIX = "bench/room"
 ROOT = Path(__file__).resolve().parents[1]
@@ -178,11 +182,15 @@ async def main() -> None:
         assert parent.poll(30) and parent.recv() == "ready"
         runs: dict[str, list[float]] = {"A no surfaces": [], "B dashboard+Companion+MQTT": []}
         try:
-            for name in [*runs, *runs]:
+            for name in [*runs] * ROUNDS:
                 print(f"playing {CUES} cues x 9 screens: {name} ...", flush=True)
                 began = time.time()
                 timing, seen = await play(venue_path, name.startswith("B"), parent)
                 runs[name].extend(timing)
+                late = sum(1 for e in timing if e > 0)
+                print(f"  this run: p50 {pct(timing, .5) * 1e3:.3f}"
+                      f" p99 {pct(timing, .99) * 1e3:.3f}"
+                      f" ms, {late} of {len(timing)} bundles after their timetag")
                 print(f"  {time.time() - began:.0f} s, loadavg at start "
                       f"{' '.join(f'{x:.2f}' for x in seen.pop('load'))}, surfaces saw: "
                       f"{seen or '-'}", flush=True)
@@ -191,7 +199,8 @@ async def main() -> None:
             await broker.stop()
     print("\nshow timing error (bundle arrival - timetag, kernel stamps):")
     for name, timing in runs.items():
-        print("  " + line(name, timing))
+        late = sum(1 for e in timing if e > 0)
+        print("  " + line(name, timing) + f"  after timetag: {late}")
     a, b = runs.values()
     for q, label in ((.5, "median"), (.99, "p99")):
         print(f"  {label} change B vs A: {(pct(b, q) - pct(a, q)) * 1e3:+.3f} ms")
