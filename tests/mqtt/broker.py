@@ -19,13 +19,13 @@ READY = b" running"
 
 class Mosquitto:
     def __init__(self, root: Path, *, users: dict[str, str] | None = None,
-                 acl: str | None = None) -> None:
+                 acl: str | None = None, tls: tuple[Path, Path] | None = None) -> None:
         self.root = root / "mosquitto"
         self.root.mkdir(parents=True, exist_ok=True)
         self.port = free_port(socket.SOCK_STREAM)
         self.proc: asyncio.subprocess.Process | None = None
         self.log: list[str] = []
-        self._users, self._acl = users, acl
+        self._users, self._acl, self._tls = users, acl, tls
         self._reader: asyncio.Task[None] | None = None
 
     async def _config(self) -> Path:
@@ -34,6 +34,8 @@ class Mosquitto:
                  f"listener {self.port} 127.0.0.1", "persistence false", "log_dest stderr",
                  "log_type error", "log_type warning", "log_type notice",
                  "log_type information"]
+        if self._tls is not None:  # (certificate, key) of the listener
+            lines += [f"certfile {self._tls[0]}", f"keyfile {self._tls[1]}"]
         if self._users:
             passwd = self.root / "passwd"
             passwd.write_text("")

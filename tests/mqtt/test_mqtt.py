@@ -230,3 +230,52 @@ async def test_showctl_run_publishes_and_its_last_will_says_offline(tmp_path: Pa
             await proc.wait()
         await watcher.stop()
         await broker.stop()
+
+
+async def test_tls_to_the_broker_with_the_venues_ca(tmp_path: Path) -> None:
+    """`tls: {ca_file}`: the face checks the broker's certificate against the venue's CA
+    (openssl makes both here) and publishes over TLS; without the CA it is refused."""
+    from showctl.core.clock import SystemClock
+    from showctl.core.controller import Controller
+    from showctl.files.loader import load_config
+    from showctl.mqtt import MqttFace
+    from tests.mqtt.broker import Mosquitto
+    from tests.support import write_config
+
+    certs = tmp_path / "config"
+    certs.mkdir(parents=True)
+    for args in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA",
+         "-keyout", "ca.key", "-out", "ca.pem"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+         "server.key", "-out", "server.csr"],
+        ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-days", "2", "-out", "server.pem", "-extfile", "san.cnf"]):
+        (certs / "san.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+        proc = await asyncio.create_subprocess_exec("openssl", *args, cwd=certs,
+                                                    stderr=asyncio.subprocess.DEVNULL)
+        assert await proc.wait() == 0
+    broker = Mosquitto(tmp_path, tls=(certs / "server.pem", certs / "server.key"))
+    await broker.start()
+    faces = []
+    try:
+        for tls, connects in (({"ca_file": "ca.pem"}, True), (True, False)):
+            venue = write_config(tmp_path, screens=1, shows=[LONG_SHOW], venue_extra={
+                "mqtt": {"broker": f"127.0.0.1:{broker.port}", "prefix": PREFIX, "tls": tls}})
+            controller = Controller(load_config(venue), SystemClock())
+            face = MqttFace(controller)
+            faces.append((face, controller))
+            await face.start()
+            if connects:
+                async with asyncio.timeout(10):
+                    await face.connected.wait()
+                assert controller.status()["counters"]["mqtt.connections"] == 1
+            else:  # the system's CAs do not know this one: refused, retried, never in
+                await _until(lambda c=controller: c.status()["counters"].get(
+                    "mqtt.disconnects", 0) >= 2)
+                assert not face.connected.is_set()
+    finally:
+        for face, controller in faces:
+            await face.stop()
+            await controller.close()
+        await broker.stop()
