@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.web.rig import open_rig
 from tests.web.test_browser import log_in
 from tests.web.test_operator import page  # noqa: F401  (the page fixture)
 from tests.web.test_restart_view import room  # noqa: F401  (a rig with a history)
@@ -43,3 +44,23 @@ async def test_nothing_to_power_says_so_and_offers_no_buttons(room, page: Page):
         "nothing to power: the venue has no PJLink projector and no PC with a mac address "
         "for wake-on-LAN")
     await expect(page.locator("#power-buttons")).to_be_hidden()
+
+
+async def test_an_offline_projector_shows_what_it_said_as_last_known(tmp_path, page: Page):  # noqa: F811
+    """Issue 22: "proj1 OFFLINE (on, …)" read as if it were on."""
+    from tests.support import free_port
+
+    device = {"id": "proj1", "kind": "projector", "host": "127.0.0.1", "port": free_port(),
+              "profile": "pjlink"}  # the rig's simulator answers for it (PJLink on TCP)
+    rig = await open_rig(tmp_path, extra_devices=[device], venue={
+        "osc": {"heartbeat_timeout": 1.0}})
+    projector = rig.sim.projectors["proj1"]
+    try:
+        await log_in(page, rig.url, "viewer")
+        line = page.locator("#online [data-device=proj1]")
+        await expect(line).to_have_text(re.compile(r"^proj1 online \((off|on)"))
+        await projector.stop()
+        await expect(line).to_have_text(re.compile(r"^proj1 OFFLINE \(last known: (off|on)"),
+                                        timeout=20000)
+    finally:
+        await rig.close()

@@ -215,7 +215,9 @@ function showOnline(devices) {
     b.className = "dev" + (missing(d) ? " off" : "");
     b.dataset.device = d.id;
     b.dataset.liveness = d.liveness || (d.online ? "online" : "offline");
-    b.textContent = `${d.id} ${livenessText(d)}${saidText(d)}`;
+    // what a device no longer online said is history, not its state: "(last known: on)"
+    const said = saidText(d);
+    b.textContent = `${d.id} ${livenessText(d)}${d.online || !said ? said : ` (last known: ${said.slice(2)}`}`;
     b.addEventListener("click", () => showDevice(d.id));
     parts.push(document.createTextNode("  ·  "), b);
   }
