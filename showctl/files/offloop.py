@@ -18,12 +18,14 @@ which held the loop 9-17 ms here (bench/reload.py, docs/benchmarks.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
 import pickle
 import signal
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -91,6 +93,19 @@ def _worker_setup(controller: int) -> None:
     die_with_parent(controller, signal.SIGKILL)
 
 
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: the worker's own setup ignores it
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class FileReader:
     """`Controller(reader=FileReader())`: `await reader(path, last_good)` is `load_config`."""
 
@@ -102,7 +117,11 @@ class FileReader:
             self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_worker_setup,
                                              initargs=(os.getpid(),))
-            self._pool.submit(_ready)  # the worker imports showctl now, not at the reload
+            # the worker imports showctl now, not at the reload; it is started with SIGINT
+            # ignored (kept so across exec), as a Ctrl-C during those imports, before
+            # `_worker_setup` runs, printed its KeyboardInterrupt traceback
+            with _sigint_ignored():
+                self._pool.submit(_ready)
 
     async def __call__(self, path: Path, last_good: LastGood) -> Config:
         self.start()
