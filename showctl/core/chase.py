@@ -1,8 +1,11 @@
 """Chase: the loaded show slaved to an external master's Art-Net timecode (venue
 `timecode.input`, docs/timecode.md).
 
-The master's code is read as it arrives (ArtTimeCode on the input's UDP port): frame
-`count` of the show's start label is show time `(count - start) / fps` at the packet's
+The master's code is read as it arrives on the input's UDP port: ArtTimeCode packets
+(`kind: artnet`), or LTC as raw PCM audio decoded by libltc (`kind: ltc`,
+outputs/ltc_in.py: each frame with how long ago it began, so that the time it says is
+the master's now, not the instant its last bit arrived). Frame `count` of the show's
+start label is show time `(count - start) / fps` at the packet's
 arrival. States: `waiting` (no code, or no show loaded), `prerolling` (advancing code,
 fewer than `preroll_frames` consecutive frames yet), `locked` (the show runs on the
 master's time: started, resumed or sought there; a drift or a relocation of more than
@@ -30,6 +33,8 @@ from showctl.core.transport import TransportState
 from showctl.errors import UserError
 from showctl.model.timecode import TimecodeInput
 from showctl.outputs import artnet
+from showctl.outputs.ltc import LtcUnavailable
+from showctl.outputs.ltc_in import LtcReader
 
 if TYPE_CHECKING:
     from showctl.core.controller import Controller
@@ -61,11 +66,22 @@ class Chase:
             self.sock.close()
             raise UserError(f"timecode input cannot listen on {config.listen}:{config.port}: "
                             f"{exc.strerror or exc}") from None
+        self._ltc: LtcReader | None = None
+        if config.kind == "ltc":
+            try:
+                self._ltc = LtcReader(self.rate, config.sample_rate, config.channels,
+                                      config.channel)
+            except LtcUnavailable as exc:
+                self.sock.close()
+                raise UserError(f"timecode input: {exc}") from None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def source(self) -> str:
         host, port = self.sock.getsockname()
+        if self.config.kind == "ltc":
+            return (f"ltc {host}:{port} (s16le {self.config.sample_rate} Hz, channel "
+                    f"{self.config.channel} of {self.config.channels})")
         return f"{self.config.kind} {host}:{port}"
 
     def start(self) -> None:
@@ -81,12 +97,14 @@ class Chase:
             self._watch.cancel()
             await asyncio.gather(self._watch, return_exceptions=True)
         self.sock.close()
+        if self._ltc is not None:
+            self._ltc.close()
 
     # -- reading ---------------------------------------------------------------------
     def _readable(self) -> None:
         for _ in range(64):  # bounded: a flood cannot hold the loop
             try:
-                data, _ = self.sock.recvfrom(2048)
+                data, _ = self.sock.recvfrom(65536)  # a PCM datagram may be large
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
@@ -95,6 +113,9 @@ class Chase:
             self.packet(data)
 
     def packet(self, data: bytes) -> None:
+        if self._ltc is not None:
+            self.audio(data)
+            return
         try:
             label, _, _ = artnet.read_timecode(data)
         except artnet.NotArtNet as exc:
@@ -104,8 +125,19 @@ class Chase:
         self.controller.count("timecode_in")
         self.frame(smpte.to_frames(label, self.rate))
 
-    def frame(self, count: int) -> None:
-        """The master says frame `count` now."""
+    def audio(self, data: bytes) -> None:
+        """LTC audio: each frame it completes, begun `ago` seconds before now."""
+        assert self._ltc is not None
+        for label, ago in self._ltc.feed(data):
+            if problem := smpte.check_label(label, self.rate):
+                self.controller.count("timecode_bad")
+                log.warning("timecode input: LTC %s (dropped)", problem)
+                continue
+            self.controller.count("timecode_in")
+            self.frame(smpte.to_frames(label, self.rate), late=ago)
+
+    def frame(self, count: int, late: float = 0.0) -> None:
+        """The master said frame `count` `late` seconds ago (it began then)."""
         now = self.clock.monotonic()
         plan = self.controller.engine.plan
         if plan is None:
@@ -117,7 +149,7 @@ class Chase:
         self._consecutive = self._consecutive + 1 if advancing else 1
         self._last_count, self._last_at = count, now
         base = smpte.to_frames(plan.show.timecode.label, self.rate)
-        self._code_time = smpte.seconds_of(count - base, self.rate)
+        self._code_time = smpte.seconds_of(count - base, self.rate) + late
         if self.state in ("locked", "freewheel"):
             self.state = "locked"
             self._follow(self._code_time, now)

@@ -122,7 +122,7 @@ class Controller:
         self._addresses_changed()
         self._report_files()
         found = config.venue.timecode.input
-        self.chase = Chase(self, found, clock) if found and found.kind == "artnet" else None
+        self.chase = Chase(self, found, clock) if found and found.kind != "mtc" else None
         """The show slaved to an external timecode (core/chase.py): reads once a loop runs."""
         if self.chase is not None:
             with contextlib.suppress(RuntimeError):  # no loop yet: the caller starts it

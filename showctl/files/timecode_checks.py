@@ -10,6 +10,7 @@ from showctl import smpte
 from showctl.files.errors import FileError
 from showctl.files.yamlsrc import Document
 from showctl.model import Show, Venue
+from showctl.outputs import ltc
 
 MIDI_DEVICE = Path("/dev/snd/seq")
 """ALSA's sequencer: where python-rtmidi finds MIDI ports on Linux."""
@@ -20,6 +21,15 @@ def midi_problem(device: Path = MIDI_DEVICE) -> str | None:
     if not device.exists():
         return (f"this system has no MIDI ({device} is missing: no ALSA sequencer); "
                 "MTC needs a MIDI port -- remove the output or use artnet or ltc")
+    return None
+
+
+def ltc_problem() -> str | None:
+    """Why this system cannot decode LTC (no libltc), else None."""
+    try:
+        ltc.library()
+    except ltc.LtcUnavailable as exc:
+        return str(exc)
     return None
 
 
@@ -37,9 +47,11 @@ def check_timecode(venue: Venue, doc: Document) -> list[FileError]:
     found = venue.timecode.input
     if found is not None and found.kind == "mtc" and (problem := midi_problem()):
         errors.append(doc.error(("timecode", "input", "kind"), problem))
-    elif found is not None and found.kind != "artnet":
-        errors.append(doc.error(("timecode", "input", "kind"), f"chasing "
-                                f"{found.kind} timecode is not supported yet: use kind: artnet"))
+    elif found is not None and found.kind == "mtc":
+        errors.append(doc.error(("timecode", "input", "kind"), "chasing mtc timecode is not "
+                                "supported yet: use kind: artnet or ltc"))
+    elif found is not None and found.kind == "ltc" and (problem := ltc_problem()):
+        errors.append(doc.error(("timecode", "input", "kind"), problem))
     return errors
 
 

@@ -71,18 +71,37 @@ class TimecodeOutput(Frozen):
 
 
 class TimecodeInput(Frozen):
-    """The show chases an external master's timecode (docs/timecode.md)."""
+    """The show chases an external master's timecode (docs/timecode.md): Art-Net
+    timecode, or LTC as raw PCM audio (s16le) in UDP datagrams."""
 
     kind: Literal["artnet", "ltc", "mtc"]
     fps: Fps = 25
     listen: IPv4Address = Field(default=IPv4Address("127.0.0.1"),
-                                description="artnet: the address to listen on")
-    port: Whole = Field(default=ARTNET_PORT, ge=0, le=65535, description="artnet: UDP port")
+                                description="artnet, ltc: the address to listen on")
+    port: Whole = Field(default=ARTNET_PORT, ge=0, le=65535,
+                        description="artnet: UDP port (6454); ltc: the PCM stream's UDP port")
+    sample_rate: Whole = Field(default=48000, ge=8000, le=192000,
+                               description="ltc: the PCM stream's sample rate (Hz)")
+    channels: Whole = Field(default=1, ge=1, le=64,
+                            description="ltc: the PCM stream's interleaved channels")
+    channel: Whole = Field(default=1, ge=1, le=64,
+                           description="ltc: the channel that carries the LTC (1-based)")
     preroll_frames: Whole = Field(default=5, ge=1, le=250,
                                   description="consecutive frames before the show locks")
     freewheel_frames: Whole = Field(default=10, ge=0, le=3000,
                                     description="frames the show runs on without code")
     on_loss: Literal["hold", "stop"] = "hold"
+
+    @model_validator(mode="after")
+    def _ltc(self) -> TimecodeInput:
+        if self.kind == "ltc":
+            if "port" not in self.model_fields_set:
+                raise ValueError("an ltc input needs `port`: the UDP port its PCM stream "
+                                 "(s16le) arrives on (docs/timecode.md)")
+            if self.channel > self.channels:
+                raise ValueError(f"channel {self.channel} is not one of the stream's "
+                                 f"{self.channels} channel(s)")
+        return self
 
     @property
     def rate(self) -> smpte.Rate:

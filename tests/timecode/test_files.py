@@ -69,7 +69,20 @@ def test_drop_frame_labels_and_counts_round_trip_over_a_whole_day():
     assert smpte.to_label(smpte.frame_at(600.0, rate), rate) == (0, 10, 0, 0)
 
 
-def test_only_an_artnet_input_can_be_chased_today(tmp_path):
-    venue = VENUE % "    - {kind: artnet, host: 127.0.0.1}" + "  input: {kind: ltc}\n"
-    assert errors(tmp_path, venue=venue) == [
-        "venue.yaml:7:17: chasing ltc timecode is not supported yet: use kind: artnet"]
+def test_an_ltc_input_names_its_stream_and_mtc_is_not_chased_yet(tmp_path):
+    base = VENUE % "    - {kind: artnet, host: 127.0.0.1}"
+    assert errors(tmp_path, venue=base + "  input: {kind: ltc, port: 6455, channels: 2, "
+                  "channel: 2, sample_rate: 44100}\n") == []
+    assert errors(tmp_path / "a", venue=base + "  input: {kind: ltc}\n") == [
+        "venue.yaml:7:10: input: an ltc input needs `port`: the UDP port its PCM stream "
+        "(s16le) arrives on (docs/timecode.md)"]
+    assert errors(tmp_path / "b", venue=base + "  input: {kind: ltc, port: 6455, "
+                  "channels: 2, channel: 3}\n") == [
+        "venue.yaml:7:10: input: channel 3 is not one of the stream's 2 channel(s)"]
+    assert errors(tmp_path / "c", venue=base + "  input: {kind: ltc, port: 6455, "
+                  "sample_rate: 1000}\n") == [
+        "venue.yaml:7:47: sample_rate: must be at least 8000, got 1000"]
+    if not MIDI_DEVICE.exists():
+        return  # without MIDI an mtc input is refused for that (test above's kind)
+    assert errors(tmp_path / "d", venue=base + "  input: {kind: mtc}\n") == [
+        "venue.yaml:7:17: chasing mtc timecode is not supported yet: use kind: artnet or ltc"]
