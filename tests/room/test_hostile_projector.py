@@ -90,12 +90,12 @@ async def room(tmp_path: Path, bad: Hostile, good: ProjectorSim) -> Controller:
     path = write_config(tmp_path, screens=1, venue_extra={
         "web": web_section(), "osc": {"admin_passcode": ADMIN}})
     data = yaml.safe_load(path.read_text())
-    data["osc"]["heartbeat_timeout"] = 1.5  # liveness asks the projectors every 0.5 s
+    data["osc"]["heartbeat_timeout"] = 1.5  # liveness asks the projectors every second
     data["devices"] += [
         {"id": "bad", "kind": "projector", "host": "127.0.0.1", "port": bad.port,
-         "profile": "pjlink"},
+         "profile": "pjlink", "poll_interval": 1},
         {"id": "good", "kind": "projector", "host": "127.0.0.1", "port": good.port,
-         "profile": "pjlink"}]
+         "profile": "pjlink", "poll_interval": 1}]
     path.write_text(yaml.safe_dump(data))
     return Controller(load_config(path), SystemClock())
 
