@@ -35,6 +35,7 @@ def compact_status(status: dict[str, Any]) -> dict[str, Any]:
     restart = status.get("restart")
     check = status.get("check")
     power = status.get("power") or {}
+    storage = status.get("storage") or {}
     return {
         "compact": True, "full": FULL,
         "venue": status.get("venue"), "state": status.get("state"),
@@ -52,4 +53,7 @@ def compact_status(status: dict[str, Any]) -> dict[str, Any]:
         "check": {"ready": check.get("ready"), "at": check.get("at")} if check else None,
         "power": power.get("state"),
         "volume_db": (status.get("volume") or {}).get("db"),
+        # a state write failing (a full state_dir): a restart would resume from the past
+        "storage": {"ok": storage.get("ok", True),
+                    "failing": sorted(storage.get("failing") or ())[:NAMED]},
     }

@@ -71,6 +71,9 @@ async def test_a_full_state_dir_is_in_status_metrics_and_an_alert(tmp_path: Path
                     await asyncio.sleep(0.02)
                 assert "cannot write the state in state_dir: run-state.json" in \
                     hook.posts[0]["message"]
+                compact = (await client.ok("/showctl/status"))["storage"]  # UDP: compact
+                assert compact == {"ok": False, "failing": ["run-state.json"]} or (
+                    compact["ok"] is False and "run-state.json" in compact["failing"])
                 tcp = await TcpClient.open(port)  # the full status (UDP gets the compact)
                 try:
                     storage = (await tcp.ask("/showctl/status"))["data"]["storage"]
