@@ -40,8 +40,11 @@ def fill(folder: Path) -> Path:
 
 async def test_a_full_state_dir_is_in_status_metrics_and_an_alert(tmp_path: Path) -> None:
     state = Path(tempfile.mkdtemp(prefix=f"showctl-full-{os.getpid()}-"))
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(state)], check=True,
-                   timeout=10)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(state)],
+                             capture_output=True, text=True, timeout=10)
+    if mounted.returncode != 0:  # a container without CAP_SYS_ADMIN
+        shutil.rmtree(state, ignore_errors=True)
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     proc = None
     try:
         async with Webhook() as hook:
