@@ -18,14 +18,13 @@ from showctl.core import events
 from showctl.core.chase import Chase
 from showctl.core.check import CheckResult, RoomFacts, run_check
 from showctl.core.clock import Clock, wait_until
-from showctl.core.confirmed import confirmed_json, mismatch, report_instant
 from showctl.core.engine import Engine
-from showctl.core.errors import BadArgument, CommandError, Forbidden, NotFound
+from showctl.core.errors import BadArgument, CommandError, NotFound
 from showctl.core.media import MediaBook
-from showctl.core.mismatchlog import MismatchLog
 from showctl.core.mix import check_level
 from showctl.core.plan import Plan, compile_plan
 from showctl.core.power import PowerReport, PowerSequence
+from showctl.core.presence import Presence
 from showctl.core.transport import BUSY, TransportState
 from showctl.files.loader import Config, LastGood, keep_previous_shows, load_config
 from showctl.files.offloop import release
@@ -75,11 +74,6 @@ def command(
     return run
 
 
-LOSS_LENIENCY = 3.0
-"""While an input cannot keep up, a device is offline only after this many times its
-heartbeat timeout: liveness must not hang on a receive queue a flood keeps full."""
-
-
 class Controller:
     def __init__(self, config: Config, clock: Clock, *, bus: events.EventBus | None = None,
                  reader: Reader = read_here):
@@ -87,7 +81,6 @@ class Controller:
         self.clock = clock
         self.bus = bus or events.EventBus()
         self.engine = Engine(config.venue, clock, self.bus)
-        self.engine.on_answer = self._answered
         self._reader = reader
         self._reloading = asyncio.Lock()
         self._loaded_at = clock.time()  # wall time the files in force were read
@@ -102,9 +95,7 @@ class Controller:
         self._started_at = clock.time()
         self._restart: dict[str, Any] | None = None
         self._storage: dict[str, Any] = {"ok": True, "failing": {}, "since": None}
-        self._mismatches = MismatchLog(self._log)
         self._uses: dict[str, tuple[Show, Venue, list[str]]] = {}  # the devices each show uses
-        self._watch: asyncio.Task[None] | None = None
         self._releasing: set[asyncio.Task[None]] = set()  # files replaced, let go of slowly
         self.realtime: dict[str, Any] = {"mode": "off", "policy": "SCHED_OTHER", "priority": 0,
                                          "memory_locked": False, "note": "not applied"}
@@ -116,10 +107,11 @@ class Controller:
         (the standby controller refuses what only the active may do; docs/standby.md)."""
         self.standby_status: Callable[[], dict[str, Any]] | None = None
         """`status()["standby"]` when the venue has two controllers (showctl/standby)."""
-        self._behind_at = float("-inf")  # monotonic instant an input last fell behind
-        self._unresolved: dict[str, str] = {}  # device -> why its host has no address
-        self.engine.resolver.on_change.append(self._addresses_changed)
-        self._addresses_changed()
+        self.presence = Presence(self, clock, self.bus)
+        """Devices' liveness and players' reports (core/presence.py)."""
+        self.engine.on_answer = self.presence.answered
+        self.engine.resolver.on_change.append(self.presence.addresses_changed)
+        self.presence.addresses_changed()
         self._report_files()
         found = config.venue.timecode.input
         self.chase = Chase(self, found, clock) if found and found.kind != "mtc" else None
@@ -375,129 +367,16 @@ class Controller:
         self._log(done + where + (f"; {advice}" if advice else ""), level="warning")
 
     def heartbeat(self, device_id: str, *, source: str | None = None) -> None:
-        """A device says it is alive. From the network (`source`: the packet's IP), it
-        counts only from that device's own address in the venue: any other host could
-        otherwise keep a dead screen "online". `source=None` is an in-process caller."""
-        devices = self.engine.devices
-        if device_id not in devices.online:
-            raise NotFound(f"no device {device_id!r} in the venue")
-        if device_id in devices.answering:
-            raise CommandError(f"device {device_id!r} answers in its own protocol: it is "
-                               "online when it answers, heartbeats in its name do not count")
-        if source is not None:
-            host = self.venue.device(device_id).host
-            if not self.engine.resolver.is_own(host, source):
-                self.count("devices.heartbeat_refused")
-                raise Forbidden(f"heartbeat for {device_id} refused from {source}: not the "
-                                f"device's address ({host})")
-        self.count("devices.heartbeats")
-        self._seen(device_id)
+        """A device says it is alive (Presence.heartbeat: from its own address only)."""
+        self.presence.heartbeat(device_id, source=source)
 
     def player_status(self, status: PlayerStatus, *, source: str | None = None) -> None:
-        """A player's report (`/showctl/player/status`): a heartbeat; kept per device for
-        status() with the flag saying whether it is where it should be; a `player` event
-        when what it confirms or the flag changes. BadArgument for a device that is not a
-        player of the venue."""
-        devices, device_id = self.engine.devices, status.device
-        if device_id not in devices.online:
-            raise NotFound(f"no device {device_id!r} in the venue")
-        if self.venue.device(device_id).kind not in ("screen", "audio"):
-            raise BadArgument(f"{device_id!r} is a {self.venue.device(device_id).kind} "
-                              "device, not a player (screen or audio)")
-        self.heartbeat(device_id, source=source)  # from the device's own address only
-        wall = self.clock.time()
-        at = self.clock.monotonic() - (wall - report_instant(status, wall))
-        before, flag_before = devices.confirmed.get(device_id), devices.mismatch.get(device_id)
-        confirmed = confirmed_json(status, wall)
-        flag = mismatch(devices.outputs[device_id], status, at)
-        devices.confirmed[device_id], devices.mismatch[device_id] = confirmed, flag
-        keys = ("state", "media", "missing")
-        if (before is None or flag != flag_before
-                or any(before[k] != confirmed[k] for k in keys)):
-            self.bus.publish(events.PLAYER, device=device_id, confirmed=confirmed,
-                             mismatch=flag)
-        self._mismatches.report(device_id, flag, state=status.state, at=at,  # a line a burst
-                                told=devices.outputs[device_id].state,
-                                restarts=status.mpv_restarts)
-
-    def _answered(self, device_id: str, said: dict[str, Any]) -> None:
-        """The device answered in its own protocol (core.liveness): online, and what it
-        said about itself (Eos's active cue, a projector's status) kept for status()."""
-        devices = self.engine.devices
-        if device_id not in devices.online:
-            return
-        changed = bool(said) and devices.said.get(device_id) != {
-            **devices.said.get(device_id, {}), **said}
-        if said:
-            devices.said[device_id] = {**devices.said.get(device_id, {}), **said}
-        if not self._seen(device_id) and changed:
-            self.bus.publish(events.DEVICE, device=device_id, online=True,
-                             last_seen=devices.last_seen.get(device_id),
-                             said=devices.said[device_id])
-
-    def _seen(self, device_id: str) -> bool:
-        """True (and published) when the device just came online."""
-        devices = self.engine.devices
-        wall = self.clock.time()
-        came = devices.seen(device_id, wall, self.clock.monotonic())
-        if came and devices.said.get(device_id):
-            self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall,
-                             said=devices.said[device_id])
-        elif came:
-            self.bus.publish(events.DEVICE, device=device_id, online=True, last_seen=wall)
-        if self._watch is None or self._watch.done():
-            self._watch = asyncio.get_running_loop().create_task(self._watch_liveness())
-        return came
-
-    async def _watch_liveness(self) -> None:
-        """Marks devices offline when their heartbeats stop; ends when none is online.
-        Silence is measured on the monotonic clock: a wall-clock step (NTP) neither
-        flaps every device offline nor keeps a dead one online. It wakes when the first
-        device could expire, not every second: a room idle all night (or a week of fake
-        time) wakes once per timeout, exactly as precise."""
-        while True:
-            devices, now = self.engine.devices, self.clock.monotonic()
-            base = timeout = self.venue.osc.heartbeat_timeout  # a reload restarts the watch
-            if now - self._behind_at < base:  # heartbeats may be waiting or lost
-                timeout *= LOSS_LENIENCY
-            wait = devices.next_expiry(now, timeout)
-            if wait is None:
-                return
-            if timeout != base:  # the leniency ends: look again then, strictly
-                wait = min(wait, self._behind_at + base - now)
-            await self.clock.sleep_until(now + wait + 0.001)
-            devices, now = self.engine.devices, self.clock.monotonic()
-            timeout = base * (LOSS_LENIENCY if now - self._behind_at < base else 1.0)
-            for device in devices.expire(now, self.clock.time(), timeout):
-                self.bus.publish(events.DEVICE, device=device, online=False,
-                                 last_seen=devices.last_seen.get(device),
-                                 reason=devices.offline_reason.get(device))
+        """A player's report (Presence.player_status)."""
+        self.presence.player_status(status, source=source)
 
     def input_behind(self, lost: int = 0) -> None:
-        """An input face cannot keep up (a flood fills the kernel's queue) and lost `lost`
-        datagrams: for a while, a device's silence may be that, not the device."""
-        self._behind_at = self.clock.monotonic()
-        if lost:
-            self.count("input.lost", lost)
-
-    def _addresses_changed(self) -> None:
-        """The resolver's answers changed: a device with no address is offline, with why."""
-        devices, resolver = self.engine.devices, self.engine.resolver
-        for device in self.venue.devices:
-            reason, was = resolver.error(device.host), self._unresolved.get(device.id)
-            if reason == was:
-                continue
-            if reason is None:
-                del self._unresolved[device.id]
-                if devices.offline_reason.get(device.id) == was:
-                    del devices.offline_reason[device.id]
-            else:
-                self._unresolved[device.id] = reason
-                devices.went_offline(device.id, self.clock.time(), reason)
-            self.bus.publish(events.DEVICE, device=device.id,
-                             online=devices.online[device.id],
-                             last_seen=devices.last_seen.get(device.id),
-                             reason=devices.offline_reason.get(device.id))
+        """An input face cannot keep up and lost `lost` datagrams (Presence.input_behind)."""
+        self.presence.input_behind(lost)
 
     async def reload(self) -> list[str]:
         """Reads every file again off the loop, then swaps on the loop: the good shows
@@ -758,9 +637,7 @@ class Controller:
         """Stops the core's timers and closes its socket (the service's shutdown)."""
         if self.chase is not None:
             await self.chase.close()
-        if self._watch is not None:
-            self._watch.cancel()
-            await asyncio.gather(self._watch, return_exceptions=True)
+        await self.presence.close()
         for task in list(self._releasing):
             task.cancel()
         await asyncio.gather(*self._releasing, return_exceptions=True)
@@ -780,10 +657,8 @@ class Controller:
             venue, self._pending_venue = self._pending_venue, None
             before = self.engine.venue.volume
             self.engine.use_venue(venue)
-            self._addresses_changed()
-            if self._watch is not None and not self._watch.done():  # a new heartbeat_timeout
-                self._watch.cancel()  # applies now, not at the old expiry
-                self._watch = asyncio.get_running_loop().create_task(self._watch_liveness())
+            self.presence.addresses_changed()
+            self.presence.restart_watch()  # a new heartbeat_timeout applies now
             self.bus.publish(events.VENUE, venue=venue.venue,
                              source=str(venue.source) if venue.source else None)
             if venue.volume != before:  # the installer changed the room's level
