@@ -22,6 +22,11 @@ from tests.web.test_operator import page, recorded  # noqa: F401  (the page fixt
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
+# The ring show with its cue 3 late: on the real clock cue 2 then lasts 29.5 s, not 0.5 s,
+# so a page that updates while a loaded machine holds the browser back still sees it.
+RESTART_SHOW = {**RING_SHOW, "cues": [
+    {**cue, "at": 30} if cue["id"] == "3" else cue for cue in RING_SHOW["cues"]]}
+
 
 class Restartable:
     """The rig with a history; `restart()` closes the history and the dashboard and opens
@@ -50,7 +55,7 @@ class Restartable:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def room(tmp_path):
-    rig = await open_rig(tmp_path, shows=[RING_SHOW])
+    rig = await open_rig(tmp_path, shows=[RESTART_SHOW])
     room = Restartable(rig)
     await room.open()
     yield room
